@@ -7,8 +7,9 @@ import picocli.CommandLine.Command;
 /** The top-level {@code nstun} command. */
 @Command(name = "nstun", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Runs a command in a network namespace whose only way out is a TUN device.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, CommandLine.HelpCommand.class})
 public final class Nstun implements Runnable {
+    @CommandLine.Mixin LoggingOptions logging;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -21,6 +22,19 @@ public final class Nstun implements Runnable {
         CommandLine cl = new CommandLine(new Nstun());
         cl.setOut(out);
         cl.setErr(err);
+        // `nstun run [opts] -- cmd -x`: everything from COMMAND on belongs to the command, not to nstun.
+        cl.setStopAtPositional(true);
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("nstun: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            return ExitCodes.NSTUN_FAILED;
+        });
+        setInvalidInputExitCode(cl, ExitCodes.NSTUN_FAILED);
         return cl;
+    }
+
+    private static void setInvalidInputExitCode(CommandLine cl, int code) {
+        cl.getCommandSpec().exitCodeOnInvalidInput(code);
+        cl.getCommandSpec().exitCodeOnExecutionException(code);
+        cl.getSubcommands().values().forEach(sub -> setInvalidInputExitCode(sub, code));
     }
 }

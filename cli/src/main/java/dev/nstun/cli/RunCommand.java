@@ -1,0 +1,180 @@
+package dev.nstun.cli;
+
+import dev.nstun.netns.Credentials;
+import dev.nstun.netns.Privileges;
+import dev.nstun.netns.Sandbox;
+import dev.nstun.netns.SandboxException;
+import dev.nstun.netns.TunSpec;
+import dev.nstun.netns.Users;
+import dev.nstun.stack.PacketHandler;
+import dev.nstun.stack.PacketLoop;
+import dev.nstun.stack.device.Device;
+import dev.nstun.stack.pcap.PcapDevice;
+import dev.nstun.stack.pcap.PcapWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code nstun run [options] -- COMMAND [ARGS...]}. */
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {
+            "Runs COMMAND in a new network namespace whose only way out is a TUN device served by nstun.",
+            "COMMAND's exit status becomes nstun's (128+N when killed by signal N); nstun's own failures exit 125,",
+            "a command that cannot be executed 126, one that is not found 127."},
+        footer = {"", "Examples:", "  sudo nstun run -- curl http://example.com/", "  sudo nstun run --pcap trace.pcap -- ping -c1 198.18.0.9"})
+public final class RunCommand implements Callable<Integer> {
+    /** The interface name inside the namespace: every run has its own namespace, so no collisions. */
+    static final String TUN_NAME = "nstun0";
+    static final String TUN_IPV4 = "198.18.0.1";
+    static final int TUN_IPV4_PREFIX = 15;
+    static final String TUN_IPV6 = "fd4e:5354:554e::1";
+    static final int TUN_IPV6_PREFIX = 64;
+    /** Where the command's resolv.conf sends DNS queries: nstun's resolver. */
+    static final String RESOLVER_IPV4 = "198.18.0.2";
+    /** pasta's default: a large MTU cuts per-packet work for bulk transfers by an order of magnitude. */
+    static final int DEFAULT_MTU = 65520;
+
+    @Spec CommandSpec spec;
+    @Mixin LoggingOptions logging;
+
+    @Option(names = "--mtu", paramLabel = "BYTES", defaultValue = "" + DEFAULT_MTU,
+            description = "MTU of the TUN device (${DEFAULT-VALUE}; 1280 to 65535).")
+    int mtu;
+
+    @Option(names = "--pcap", paramLabel = "FILE",
+            description = "Write every packet crossing the TUN, both directions, to FILE (pcap, for tcpdump or Wireshark).")
+    Path pcap;
+
+    @Option(names = {"-u", "--user"}, paramLabel = "NAME",
+            description = "Run COMMAND as this user (default: the user who ran sudo; root if started as root without sudo).")
+    String user;
+
+    @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The command to run, and its arguments.")
+    List<String> command;
+
+    @Override
+    public Integer call() throws Exception {
+        Logger log = LoggerFactory.getLogger(RunCommand.class);
+        PrintWriter err = spec.commandLine().getErr();
+        List<String> missing = Privileges.missing();
+        if (!missing.isEmpty()) {
+            missing.forEach(m -> err.println("nstun: " + m));
+            return ExitCodes.NSTUN_FAILED;
+        }
+        if (mtu < TunSpec.MIN_MTU || mtu > TunSpec.MAX_MTU) {
+            err.println("nstun: --mtu " + mtu + " is out of range (expected " + TunSpec.MIN_MTU + " to " + TunSpec.MAX_MTU + ")");
+            return ExitCodes.NSTUN_FAILED;
+        }
+        Credentials who = credentials(err);
+        if (who == null) return ExitCodes.NSTUN_FAILED;
+        Map<String, String> env = environment(who);
+        Integer notRunnable = checkRunnable(command.get(0), env.get("PATH"), err);
+        if (notRunnable != null) return notRunnable;
+
+        PcapWriter pcapWriter = null;
+        if (pcap != null) {
+            try {
+                pcapWriter = PcapWriter.create(pcap, PacketLoop.MAX_PACKET);
+            } catch (IOException e) {
+                err.println("nstun: cannot write --pcap " + pcap + ": " + e.getMessage());
+                return ExitCodes.NSTUN_FAILED;
+            }
+        }
+        Sandbox sandbox;
+        try {
+            sandbox = Sandbox.start(new Sandbox.Spec(tunSpec(), resolvConf(), who, command, env, null));
+        } catch (SandboxException e) {
+            err.println("nstun: " + e.getMessage());
+            if (pcapWriter != null) pcapWriter.close();
+            return ExitCodes.NSTUN_FAILED;
+        }
+        Device link = new TunLink(sandbox.tun());
+        if (pcapWriter != null) link = new PcapDevice(link, pcapWriter, Clock.systemUTC());
+        PacketLoop loop = new PacketLoop(link, PacketHandler.DISCARD);
+        Thread loopThread = Thread.ofPlatform().name("nstun-packets").daemon(true).start(loop);
+        SignalForwarder signals = SignalForwarder.install(sandbox::signal);
+        int status;
+        try {
+            status = sandbox.waitFor();
+        } finally {
+            signals.uninstall();
+            loop.stop();
+            loopThread.join(2000);
+            sandbox.close();
+            link.close();
+        }
+        log.debug("command exited with status {}; {} packets ({} bytes) read from the TUN",
+                status, loop.packetsReceived(), loop.bytesReceived());
+        return status;
+    }
+
+    private Credentials credentials(PrintWriter err) {
+        if (user == null) return Users.invoker(System.getenv());
+        Credentials c = Users.byName(user);
+        if (c == null) {
+            err.println("nstun: --user " + user + ": no such user");
+            return null;
+        }
+        return c.uid() == Users.effectiveUid() ? Credentials.UNCHANGED : c;
+    }
+
+    private static Map<String, String> environment(Credentials who) {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        if (!who.unchanged() && who.userName() != null) {
+            env.put("USER", who.userName());
+            env.put("LOGNAME", who.userName());
+            if (who.home() != null) env.put("HOME", who.home());
+        }
+        return env;
+    }
+
+    /** Returns 126/127 (after saying why) when COMMAND cannot run, null when it looks runnable. */
+    static Integer checkRunnable(String cmd, String path, PrintWriter err) {
+        Path file;
+        if (cmd.contains("/")) {
+            file = Path.of(cmd);
+            if (!Files.exists(file)) {
+                err.println("nstun: " + cmd + ": no such file or directory");
+                return ExitCodes.NOT_FOUND;
+            }
+        } else {
+            file = Sandbox.findOnPath(cmd, path);
+            if (file == null) {
+                err.println("nstun: " + cmd + ": command not found");
+                return ExitCodes.NOT_FOUND;
+            }
+        }
+        if (Files.isDirectory(file) || !Files.isExecutable(file)) {
+            err.println("nstun: " + cmd + ": " + (Files.isDirectory(file) ? "is a directory" : "permission denied (not executable)"));
+            return ExitCodes.CANNOT_EXECUTE;
+        }
+        return null;
+    }
+
+    private TunSpec tunSpec() throws UnknownHostException {
+        return new TunSpec(TUN_NAME, mtu, (Inet4Address) InetAddress.getByName(TUN_IPV4), TUN_IPV4_PREFIX,
+                (Inet6Address) InetAddress.getByName(TUN_IPV6), TUN_IPV6_PREFIX);
+    }
+
+    static String resolvConf() {
+        return "# Written by nstun: DNS goes to nstun's resolver on the TUN.\nnameserver " + RESOLVER_IPV4 + "\n";
+    }
+}

@@ -1,0 +1,83 @@
+package dev.nstun.netns;
+
+import java.nio.ByteBuffer;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * The few libc calls nstun makes, bound once through jnr-ffi. Buffers passed here are direct
+ * {@link ByteBuffer}s: jnr hands their address to the kernel without a copy.
+ */
+public interface LibC {
+    int O_RDONLY = 0;
+    int O_RDWR = 2;
+    int O_NONBLOCK = 0x800;
+    int O_CLOEXEC = 0x80000;
+
+    int CLONE_NEWNET = 0x40000000;
+
+    int AF_INET = 2;
+    int AF_INET6 = 10;
+    int AF_NETLINK = 16;
+    int SOCK_RAW = 3;
+    int SOCK_CLOEXEC = 0x80000;
+
+    short POLLIN = 0x1;
+
+    int EINTR = 4;
+    int EAGAIN = 11;
+
+    int open(String path, int flags);
+
+    int close(int fd);
+
+    @ssize_t long read(int fd, @Out ByteBuffer buf, @size_t long count);
+
+    @ssize_t long write(int fd, @In ByteBuffer buf, @size_t long count);
+
+    int ioctl(int fd, long request, ByteBuffer arg);
+
+    int unshare(int flags);
+
+    int setns(int fd, int nstype);
+
+    int socket(int domain, int type, int protocol);
+
+    int bind(int fd, @In ByteBuffer addr, int addrlen);
+
+    @ssize_t long send(int fd, @In ByteBuffer buf, @size_t long len, int flags);
+
+    @ssize_t long recv(int fd, @Out ByteBuffer buf, @size_t long len, int flags);
+
+    /** {@code fds} holds struct pollfd entries (int fd, short events, short revents). */
+    int poll(ByteBuffer fds, long nfds, int timeoutMillis);
+
+    int eventfd(int initval, int flags);
+
+    int if_nametoindex(String name);
+
+    int getpgrp();
+
+    int tcgetpgrp(int fd);
+
+    int kill(int pid, int signal);
+
+    String strerror(int errno);
+
+    /** The bound library, loaded once. */
+    LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");
+
+    /** Returns the calling thread's errno after a failed call. */
+    static int errno() {
+        return Runtime.getRuntime(INSTANCE).getLastError();
+    }
+
+    /** Returns "strerror(errno)" for the calling thread's last failure. */
+    static String lastError() {
+        return INSTANCE.strerror(errno());
+    }
+}

@@ -1,0 +1,31 @@
+package dev.nstun.netns;
+
+/** The sandbox could not be set up; the message says what to do about it. */
+public final class SandboxException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    /** Why, coarsely: callers map these to exit codes and hints. */
+    public enum Kind { NO_PRIVILEGE, NO_TUN, FAILED }
+
+    private final Kind kind;
+
+    public SandboxException(Kind kind, String message, Throwable cause) {
+        super(message, cause);
+        this.kind = kind;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** Turns a failed system call into an actionable message. */
+    static SandboxException of(String what, NativeException e) {
+        return switch (e.errno()) {
+            case NativeException.EPERM, NativeException.EACCES -> new SandboxException(Kind.NO_PRIVILEGE,
+                    "cannot " + what + " (" + e.getMessage() + "): nstun needs CAP_SYS_ADMIN and CAP_NET_ADMIN; run it with sudo", e);
+            case NativeException.ENOENT, NativeException.ENODEV -> new SandboxException(Kind.NO_TUN,
+                    "cannot " + what + " (" + e.getMessage() + "): the kernel has no TUN support here; load it with 'sudo modprobe tun'", e);
+            default -> new SandboxException(Kind.FAILED, "cannot " + what + ": " + e.getMessage(), e);
+        };
+    }
+}

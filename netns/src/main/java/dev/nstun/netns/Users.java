@@ -1,0 +1,52 @@
+package dev.nstun.netns;
+
+import java.util.Map;
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
+import jnr.posix.Passwd;
+
+/** Looks up who the wrapped command should run as. */
+public final class Users {
+    private static final POSIX POSIX = POSIXFactory.getNativePOSIX();
+
+    private Users() {}
+
+    /** Returns the credentials of user {@code name} (or a numeric uid), or null if unknown. */
+    public static Credentials byName(String name) {
+        Passwd pw = POSIX.getpwnam(name);
+        if (pw == null && name.chars().allMatch(Character::isDigit) && !name.isEmpty()) {
+            pw = POSIX.getpwuid(Integer.parseInt(name));
+        }
+        return pw == null ? null : of(pw);
+    }
+
+    /**
+     * Returns who invoked sudo (SUDO_UID / SUDO_GID), or {@link Credentials#UNCHANGED} when nstun
+     * was not started through sudo or the invoker was root.
+     */
+    public static Credentials invoker(Map<String, String> env) {
+        String uid = env.get("SUDO_UID");
+        String gid = env.get("SUDO_GID");
+        if (uid == null || gid == null || POSIX.geteuid() != 0) return Credentials.UNCHANGED;
+        int u;
+        int g;
+        try {
+            u = Integer.parseInt(uid);
+            g = Integer.parseInt(gid);
+        } catch (NumberFormatException e) {
+            return Credentials.UNCHANGED;
+        }
+        if (u == 0) return Credentials.UNCHANGED;
+        Passwd pw = POSIX.getpwuid(u);
+        return pw == null ? new Credentials(u, g, null, null) : new Credentials(u, g, pw.getLoginName(), pw.getHome());
+    }
+
+    /** Returns the effective uid of nstun itself. */
+    public static int effectiveUid() {
+        return POSIX.geteuid();
+    }
+
+    private static Credentials of(Passwd pw) {
+        return new Credentials((int) pw.getUID(), (int) pw.getGID(), pw.getLoginName(), pw.getHome());
+    }
+}

@@ -1,0 +1,62 @@
+# Runs as the wrapped command's first process, already inside its network namespace and in a
+# fresh private mount namespace (util-linux unshare --mount --propagation private), as root.
+# Gives the command its own resolv.conf and nsswitch.conf, hides the host resolver's unix sockets
+# (they cross network namespaces: a DNS leak around nstun), then execs "$@" (setpriv … -- COMMAND).
+# $1: the resolv.conf text. Any failure here exits 125 with a line saying what went wrong.
+set -u
+fail() { printf 'nstun: %s\n' "$*" >&2; exit 125; }
+resolv_text=$1
+shift
+
+hidden=" "
+hide() { # mount an empty tmpfs over directory $1 (canonical path), once
+  case "$hidden" in *" $1 "*) return 0 ;; esac
+  mount -t tmpfs -o size=64k,mode=0755 nstun-hidden "$1" || fail "cannot hide $1 (mount tmpfs failed)"
+  hidden="$hidden$1 "
+}
+under_hidden() {
+  for h in $hidden; do case "$1" in "$h"/*) return 0 ;; esac; done
+  return 1
+}
+
+# The host resolver's sockets: systemd-resolved (varlink, also its stub files) and nscd, which
+# glibc asks before nsswitch.conf's list whenever its socket answers.
+for d in /run/systemd/resolve /run/nscd /var/run/nscd; do
+  [ -d "$d" ] || continue
+  hide "$(readlink -f "$d")"
+done
+
+# Scratch space for the generated files: a tmpfs over /tmp, unmounted again once the files are bound
+# into place (each bind mount keeps the tmpfs alive by itself).
+scratch=/tmp
+mount -t tmpfs -o size=256k,mode=0755 nstun-scratch "$scratch" || fail "cannot mount a tmpfs on $scratch"
+printf '%s' "$resolv_text" > "$scratch/resolv.conf" || fail "cannot write resolv.conf"
+if [ -e /etc/nsswitch.conf ]; then
+  sed -e 's/^[[:space:]]*hosts[[:space:]]*:.*/hosts: files dns/' /etc/nsswitch.conf > "$scratch/nsswitch.conf" ||
+    fail "cannot read /etc/nsswitch.conf"
+  grep -q '^hosts:' "$scratch/nsswitch.conf" || echo 'hosts: files dns' >> "$scratch/nsswitch.conf"
+fi
+chmod 0644 "$scratch"/*
+
+# /etc/resolv.conf is often a link into /run/systemd/resolve/ (hidden above, so its target may be
+# gone) or elsewhere under /run. Create the target only on a tmpfs of ours, never on the host.
+target=$(readlink -f /etc/resolv.conf) || target=/etc/resolv.conf
+if [ ! -e "$target" ]; then
+  case "$target" in
+    /run/*) ;;
+    *) fail "/etc/resolv.conf does not exist (or points at missing $target): create it, even empty, so nstun can mount its own over it" ;;
+  esac
+  if ! under_hidden "$target"; then
+    base=$(dirname "$target")
+    while [ ! -d "$base" ]; do base=$(dirname "$base"); done
+    hide "$base"
+  fi
+  mkdir -p "$(dirname "$target")" && : > "$target" || fail "cannot create $target"
+fi
+mount --bind "$scratch/resolv.conf" "$target" || fail "cannot mount resolv.conf over $target"
+if [ -e "$scratch/nsswitch.conf" ]; then
+  mount --bind "$scratch/nsswitch.conf" "$(readlink -f /etc/nsswitch.conf)" || fail "cannot mount nsswitch.conf"
+fi
+umount "$scratch" || fail "cannot unmount the scratch tmpfs on $scratch"
+
+exec "$@"
