@@ -2,6 +2,7 @@ package dev.nstun.cli;
 
 import dev.nstun.netns.Credentials;
 import dev.nstun.netns.Privileges;
+import dev.nstun.netns.RunRegistry;
 import dev.nstun.netns.Sandbox;
 import dev.nstun.netns.SandboxException;
 import dev.nstun.netns.TunSpec;
@@ -85,7 +86,11 @@ public final class RunCommand implements Callable<Integer> {
         }
         Credentials who = credentials(err);
         if (who == null) return ExitCodes.NSTUN_FAILED;
+        RunRegistry registry = RunRegistry.system();
+        registry.cleanStale();
+        String runId = RunRegistry.newRunId();
         Map<String, String> env = environment(who);
+        env.put(RunRegistry.MARK, runId);
         Integer notRunnable = checkRunnable(command.get(0), env.get("PATH"), err);
         if (notRunnable != null) return notRunnable;
 
@@ -106,6 +111,11 @@ public final class RunCommand implements Callable<Integer> {
             if (pcapWriter != null) pcapWriter.close();
             return ExitCodes.NSTUN_FAILED;
         }
+        try {
+            registry.record(runId, sandbox.namespaceId());
+        } catch (IOException e) {
+            log.warn("cannot record this run under /run/nstun ({}): if nstun is killed, processes the command started may linger", e.getMessage());
+        }
         Device link = new TunLink(sandbox.tun());
         if (pcapWriter != null) link = new PcapDevice(link, pcapWriter, Clock.systemUTC());
         PacketLoop loop = new PacketLoop(link, PacketHandler.DISCARD);
@@ -120,6 +130,7 @@ public final class RunCommand implements Callable<Integer> {
             loopThread.join(2000);
             sandbox.close();
             link.close();
+            registry.forget(runId);
         }
         log.debug("command exited with status {}; {} packets ({} bytes) read from the TUN",
                 status, loop.packetsReceived(), loop.bytesReceived());

@@ -1,0 +1,79 @@
+package dev.nstun.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class CommandLineTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+    private final CommandLine cl = Nstun.commandLine(new PrintWriter(out, true), new PrintWriter(err, true));
+
+    private RunCommand parseRun(String... args) {
+        CommandLine.ParseResult r = cl.parseArgs(args);
+        return (RunCommand) r.subcommand().commandSpec().userObject();
+    }
+
+    @Test
+    void optionsAfterTheCommandBelongToTheCommand() {
+        RunCommand run = parseRun("run", "--mtu", "1500", "curl", "-v", "--mtu", "x");
+        assertEquals(1500, run.mtu);
+        assertEquals(List.of("curl", "-v", "--mtu", "x"), run.command);
+    }
+
+    @Test
+    void doubleDashEndsNstunsOptions() {
+        RunCommand run = parseRun("run", "-v", "--", "sh", "-c", "exit 3");
+        assertEquals(List.of("sh", "-c", "exit 3"), run.command);
+        assertEquals(RunCommand.DEFAULT_MTU, run.mtu);
+        assertNull(run.pcap);
+    }
+
+    @Test
+    void badFlagExits125AndNamesIt() {
+        int code = cl.execute("run", "--frobnicate", "--", "true");
+        assertEquals(125, code);
+        assertTrue(err.toString().contains("--frobnicate"), err.toString());
+    }
+
+    @Test
+    void missingCommandExits125() {
+        assertEquals(125, cl.execute("run"));
+        assertTrue(err.toString().contains("COMMAND"), err.toString());
+    }
+
+    @Test
+    void helpAndVersionExit0() {
+        assertEquals(0, cl.execute("run", "--help"));
+        assertTrue(out.toString().contains("--pcap=FILE"), out.toString());
+        assertEquals(0, cl.execute("--version"));
+        assertTrue(out.toString().contains("nstun "), out.toString());
+    }
+
+    @Test
+    void runnableChecks(@TempDir Path dir) throws Exception {
+        StringWriter msg = new StringWriter();
+        PrintWriter w = new PrintWriter(msg, true);
+        Path exe = Files.writeString(dir.resolve("tool"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(exe, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path plain = Files.writeString(dir.resolve("plain"), "data");
+        Files.setPosixFilePermissions(plain, PosixFilePermissions.fromString("rw-r--r--"));
+        assertNull(RunCommand.checkRunnable("tool", "/nonexistent:" + dir, w));
+        assertNull(RunCommand.checkRunnable(exe.toString(), null, w));
+        assertEquals(127, RunCommand.checkRunnable("tool", "/nonexistent", w));
+        assertEquals(127, RunCommand.checkRunnable(dir + "/missing", null, w));
+        assertEquals(126, RunCommand.checkRunnable(plain.toString(), null, w));
+        assertEquals(126, RunCommand.checkRunnable(dir.toString(), null, w));
+        assertEquals(127, RunCommand.checkRunnable("plain", dir.toString(), w), "not executable on PATH is not found, as in sh");
+    }
+}

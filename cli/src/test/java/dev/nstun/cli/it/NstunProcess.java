@@ -1,0 +1,133 @@
+package dev.nstun.cli.it;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** One nstun started through the repository's launcher, as a user would, with its output captured. */
+final class NstunProcess implements AutoCloseable {
+    private final Process process;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final Thread outPump;
+    private final Thread errPump;
+
+    private NstunProcess(Process process) {
+        this.process = process;
+        this.outPump = pump(process.getInputStream(), out);
+        this.errPump = pump(process.getErrorStream(), err);
+    }
+
+    /** Starts {@code [prefix...] ./nstun args...} with extra environment. */
+    static NstunProcess start(List<String> prefix, Map<String, String> env, String... args) throws IOException {
+        List<String> argv = new ArrayList<>(prefix);
+        argv.add(launcher().toString());
+        argv.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        pb.environment().putAll(env);
+        return new NstunProcess(pb.start());
+    }
+
+    static NstunProcess start(String... args) throws IOException {
+        return start(List.of(), Map.of(), args);
+    }
+
+    /** Runs nstun to completion with empty stdin. */
+    static NstunProcess run(String... args) throws Exception {
+        NstunProcess p = start(args);
+        p.closeStdin();
+        p.await();
+        return p;
+    }
+
+    static Path launcher() {
+        return Requirements.repoRoot().resolve("nstun");
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    void writeStdin(String text) throws IOException {
+        process.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+    }
+
+    void closeStdin() throws IOException {
+        process.getOutputStream().close();
+    }
+
+    /** Waits (at most a minute) for nstun to exit; returns its status. */
+    int await() throws InterruptedException {
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("nstun did not exit within 60 s; stderr so far:\n" + stderr());
+        }
+        outPump.join(5000);
+        errPump.join(5000);
+        return process.exitValue();
+    }
+
+    int exitCode() {
+        return process.exitValue();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Waits until stdout holds {@code text}, failing after {@code seconds}. */
+    void awaitStdout(String text, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!stdout().contains(text)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no '" + text + "' on stdout within " + seconds + " s; stdout:\n" + stdout() + "\nstderr:\n" + stderr());
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    String stdout() {
+        synchronized (out) {
+            return out.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    String stderr() {
+        synchronized (err) {
+            return err.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Describes the run for assertion messages. */
+    String describe() {
+        return "exit " + (process.isAlive() ? "(running)" : process.exitValue()) + "\nstdout:\n" + stdout() + "\nstderr:\n" + stderr();
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+    }
+
+    private static Thread pump(InputStream in, ByteArrayOutputStream sink) {
+        return Thread.ofPlatform().daemon().start(() -> {
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    synchronized (sink) {
+                        sink.write(buf, 0, n);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+}

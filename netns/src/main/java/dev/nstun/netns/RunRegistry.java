@@ -1,0 +1,119 @@
+package dev.nstun.netns;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a killed nstun leaves for the next one to clean. The command's first process dies with
+ * nstun (its death signal), but processes it started live on in a namespace that has no way out.
+ * Each run records its namespace in {@code /run/nstun/PID.run}; a later start finds records whose
+ * nstun is gone and kills the processes still in that namespace that carry the run's mark in their
+ * environment ({@code NSTUN=ID}: namespace numbers are reused once a namespace is freed, so the
+ * namespace alone would not prove a process is ours).
+ */
+public final class RunRegistry {
+    private static final Logger log = LoggerFactory.getLogger(RunRegistry.class);
+    /** The environment variable that marks the command's processes with the run's id. */
+    public static final String MARK = "NSTUN";
+
+    private final Path dir;
+
+    public RunRegistry(Path dir) {
+        this.dir = dir;
+    }
+
+    /** The registry under /run, where root's runtime state lives and a reboot clears it. */
+    public static RunRegistry system() {
+        return new RunRegistry(Path.of("/run/nstun"));
+    }
+
+    /** Returns a run id unique on this boot: nstun's pid and its start time. */
+    public static String newRunId() {
+        long pid = ProcessHandle.current().pid();
+        return pid + "." + startTime(pid);
+    }
+
+    /** Records that run {@code runId} owns namespace {@code namespaceId}. */
+    public void record(String runId, String namespaceId) throws IOException {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path tmp = dir.resolve(runId + ".tmp");
+        Files.writeString(tmp, namespaceId + "\n", StandardCharsets.UTF_8);
+        Files.move(tmp, dir.resolve(runId + ".run"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Forgets run {@code runId}: its namespace is gone. */
+    public void forget(String runId) {
+        try {
+            Files.deleteIfExists(dir.resolve(runId + ".run"));
+        } catch (IOException e) {
+            log.debug("cannot remove the record of run {}: {}", runId, e.getMessage());
+        }
+    }
+
+    /** Kills what runs whose nstun is gone left behind, and forgets them. Returns how many processes. */
+    public int cleanStale() {
+        if (!Files.isDirectory(dir)) return 0;
+        int killed = 0;
+        try (DirectoryStream<Path> runs = Files.newDirectoryStream(dir, "*.run")) {
+            for (Path record : runs) {
+                String runId = record.getFileName().toString().replaceFirst("\\.run$", "");
+                if (isAlive(runId)) continue;
+                String namespace = Files.readString(record, StandardCharsets.UTF_8).trim();
+                for (long pid : Sandbox.processesIn(namespace)) {
+                    if (hasMark(pid, runId)) {
+                        LibC.INSTANCE.kill((int) pid, 9);
+                        killed++;
+                    }
+                }
+                Files.deleteIfExists(record);
+            }
+        } catch (IOException e) {
+            log.debug("cannot read {}: {}", dir, e.getMessage());
+        }
+        if (killed > 0) log.info("removed {} process(es) left behind by an nstun that was killed", killed);
+        return killed;
+    }
+
+    private static boolean isAlive(String runId) {
+        int dot = runId.indexOf('.');
+        if (dot < 0) return false;
+        try {
+            long pid = Long.parseLong(runId.substring(0, dot));
+            return runId.substring(dot + 1).equals(startTime(pid));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static boolean hasMark(long pid, String runId) {
+        try {
+            byte[] env = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
+            String wanted = MARK + "=" + runId;
+            for (String var : new String(env, StandardCharsets.UTF_8).split("\0")) {
+                if (var.equals(wanted)) return true;
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** Returns field 22 of /proc/PID/stat (start time in clock ticks since boot), or "gone". */
+    static String startTime(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // The command name (field 2) is in parentheses and may hold spaces: count from its end.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return fields[19];
+        } catch (IOException | RuntimeException e) {
+            return "gone";
+        }
+    }
+}
