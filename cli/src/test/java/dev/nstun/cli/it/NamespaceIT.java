@@ -69,20 +69,20 @@ class NamespaceIT {
 
     /**
      * A host like Ubuntu's: /etc/resolv.conf links to systemd-resolved's stub file, nsswitch asks
-     * systemd-resolved, and resolved and nscd listen on unix sockets. Built in a private mount
-     * namespace around nstun, so the real host is not touched.
+     * systemd-resolved, and resolved and nscd listen on unix sockets. Built on tmpfs copies of /etc
+     * and /run in a private mount namespace around nstun, so the real host is not touched.
      */
     @Test
     void systemdResolvedHostLinkAndSocketsAreReplacedAndHidden(@TempDir Path dir) throws Exception {
         Path hostSetup = dir.resolve("fake-resolved-host.sh");
         Files.writeString(hostSetup, String.join("\n",
                 "set -e",
-                "etc=$(mktemp -d)",
+                "etc=" + Files.createDirectory(dir.resolve("etc")),
                 "mount -t tmpfs etc-copy \"$etc\" && cp -a /etc/. \"$etc\"/",
                 "rm -f \"$etc/resolv.conf\" && ln -s /run/systemd/resolve/stub-resolv.conf \"$etc/resolv.conf\"",
                 "printf 'passwd: files\\nhosts: files resolve [!UNAVAIL=return] dns\\n' > \"$etc/nsswitch.conf\"",
                 "mount --bind \"$etc\" /etc",
-                "mount -t tmpfs run-copy /run/systemd 2>/dev/null || { mkdir -p /run/systemd; mount -t tmpfs run-copy /run/systemd; }",
+                "mount -t tmpfs run-copy /run",
                 "mkdir -p /run/systemd/resolve /run/nscd",
                 "echo 'nameserver 127.0.0.53' > /run/systemd/resolve/stub-resolv.conf",
                 "python3 -c \"import socket; [socket.socket(socket.AF_UNIX).bind(p) for p in ('/run/systemd/resolve/io.systemd.Resolve', '/run/nscd/socket')]\"",
