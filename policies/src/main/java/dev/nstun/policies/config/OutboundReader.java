@@ -1,0 +1,417 @@
+package dev.nstun.policies.config;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+
+/** Reads the {@code outbounds} list: one map per outbound, keys depending on its type. */
+final class OutboundReader {
+    static final List<String> TYPES = List.of("socks5", "http", "direct", "reject", "drop");
+
+    private static final List<String> PROXY_KEYS = List.of("name", "type", "server", "username", "password", "password-file",
+            "password-env", "connect-timeout");
+    private static final Map<String, List<String>> KEYS_BY_TYPE = Map.of(
+            "socks5", List.of("name", "type", "server", "username", "password", "password-file", "password-env", "udp",
+                    "connect-timeout"),
+            "http", PROXY_KEYS,
+            "direct", List.of("name", "type", "interface", "fwmark", "source-address", "connect-timeout"),
+            "reject", List.of("name", "type"),
+            "drop", List.of("name", "type"));
+    private static final List<String> ALL_KEYS = List.of("name", "type", "server", "username", "password", "password-file",
+            "password-env", "udp", "interface", "fwmark", "source-address", "connect-timeout");
+    /** How other tools spell what these keys say. */
+    private static final Map<String, String> HINTS = Map.ofEntries(
+            Map.entry("tag", "outbounds are named with 'name' (sing-box's 'tag')"),
+            Map.entry("port", "the port goes into 'server', e.g. server: proxy.example:1080"),
+            Map.entry("server_port", "the port goes into 'server', e.g. server: proxy.example:1080"),
+            Map.entry("server-port", "the port goes into 'server', e.g. server: proxy.example:1080"),
+            Map.entry("bind_interface", "did you mean 'interface'?"),
+            Map.entry("bind-interface", "did you mean 'interface'?"),
+            Map.entry("interface-name", "did you mean 'interface'?"),
+            Map.entry("routing_mark", "did you mean 'fwmark'?"),
+            Map.entry("routing-mark", "did you mean 'fwmark'?"),
+            Map.entry("mark", "did you mean 'fwmark'?"),
+            Map.entry("inet4_bind_address", "did you mean 'source-address'?"),
+            Map.entry("inet6_bind_address", "did you mean 'source-address'?"),
+            Map.entry("bind-address", "did you mean 'source-address'?"),
+            Map.entry("timeout", "did you mean 'connect-timeout'?"),
+            Map.entry("version", "'type: socks5' already says SOCKS version 5, the only one supported"),
+            Map.entry("network", "a socks5 outbound carries UDP when it has 'udp: true'"));
+    private static final Map<String, String> TYPE_HINTS = Map.of(
+            "socks", "did you mean 'socks5'?",
+            "block", "did you mean 'reject' (refuse at once) or 'drop' (no answer at all)?",
+            "https", "TLS to the proxy is not supported yet; 'http' speaks plain HTTP CONNECT",
+            "socks4", "only SOCKS5 is supported",
+            "socks4a", "only SOCKS5 is supported");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final int MAX_NAME_LENGTH = 64;
+    /** RFC 1929: username and password are each 1 to 255 bytes. */
+    private static final int MAX_SOCKS_CREDENTIAL_BYTES = 255;
+    /** Linux interface names are at most IFNAMSIZ - 1 bytes. */
+    private static final int MAX_INTERFACE_LENGTH = 15;
+    private static final long MAX_FWMARK = 0xffff_ffffL;
+
+    /**
+     * What the list declared: the valid outbounds merged with the built-ins, every declared name
+     * (valid or not, so that rules naming a broken outbound get no second error), and the node of
+     * each declared name.
+     */
+    record Declared(Map<String, Outbound> outbounds, Set<String> names) {
+    }
+
+    private final Nodes nodes;
+    private final Problems problems;
+    private final Environment environment;
+    private final Path baseDir;
+
+    OutboundReader(Nodes nodes, Environment environment, Path baseDir) {
+        this.nodes = nodes;
+        this.problems = nodes.problems();
+        this.environment = environment;
+        this.baseDir = baseDir;
+    }
+
+    /** Reads the {@code outbounds} value (absent: only the built-ins). */
+    Declared read(Optional<Node> list) {
+        Map<String, Outbound> declared = new LinkedHashMap<>();
+        Set<String> names = new LinkedHashSet<>();
+        Map<String, Node> nameNodes = new HashMap<>();
+        list.flatMap(n -> nodes.list(n, "a list of outbounds, e.g. - {name: corp, type: socks5, server: 10.0.0.5:1080}"))
+                .ifPresent(seq -> {
+                    for (Node item : seq.getValue()) {
+                        readOne(item, declared, names, nameNodes);
+                    }
+                });
+        Map<String, Outbound> all = new LinkedHashMap<>(declared);
+        for (Outbound builtIn : Outbound.builtIns()) {
+            Outbound mine = declared.get(builtIn.name());
+            if (mine == null && !names.contains(builtIn.name())) {
+                all.put(builtIn.name(), builtIn);
+            } else if (mine != null && !mine.type().equals(builtIn.type())) {
+                problems.add(nameNodes.get(builtIn.name()), "'" + builtIn.name() + "' is a built-in outbound of type "
+                        + builtIn.type() + ": declare it with type " + builtIn.type() + " (to set its options) or choose another name");
+            }
+        }
+        names.addAll(all.keySet());
+        return new Declared(all, names);
+    }
+
+    private void readOne(Node item, Map<String, Outbound> declared, Set<String> names, Map<String, Node> nameNodes) {
+        Optional<MappingNode> map = nodes.map(item, "an outbound such as {name: corp, type: socks5, server: 10.0.0.5:1080}");
+        if (map.isEmpty()) {
+            return;
+        }
+        int before = problems.count();
+        Map<String, NodeTuple> entries = nodes.entries(map.get());
+        Optional<String> name = Nodes.value(entries, "name").flatMap(this::readName);
+        Optional<String> type = Nodes.value(entries, "type").flatMap(this::readType);
+        String where = type.map(t -> t + " outbound").orElse("outbound") + name.map(n -> " '" + n + "'").orElse("");
+        List<String> allowed = type.map(KEYS_BY_TYPE::get).orElse(ALL_KEYS);
+        Set<String> misspelled = nodes.rejectUnknownKeys(entries, where, allowed, hintsFor(allowed));
+        if (!entries.containsKey("name") && !misspelled.contains("name")) {
+            problems.add(map.get(), "outbound has no 'name' (rules refer to outbounds by name)");
+        }
+        if (!entries.containsKey("type") && !misspelled.contains("type")) {
+            problems.add(map.get(), where + " has no 'type' (expected one of: " + String.join(", ", TYPES) + ")");
+        }
+        if (name.isPresent()) {
+            Node nameNode = Nodes.value(entries, "name").orElseThrow();
+            if (!names.add(name.get())) {
+                Location first = problems.at(nameNodes.get(name.get()));
+                problems.add(nameNode, "duplicate outbound name '" + name.get() + "' (first declared at line " + first.line()
+                        + ")");
+                return;
+            }
+            nameNodes.put(name.get(), nameNode);
+        }
+        if (name.isEmpty() || type.isEmpty()) {
+            return;
+        }
+        // Every option is read (and every problem recorded) before anything is built from them.
+        String n = name.get();
+        Location location = problems.at(map.get());
+        Supplier<Outbound> build = switch (type.get()) {
+            case "socks5" -> {
+                HostPort server = server(map.get(), entries, where, misspelled);
+                Optional<Credentials> credentials = credentials(entries, true);
+                boolean udp = flag(entries, "udp");
+                Duration timeout = connectTimeout(entries);
+                yield () -> new Outbound.Socks5(n, server, credentials, udp, timeout, location);
+            }
+            case "http" -> {
+                HostPort server = server(map.get(), entries, where, misspelled);
+                Optional<Credentials> credentials = credentials(entries, false);
+                Duration timeout = connectTimeout(entries);
+                yield () -> new Outbound.Http(n, server, credentials, timeout, location);
+            }
+            case "direct" -> {
+                Optional<String> bindInterface = bindInterface(entries);
+                OptionalLong fwmark = fwmark(entries);
+                Optional<InetAddress> source = sourceAddress(entries);
+                Duration timeout = connectTimeout(entries);
+                yield () -> new Outbound.Direct(n, bindInterface, fwmark, source, timeout, location);
+            }
+            case "reject" -> () -> new Outbound.Reject(n, location);
+            default -> () -> new Outbound.Drop(n, location);
+        };
+        if (problems.count() == before) {
+            declared.put(n, build.get());
+        }
+    }
+
+    /** Adds to the other tools' spellings a note for keys that belong to other outbound types. */
+    private static Map<String, String> hintsFor(List<String> allowed) {
+        Map<String, String> hints = new HashMap<>(HINTS);
+        for (String key : ALL_KEYS) {
+            if (allowed.contains(key)) {
+                hints.remove(key);
+                continue;
+            }
+            List<String> types = TYPES.stream().filter(t -> KEYS_BY_TYPE.get(t).contains(key)).toList();
+            String owners = types.size() == 1 ? types.get(0)
+                    : String.join(", ", types.subList(0, types.size() - 1)) + " and " + types.get(types.size() - 1);
+            hints.put(key, "'" + key + "' applies to " + owners + " outbounds");
+        }
+        return hints;
+    }
+
+    private Optional<String> readName(Node node) {
+        Optional<String> name = nodes.text(node, "an outbound name");
+        if (name.isPresent() && (name.get().isEmpty() || name.get().length() > MAX_NAME_LENGTH
+                || name.get().codePoints().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c)))) {
+            problems.add(node, "invalid outbound name " + Nodes.quote(name.get()) + ": expected 1 to " + MAX_NAME_LENGTH
+                    + " characters without spaces");
+            return Optional.empty();
+        }
+        return name;
+    }
+
+    private Optional<String> readType(Node node) {
+        Optional<String> type = nodes.text(node, "an outbound type (" + String.join(", ", TYPES) + ")");
+        if (type.isPresent() && !TYPES.contains(type.get())) {
+            String hint = TYPE_HINTS.get(type.get().toLowerCase(Locale.ROOT));
+            problems.add(node, "unknown outbound type " + Nodes.quote(type.get()) + " (expected one of: "
+                    + String.join(", ", TYPES) + ")" + (hint != null ? "; " + hint : Suggest.didYouMean(type.get(), TYPES)));
+            return Optional.empty();
+        }
+        return type;
+    }
+
+    /** Returns the server, or null after recording why there is none. */
+    private HostPort server(MappingNode map, Map<String, NodeTuple> entries, String where, Set<String> misspelled) {
+        Optional<Node> node = Nodes.value(entries, "server");
+        if (node.isEmpty()) {
+            if (misspelled.contains("server")) {
+                return null;
+            }
+            problems.add(map, where + " has no 'server' (expected host:port, e.g. server: proxy.example:1080)");
+            return null;
+        }
+        Optional<String> text = nodes.text(node.get(), "host:port for 'server'");
+        if (text.isEmpty()) {
+            return null;
+        }
+        try {
+            return HostPort.parse(text.get(), 0);
+        } catch (IllegalArgumentException e) {
+            problems.add(node.get(), "invalid server " + Nodes.quote(text.get()) + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Reads username and a password from one of password, password-file, password-env. */
+    private Optional<Credentials> credentials(Map<String, NodeTuple> entries, boolean socks) {
+        List<String> sources = new ArrayList<>();
+        for (String key : List.of("password", "password-file", "password-env")) {
+            if (entries.containsKey(key)) {
+                sources.add(key);
+            }
+        }
+        Optional<Node> userNode = Nodes.value(entries, "username");
+        if (sources.size() > 1) {
+            problems.add(Nodes.keyNode(entries, sources.get(1)).orElseThrow(),
+                    "'" + sources.get(0) + "' and '" + sources.get(1) + "' are both set: keep one");
+            return Optional.empty();
+        }
+        if (userNode.isEmpty()) {
+            if (!sources.isEmpty()) {
+                problems.add(Nodes.keyNode(entries, sources.get(0)).orElseThrow(), "'" + sources.get(0) + "' without 'username'");
+            }
+            return Optional.empty();
+        }
+        Optional<String> user = nodes.text(userNode.get(), "a user name for 'username'");
+        if (user.isEmpty()) {
+            return Optional.empty();
+        }
+        if (sources.isEmpty()) {
+            problems.add(userNode.get(), "username " + Nodes.quote(user.get())
+                    + " has no password: set password, password-file or password-env");
+            return Optional.empty();
+        }
+        if (socks) {
+            checkSocksLength(userNode.get(), "username", user.get());
+        } else if (user.get().contains(":")) {
+            problems.add(userNode.get(), "an HTTP basic-auth username cannot contain ':'");
+        }
+        Node sourceNode = Nodes.value(entries, sources.get(0)).orElseThrow();
+        Optional<String> password = switch (sources.get(0)) {
+            case "password" -> nodes.text(sourceNode, "a password (or use password-file or password-env)");
+            case "password-file" -> passwordFromFile(sourceNode);
+            default -> passwordFromEnvironment(sourceNode);
+        };
+        if (password.isPresent() && socks) {
+            checkSocksLength(sourceNode, "password", password.get());
+        }
+        return password.map(p -> new Credentials(user.get(), p));
+    }
+
+    private void checkSocksLength(Node node, String what, String value) {
+        int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes < 1 || bytes > MAX_SOCKS_CREDENTIAL_BYTES) {
+            problems.add(node, "a SOCKS5 " + what + " is 1 to 255 bytes long (RFC 1929), this one is " + bytes);
+        }
+    }
+
+    private Optional<String> passwordFromFile(Node node) {
+        Optional<String> text = nodes.text(node, "the path of a file holding the password");
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        Path path;
+        if (text.get().equals("~") || text.get().startsWith("~/")) {
+            path = environment.home().resolve(text.get().substring(Math.min(2, text.get().length())));
+        } else if (text.get().startsWith("~")) {
+            problems.add(node, "'~user' paths are not supported in password-file: write ~/… or a full path");
+            return Optional.empty();
+        } else {
+            path = baseDir.resolve(text.get());
+        }
+        String shown = "password-file " + Nodes.quote(text.get()) + (path.toString().equals(text.get()) ? "" : " (" + path + ")");
+        String content;
+        try {
+            content = environment.readFile(path);
+        } catch (NoSuchFileException e) {
+            problems.add(node, "cannot read " + shown + ": no such file");
+            return Optional.empty();
+        } catch (AccessDeniedException e) {
+            problems.add(node, "cannot read " + shown + ": permission denied");
+            return Optional.empty();
+        } catch (IOException e) {
+            problems.add(node, "cannot read " + shown + ": " + e.getMessage());
+            return Optional.empty();
+        }
+        // Editors end files with a newline; the password is the one line before it.
+        String password = content.endsWith("\r\n") ? content.substring(0, content.length() - 2)
+                : content.endsWith("\n") ? content.substring(0, content.length() - 1) : content;
+        if (password.isEmpty()) {
+            problems.add(node, shown + " is empty");
+            return Optional.empty();
+        }
+        if (password.indexOf('\n') >= 0 || password.indexOf('\r') >= 0) {
+            problems.add(node, shown + " has more than one line (expected the password alone)");
+            return Optional.empty();
+        }
+        return Optional.of(password);
+    }
+
+    private Optional<String> passwordFromEnvironment(Node node) {
+        Optional<String> name = nodes.text(node, "the name of an environment variable holding the password");
+        if (name.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!ENV_NAME.matcher(name.get()).matches()) {
+            problems.add(node, "invalid environment variable name " + Nodes.quote(name.get())
+                    + " for password-env (letters, digits and '_', not starting with a digit)");
+            return Optional.empty();
+        }
+        Optional<String> value = environment.variable(name.get());
+        if (value.isEmpty() || value.get().isEmpty()) {
+            problems.add(node, "environment variable " + name.get() + " (password-env) is " + (value.isEmpty() ? "not set" : "empty"));
+            return Optional.empty();
+        }
+        return value;
+    }
+
+    private boolean flag(Map<String, NodeTuple> entries, String key) {
+        return Nodes.value(entries, key).flatMap(n -> nodes.bool(n, key)).orElse(false);
+    }
+
+    private Duration connectTimeout(Map<String, NodeTuple> entries) {
+        Optional<Node> node = Nodes.value(entries, "connect-timeout");
+        Optional<String> text = node.flatMap(n -> nodes.text(n, "a duration for 'connect-timeout', e.g. 10s"));
+        if (text.isEmpty()) {
+            return Outbound.DEFAULT_CONNECT_TIMEOUT;
+        }
+        try {
+            return Durations.parse(text.get());
+        } catch (IllegalArgumentException e) {
+            problems.add(node.get(), "invalid connect-timeout " + Nodes.quote(text.get()) + ": " + e.getMessage());
+            return Outbound.DEFAULT_CONNECT_TIMEOUT;
+        }
+    }
+
+    private Optional<String> bindInterface(Map<String, NodeTuple> entries) {
+        Optional<Node> node = Nodes.value(entries, "interface");
+        Optional<String> name = node.flatMap(n -> nodes.text(n, "an interface name, e.g. eth0"));
+        if (name.isPresent() && (name.get().isEmpty() || name.get().length() > MAX_INTERFACE_LENGTH
+                || name.get().equals(".") || name.get().equals("..")
+                || name.get().chars().anyMatch(c -> c == '/' || c == ':' || Character.isWhitespace(c)))) {
+            problems.add(node.get(), "invalid interface " + Nodes.quote(name.get()) + ": Linux interface names are 1 to "
+                    + MAX_INTERFACE_LENGTH + " characters without '/', ':' or spaces");
+            return Optional.empty();
+        }
+        return name;
+    }
+
+    private OptionalLong fwmark(Map<String, NodeTuple> entries) {
+        Optional<Node> node = Nodes.value(entries, "fwmark");
+        Optional<String> text = node.flatMap(n -> nodes.text(n, "a number for 'fwmark'"));
+        if (text.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        String t = text.get();
+        long value = -1;
+        if (t.matches("0[xX][0-9a-fA-F]{1,8}")) {
+            value = Long.parseLong(t.substring(2), 16);
+        } else if (t.matches("[0-9]{1,10}")) {
+            value = Long.parseLong(t);
+        }
+        if (value < 0 || value > MAX_FWMARK) {
+            problems.add(node.get(), "invalid fwmark " + Nodes.quote(t) + ": expected a number from 0 to 0xffffffff (decimal or 0x hex)");
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(value);
+    }
+
+    private Optional<InetAddress> sourceAddress(Map<String, NodeTuple> entries) {
+        Optional<Node> node = Nodes.value(entries, "source-address");
+        Optional<String> text = node.flatMap(n -> nodes.text(n, "an IP address for 'source-address'"));
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<InetAddress> address = IpLiteral.parse(text.get());
+        if (address.isEmpty()) {
+            problems.add(node.get(), "invalid source-address " + Nodes.quote(text.get()) + ": expected an IPv4 or IPv6 address");
+        }
+        return address;
+    }
+}

@@ -1,0 +1,140 @@
+package dev.nstun.policies.config;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.composer.Composer;
+import org.snakeyaml.engine.v2.events.AliasEvent;
+import org.snakeyaml.engine.v2.events.Event;
+import org.snakeyaml.engine.v2.events.NodeEvent;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.parser.Parser;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
+
+/**
+ * Turns policy text into a node tree, safely: nodes are only composed, never constructed into
+ * objects (so no tag can instantiate a class), and the text is bounded in size, nesting and
+ * aliases. Every failure becomes a {@link Problem} with line and column.
+ */
+final class YamlSource {
+    /** Largest policy file, in characters; a rule set of 100 000 domains fits well within it. */
+    static final int MAX_CODE_POINTS = 8 * 1024 * 1024;
+    /** Deepest nesting of lists and maps; the schema itself needs 4. */
+    static final int MAX_DEPTH = 16;
+    /** Most aliases to lists and maps (against "billion laughs" documents). */
+    static final int MAX_COLLECTION_ALIASES = 100;
+
+    private YamlSource() {
+    }
+
+    /** Returns the document's root node; empty after reporting a problem, or for an empty document. */
+    static Optional<Node> compose(String text, Problems problems) {
+        LoadSettings settings = LoadSettings.builder()
+                .setLabel(problems.file())
+                .setAllowRecursiveKeys(false)
+                .setMaxAliasesForCollections(MAX_COLLECTION_ALIASES)
+                .setCodePointLimit(MAX_CODE_POINTS)
+                .setUseMarks(true)
+                .setParseComments(false)
+                .setSchema(new CoreSchema())
+                .build();
+        try {
+            // The composer recurses once per level and expands nothing, but readers walk aliased
+            // collections again at each alias: check nesting and aliases on the flat event stream
+            // first, where each problem still has its place in the file.
+            int depth = 0;
+            int collectionAliases = 0;
+            Map<String, Boolean> anchorIsCollection = new HashMap<>();
+            List<Event> events = new ArrayList<>();
+            for (Event event : new Parse(settings).parseString(text)) {
+                events.add(event);
+                Event.ID id = event.getEventId();
+                if (id == Event.ID.MappingStart || id == Event.ID.SequenceStart || id == Event.ID.Scalar) {
+                    boolean collection = id != Event.ID.Scalar;
+                    ((NodeEvent) event).getAnchor().ifPresent(a -> anchorIsCollection.put(a.getValue(), collection));
+                }
+                switch (id) {
+                    case MappingStart, SequenceStart -> {
+                        if (++depth > MAX_DEPTH) {
+                            problems.add(problems.at(event.getStartMark()),
+                                    "lists and maps are nested more than " + MAX_DEPTH + " deep (a policy needs 4)");
+                            return Optional.empty();
+                        }
+                    }
+                    case MappingEnd, SequenceEnd -> depth--;
+                    case Alias -> {
+                        String anchor = ((AliasEvent) event).getAlias().getValue();
+                        if (anchorIsCollection.getOrDefault(anchor, false) && ++collectionAliases > MAX_COLLECTION_ALIASES) {
+                            problems.add(problems.at(event.getStartMark()), "more than " + MAX_COLLECTION_ALIASES
+                                    + " aliases to lists or maps (a limit against alias bombs)");
+                            return Optional.empty();
+                        }
+                    }
+                    default -> {
+                    }
+                }
+            }
+            return new Composer(settings, new Replay(events)).getSingleNode();
+        } catch (MarkedYamlEngineException e) {
+            problems.add(problems.at(e.getProblemMark().or(e::getContextMark)), syntaxMessage(e));
+            return Optional.empty();
+        } catch (YamlEngineException e) {
+            problems.add(Location.nowhere(problems.file()), "cannot read YAML: " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static String syntaxMessage(MarkedYamlEngineException e) {
+        String problem = e.getProblem() == null ? "" : e.getProblem();
+        String context = e.getContext();
+        StringBuilder out = new StringBuilder("YAML syntax error: ").append(problem.strip());
+        if (context != null && !context.isBlank() && e.getContextMark().isPresent() && e.getProblemMark().isPresent()) {
+            var mark = e.getContextMark().get();
+            out.append(" (").append(context.strip()).append(" at line ").append(mark.getLine() + 1)
+                    .append(", column ").append(mark.getColumn() + 1).append(')');
+        }
+        return out.toString();
+    }
+
+    /** Hands the composer the events the checks already read, so the text is scanned once. */
+    private static final class Replay implements Parser {
+        private final List<Event> events;
+        private int next;
+
+        Replay(List<Event> events) {
+            this.events = events;
+        }
+
+        @Override
+        public boolean checkEvent(Event.ID id) {
+            return hasNext() && events.get(next).getEventId() == id;
+        }
+
+        @Override
+        public Event peekEvent() {
+            if (!hasNext()) {
+                throw new NoSuchElementException("no more YAML events");
+            }
+            return events.get(next);
+        }
+
+        @Override
+        public Event next() {
+            Event event = peekEvent();
+            next++;
+            return event;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return next < events.size();
+        }
+    }
+}
