@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The top-level {@code nstun} command. */
 @Command(name = "nstun", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Runs a command in a network namespace whose only way out is a TUN device.",
-        subcommands = {RunCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, CheckCommand.class, ExplainCommand.class, CommandLine.HelpCommand.class})
 public final class Nstun implements Runnable {
     @CommandLine.Mixin LoggingOptions logging;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -23,7 +23,7 @@ public final class Nstun implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         // `nstun run [opts] -- cmd -x`: everything from COMMAND on belongs to the command, not to nstun.
-        cl.setStopAtPositional(true);
+        cl.getSubcommands().get("run").setStopAtPositional(true);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("nstun: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             return ExitCodes.NSTUN_FAILED;

@@ -76,4 +76,25 @@ class CommandLineTest {
         assertEquals(126, RunCommand.checkRunnable(dir.toString(), null, w));
         assertEquals(127, RunCommand.checkRunnable("plain", dir.toString(), w), "not executable on PATH is not found, as in sh");
     }
+
+    @Test
+    void checkPrintsEveryProblemWithItsPositionAndExits1(@TempDir Path dir) throws Exception {
+        Path policy = Files.writeString(dir.resolve("p.yaml"), "rules:\n  - {ip-cidr: [10.0.0.0/8], outbond: direct}\n  - {outbound: nowhere}\n");
+        assertEquals(1, cl.execute("check", policy.toString()));
+        String e = err.toString();
+        assertTrue(e.contains(policy + ":2:29: unknown key 'outbond'"), e);
+        assertTrue(e.contains(policy + ":3:"), e);
+        assertTrue(e.contains("nowhere"), e);
+    }
+
+    @Test
+    void explainNamesTheRuleAndOutbound(@TempDir Path dir) throws Exception {
+        Path policy = Files.writeString(dir.resolve("p.yaml"),
+                "rules:\n  - {domain-suffix: [example.com], outbound: reject}\n  - {outbound: direct}\n");
+        assertEquals(0, cl.execute("check", policy.toString()));
+        assertEquals(0, cl.execute("explain", policy.toString(), "www.example.com:443"));
+        assertTrue(out.toString().contains("www.example.com:443/tcp → rule 1"), out.toString());
+        assertEquals(0, cl.execute("explain", policy.toString(), "--udp", "192.0.2.1:53"));
+        assertTrue(out.toString().contains("192.0.2.1:53/udp → rule 2"), out.toString());
+    }
 }
