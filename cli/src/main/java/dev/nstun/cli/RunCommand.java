@@ -7,8 +7,8 @@ import dev.nstun.netns.Sandbox;
 import dev.nstun.netns.SandboxException;
 import dev.nstun.netns.TunSpec;
 import dev.nstun.netns.Users;
-import dev.nstun.stack.PacketHandler;
-import dev.nstun.stack.PacketLoop;
+import dev.nstun.stack.NetStack;
+import dev.nstun.stack.udp.UdpFlows;
 import dev.nstun.stack.device.Device;
 import dev.nstun.stack.pcap.PcapDevice;
 import dev.nstun.stack.pcap.PcapWriter;
@@ -17,6 +17,7 @@ import java.io.PrintWriter;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +51,7 @@ public final class RunCommand implements Callable<Integer> {
     static final int TUN_IPV6_PREFIX = 64;
     /** Where the command's resolv.conf sends DNS queries: nstun's resolver. */
     static final String RESOLVER_IPV4 = "198.18.0.2";
+    static final String RESOLVER_IPV6 = "fd4e:5354:554e::2";
     /** pasta's default: a large MTU cuts per-packet work for bulk transfers by an order of magnitude. */
     static final int DEFAULT_MTU = 65520;
 
@@ -67,6 +69,15 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = {"-u", "--user"}, paramLabel = "NAME",
             description = "Run COMMAND as this user (default: the user who ran sudo; root if started as root without sudo).")
     String user;
+
+    @Option(names = "--host-loopback",
+            description = "Let the command reach the host's loopback (127.0.0.1, ::1) at " + RESOLVER_IPV4 + " / " + RESOLVER_IPV6
+                    + " on any port but 53 (like pasta's --map-host-loopback).")
+    boolean hostLoopback;
+
+    @Option(names = "--dns-upstream", paramLabel = "HOST[:PORT]",
+            description = "Where the command's DNS queries to " + RESOLVER_IPV4 + " go (default: the host's first nameserver in /etc/resolv.conf).")
+    String dnsUpstream;
 
     @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The command to run, and its arguments.")
     List<String> command;
@@ -94,10 +105,23 @@ public final class RunCommand implements Callable<Integer> {
         Integer notRunnable = checkRunnable(command.get(0), env.get("PATH"), err);
         if (notRunnable != null) return notRunnable;
 
+        InetSocketAddress upstream;
+        if (dnsUpstream != null) {
+            upstream = parseHostPort(dnsUpstream, 53);
+            if (upstream == null) {
+                err.println("nstun: --dns-upstream " + dnsUpstream + ": expected an address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53");
+                return ExitCodes.NSTUN_FAILED;
+            }
+        } else {
+            upstream = HostResolver.fromResolvConf(Path.of("/etc/resolv.conf"));
+            if (upstream == null) log.warn("the host's /etc/resolv.conf names no nameserver: the command's DNS queries will fail (give --dns-upstream)");
+        }
+        DirectDialer dialer = new DirectDialer(InetAddress.getByName(RESOLVER_IPV4), InetAddress.getByName(RESOLVER_IPV6), upstream, hostLoopback);
+
         PcapWriter pcapWriter = null;
         if (pcap != null) {
             try {
-                pcapWriter = PcapWriter.create(pcap, PacketLoop.MAX_PACKET);
+                pcapWriter = PcapWriter.create(pcap, NetStack.MAX_PACKET);
             } catch (IOException e) {
                 err.println("nstun: cannot write --pcap " + pcap + ": " + e.getMessage());
                 return ExitCodes.NSTUN_FAILED;
@@ -118,22 +142,30 @@ public final class RunCommand implements Callable<Integer> {
         }
         Device link = new TunLink(sandbox.tun());
         if (pcapWriter != null) link = new PcapDevice(link, pcapWriter, Clock.systemUTC());
-        PacketLoop loop = new PacketLoop(link, PacketHandler.DISCARD);
-        Thread loopThread = Thread.ofPlatform().name("nstun-packets").daemon(true).start(loop);
+        NetStack stack;
+        try {
+            stack = new NetStack(link, dialer, UdpFlows.Config.defaults());
+        } catch (IOException e) {
+            sandbox.close();
+            link.close();
+            err.println("nstun: cannot start the stack: " + e.getMessage());
+            return ExitCodes.NSTUN_FAILED;
+        }
+        Thread loopThread = Thread.ofPlatform().name("nstun-stack").daemon(true).start(stack);
         SignalForwarder signals = SignalForwarder.install(sandbox::signal);
         int status;
         try {
             status = sandbox.waitFor();
         } finally {
             signals.uninstall();
-            loop.stop();
+            stack.stop();
             loopThread.join(2000);
             sandbox.close();
             link.close();
             registry.forget(runId);
         }
-        log.debug("command exited with status {}; {} packets ({} bytes) read from the TUN",
-                status, loop.packetsReceived(), loop.bytesReceived());
+        log.debug("command exited with status {}; packets in {}, out {}; drops {}",
+                status, stack.packetsIn(), stack.packetsOut(), stack.counters().snapshot());
         return status;
     }
 
@@ -183,6 +215,40 @@ public final class RunCommand implements Callable<Integer> {
     private TunSpec tunSpec() throws UnknownHostException {
         return new TunSpec(TUN_NAME, mtu, (Inet4Address) InetAddress.getByName(TUN_IPV4), TUN_IPV4_PREFIX,
                 (Inet6Address) InetAddress.getByName(TUN_IPV6), TUN_IPV6_PREFIX);
+    }
+
+    /** Parses "addr", "addr:port", "[v6]" or "[v6]:port" without looking any name up; null if malformed. */
+    static InetSocketAddress parseHostPort(String text, int defaultPort) {
+        String host = text;
+        int port = defaultPort;
+        if (text.startsWith("[")) {
+            int close = text.indexOf(']');
+            if (close < 0) return null;
+            host = text.substring(1, close);
+            String rest = text.substring(close + 1);
+            if (!rest.isEmpty()) {
+                if (!rest.startsWith(":")) return null;
+                port = parsePort(rest.substring(1));
+            }
+        } else if (text.indexOf(':') == text.lastIndexOf(':') && text.indexOf(':') >= 0) {
+            host = text.substring(0, text.indexOf(':'));
+            port = parsePort(text.substring(text.indexOf(':') + 1));
+        }
+        if (port < 1 || !host.matches("[0-9A-Fa-f:.]+")) return null;
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), port);
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+
+    private static int parsePort(String s) {
+        try {
+            int p = Integer.parseInt(s);
+            return p <= 65535 ? p : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     static String resolvConf() {

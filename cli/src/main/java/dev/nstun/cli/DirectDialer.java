@@ -1,0 +1,67 @@
+package dev.nstun.cli;
+
+import dev.nstun.stack.flow.Dialer;
+import dev.nstun.stack.flow.FlowId;
+import dev.nstun.stack.flow.FlowRefusedException;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.DatagramChannel;
+
+/**
+ * Connects every flow straight to its destination from the init namespace ("direct"), except the
+ * addresses that are nstun's own: DNS to the resolver address goes to the upstream resolver, and
+ * with {@code hostLoopback} other ports of the resolver address reach the host's loopback.
+ */
+final class DirectDialer implements Dialer {
+    private final InetAddress resolver4;
+    private final InetAddress resolver6;
+    private final InetSocketAddress dnsUpstream;
+    private final boolean hostLoopback;
+
+    DirectDialer(InetAddress resolver4, InetAddress resolver6, InetSocketAddress dnsUpstream, boolean hostLoopback) {
+        this.resolver4 = resolver4;
+        this.resolver6 = resolver6;
+        this.dnsUpstream = dnsUpstream;
+        this.hostLoopback = hostLoopback;
+    }
+
+    @Override
+    public DatagramChannel openUdp(FlowId flow) throws IOException {
+        InetSocketAddress target = target(flow);
+        DatagramChannel ch = DatagramChannel.open();
+        try {
+            ch.connect(target);
+            return ch;
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** Returns where a flow really goes, or throws when nothing should answer it. */
+    InetSocketAddress target(FlowId flow) throws FlowRefusedException {
+        InetAddress dst = flow.destination();
+        if (dst.equals(resolver4) || dst.equals(resolver6)) {
+            if (flow.destinationPort() == 53) {
+                if (dnsUpstream == null) throw new FlowRefusedException("no upstream DNS resolver (give --dns-upstream)");
+                return dnsUpstream;
+            }
+            if (!hostLoopback) {
+                throw new FlowRefusedException(dst.getHostAddress() + " answers only DNS on port 53 (--host-loopback reaches the host's loopback)");
+            }
+            InetAddress loopback = InetAddress.getLoopbackAddress();
+            if (dst instanceof Inet4Address) return new InetSocketAddress(loopback, flow.destinationPort());
+            return new InetSocketAddress("::1", flow.destinationPort());
+        }
+        if (isNstunRange(dst)) throw new FlowRefusedException(dst.getHostAddress() + " is in nstun's own address range");
+        return flow.destinationSocket();
+    }
+
+    private static boolean isNstunRange(InetAddress a) {
+        byte[] b = a.getAddress();
+        if (b.length == 4) return (b[0] & 0xff) == 198 && (b[1] & 0xfe) == 18;
+        return (b[0] & 0xff) == 0xfd && b[1] == 0x4e && b[2] == 0x53 && b[3] == 0x54 && b[4] == 0x55 && b[5] == 0x4e;
+    }
+}

@@ -1,0 +1,223 @@
+package dev.nstun.stack;
+
+import dev.nstun.stack.device.Device;
+import dev.nstun.stack.flow.Dialer;
+import dev.nstun.stack.udp.UdpFlows;
+import dev.nstun.stack.wire.Checksum;
+import dev.nstun.stack.wire.DropReason;
+import dev.nstun.stack.wire.IpPacket;
+import dev.nstun.stack.wire.IpProtocol;
+import dev.nstun.stack.wire.Ipv4Packet;
+import dev.nstun.stack.wire.Ipv6Packet;
+import dev.nstun.stack.wire.UdpDatagram;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.Iterator;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The stack's loop: one thread owns every flow, the upstream channels (on a JDK {@link Selector})
+ * and the packets it builds, so nothing on the per-packet path takes a lock. A JDK selector cannot
+ * wait on the TUN's fd, so a small watcher thread waits on it and wakes the loop, then stays parked
+ * until the loop has drained the device: one wakeup per batch of packets, not per packet. Dialing
+ * (which may block on DNS or a proxy handshake) runs on virtual threads that report back through
+ * a task queue.
+ */
+public final class NetStack implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(NetStack.class);
+    /** Largest IP packet a TUN hands over. */
+    public static final int MAX_PACKET = 65535;
+    /** Packets read per turn before the loop looks at its sockets again. */
+    private static final int TUN_BUDGET = 256;
+    private static final long HOUSEKEEPING_NANOS = 1_000_000_000L;
+
+    private final Device device;
+    private final Selector selector;
+    private final StackCounters counters = new StackCounters();
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final ExecutorService dialers = Executors.newVirtualThreadPerTaskExecutor();
+    private final ByteBuffer in = ByteBuffer.allocateDirect(MAX_PACKET);
+    private final ByteBuffer out = ByteBuffer.allocateDirect(MAX_PACKET);
+    private final Ipv4Packet ip4 = new Ipv4Packet();
+    private final Ipv6Packet ip6 = new Ipv6Packet();
+    private final UdpDatagram udp = new UdpDatagram();
+    private final UdpFlows udpFlows;
+    private volatile boolean stopping;
+    private volatile boolean tunReady;
+    private volatile Thread watcher;
+    private long packetsIn;
+    private long packetsOut;
+
+    public NetStack(Device device, Dialer dialer, UdpFlows.Config udpConfig) throws IOException {
+        this.device = device;
+        this.selector = Selector.open();
+        PacketOutput output = new PacketOutput() {
+            @Override
+            public ByteBuffer buffer() {
+                return out;
+            }
+
+            @Override
+            public void send(int length) {
+                transmit(length);
+            }
+        };
+        this.udpFlows = new UdpFlows(dialer, selector, dialers, this::onLoop, output, counters, udpConfig);
+    }
+
+    @Override
+    public void run() {
+        watcher = Thread.ofPlatform().daemon().name("nstun-tun-watch").start(this::watchDevice);
+        long nextHousekeeping = System.nanoTime() + HOUSEKEEPING_NANOS;
+        try {
+            while (!stopping) {
+                long now = System.nanoTime();
+                long waitMillis = Math.max(1, (nextHousekeeping - now) / 1_000_000);
+                if (tunReady || !tasks.isEmpty()) {
+                    selector.selectNow();
+                } else {
+                    selector.select(waitMillis);
+                }
+                now = System.nanoTime();
+                serviceSockets(now);
+                for (Runnable task; (task = tasks.poll()) != null; ) task.run();
+                if (tunReady) drainDevice(now);
+                if (now - nextHousekeeping >= 0) {
+                    udpFlows.expire(now);
+                    nextHousekeeping = now + HOUSEKEEPING_NANOS;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!stopping) log.error("the stack stopped: {}", e.toString(), e);
+        } finally {
+            udpFlows.closeAll();
+            dialers.shutdownNow();
+            try {
+                selector.close();
+            } catch (IOException e) {
+                log.debug("closing the selector: {}", e.getMessage());
+            }
+        }
+    }
+
+    /** Asks the loop to end; safe from any thread. */
+    public void stop() {
+        stopping = true;
+        device.wakeUp();
+        selector.wakeup();
+        Thread w = watcher;
+        if (w != null) LockSupport.unpark(w);
+    }
+
+    /** Returns the drop counters. */
+    public StackCounters counters() {
+        return counters;
+    }
+
+    /** Returns how many packets were read from the device (loop thread's count; approximate elsewhere). */
+    public long packetsIn() {
+        return packetsIn;
+    }
+
+    /** Returns how many packets were written to the device. */
+    public long packetsOut() {
+        return packetsOut;
+    }
+
+    private void onLoop(Runnable task) {
+        tasks.add(task);
+        selector.wakeup();
+    }
+
+    private void watchDevice() {
+        try {
+            while (!stopping) {
+                if (!device.awaitReceivable(-1)) continue;
+                tunReady = true;
+                selector.wakeup();
+                while (tunReady && !stopping) LockSupport.park(this);
+            }
+        } catch (IOException e) {
+            if (!stopping) log.error("waiting on the TUN failed: {}", e.getMessage());
+        }
+    }
+
+    private void drainDevice(long now) throws IOException {
+        for (int i = 0; i < TUN_BUDGET; i++) {
+            int n = device.receive(in.clear());
+            if (n <= 0) {
+                tunReady = false;
+                LockSupport.unpark(watcher);
+                if (n < 0) stopping = true;
+                return;
+            }
+            packetsIn++;
+            onPacket(now, n);
+        }
+    }
+
+    private void serviceSockets(long now) {
+        Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+        while (it.hasNext()) {
+            SelectionKey key = it.next();
+            it.remove();
+            if (key.isValid() && key.isReadable()) udpFlows.onReadable(key, now);
+        }
+    }
+
+    /** Handles one packet in {@code in[0, length)}: nothing here may throw on bad input. */
+    private void onPacket(long now, int length) {
+        int version = (in.get(0) & 0xff) >>> 4;
+        IpPacket ip;
+        DropReason bad;
+        if (version == 4) {
+            bad = ip4.wrapChecked(in, 0, length);
+            ip = ip4;
+        } else if (version == 6) {
+            bad = ip6.wrapChecked(in, 0, length);
+            ip = ip6;
+        } else {
+            bad = DropReason.IP_BAD_VERSION;
+            ip = null;
+        }
+        if (bad != null) {
+            counters.count(bad);
+            return;
+        }
+        if (ip.isFragment()) {
+            counters.count(StackCounters.Drop.FRAGMENT);
+            return;
+        }
+        switch (ip.protocol()) {
+            case IpProtocol.UDP -> onUdp(now, ip);
+            default -> counters.count(StackCounters.Drop.NOT_RELAYED);
+        }
+    }
+
+    private void onUdp(long now, IpPacket ip) {
+        DropReason bad = udp.wrapChecked(in, ip.payloadOffset(), ip.payloadLength());
+        if (bad == null && !Checksum.verifyUdp(ip, udp)) bad = DropReason.UDP_BAD_CHECKSUM;
+        if (bad != null) {
+            counters.count(bad);
+            return;
+        }
+        udpFlows.onPacket(now, ip, udp);
+    }
+
+    private void transmit(int length) {
+        out.limit(length).position(0);
+        try {
+            device.transmit(out);
+            packetsOut++;
+        } catch (IOException e) {
+            log.debug("writing to the TUN: {}", e.getMessage());
+        }
+    }
+}

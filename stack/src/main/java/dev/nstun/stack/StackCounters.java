@@ -1,0 +1,57 @@
+package dev.nstun.stack;
+
+import dev.nstun.stack.wire.DropReason;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/** Why packets were dropped, counted by the loop thread and readable from any thread. */
+public final class StackCounters {
+    /** Drops that are the stack's decision rather than a malformed packet. */
+    public enum Drop {
+        /** A datagram arrived while its flow's upstream was still opening and the queue was full. */
+        UDP_PENDING_FULL,
+        /** The upstream socket could not take a datagram at once. */
+        UDP_UPSTREAM_BUSY,
+        /** A protocol the stack does not relay (yet). */
+        NOT_RELAYED,
+        /** A fragment (reassembly is not done here). */
+        FRAGMENT
+    }
+
+    private final AtomicLongArray malformed = new AtomicLongArray(DropReason.values().length);
+    private final AtomicLongArray decided = new AtomicLongArray(Drop.values().length);
+
+    /** Counts a malformed packet. */
+    public void count(DropReason reason) {
+        malformed.incrementAndGet(reason.ordinal());
+    }
+
+    /** Counts a packet the stack chose to drop. */
+    public void count(Drop reason) {
+        decided.incrementAndGet(reason.ordinal());
+    }
+
+    /** Returns the non-zero counters by name. */
+    public Map<String, Long> snapshot() {
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (DropReason r : DropReason.values()) {
+            long v = malformed.get(r.ordinal());
+            if (v != 0) m.put(r.name(), v);
+        }
+        for (Drop r : Drop.values()) {
+            long v = decided.get(r.ordinal());
+            if (v != 0) m.put(r.name(), v);
+        }
+        return m;
+    }
+
+    /** Returns the count for one reason. */
+    public long get(DropReason reason) {
+        return malformed.get(reason.ordinal());
+    }
+
+    /** Returns the count for one reason. */
+    public long get(Drop reason) {
+        return decided.get(reason.ordinal());
+    }
+}

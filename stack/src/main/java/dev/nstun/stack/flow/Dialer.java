@@ -1,0 +1,17 @@
+package dev.nstun.stack.flow;
+
+import java.io.IOException;
+import java.nio.channels.DatagramChannel;
+
+/**
+ * Where the stack's flows go: the seam between "a flow arrived" and "what to connect it to". The
+ * stack calls it on a virtual thread, so an implementation may block (DNS, a proxy handshake);
+ * it returns a connected channel or throws, and the stack then owns the channel.
+ */
+public interface Dialer {
+    /**
+     * Opens the upstream of a UDP flow: a channel connected to where its datagrams should go.
+     * Throws {@link FlowRefusedException} when policy refuses the flow.
+     */
+    DatagramChannel openUdp(FlowId flow) throws IOException;
+}

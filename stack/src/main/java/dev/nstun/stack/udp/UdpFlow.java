@@ -1,0 +1,34 @@
+package dev.nstun.stack.udp;
+
+import dev.nstun.stack.flow.FlowId;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.util.ArrayDeque;
+
+/**
+ * One UDP flow: the command's side as its packets name it, and the upstream channel once the
+ * dialer has opened it. Datagrams that arrive while it is being opened wait (a few, copied).
+ */
+final class UdpFlow {
+    /** Where the flow stands. */
+    enum State { OPENING, OPEN, REFUSED }
+
+    /** Datagrams kept while the upstream opens; more are dropped, as a full socket buffer would. */
+    static final int MAX_PENDING = 8;
+
+    final UdpKey key;
+    final FlowId id;
+    State state = State.OPENING;
+    DatagramChannel channel;
+    SelectionKey selectionKey;
+    long lastActiveNanos;
+    /** Whole IP packets (copies) received while OPENING, replayed or answered when it settles. */
+    final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>(2);
+
+    UdpFlow(UdpKey key, FlowId id, long nowNanos) {
+        this.key = key;
+        this.id = id;
+        this.lastActiveNanos = nowNanos;
+    }
+}

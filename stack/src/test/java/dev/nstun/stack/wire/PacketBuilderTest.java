@@ -1,0 +1,170 @@
+package dev.nstun.stack.wire;
+
+import static dev.nstun.stack.wire.CapturedPackets.ICMP4_ECHO_REQUEST;
+import static dev.nstun.stack.wire.CapturedPackets.ICMP4_PORT_UNREACHABLE;
+import static dev.nstun.stack.wire.CapturedPackets.ICMP6_ECHO_REQUEST;
+import static dev.nstun.stack.wire.CapturedPackets.ICMP6_PORT_UNREACHABLE;
+import static dev.nstun.stack.wire.CapturedPackets.TCP4_DATA;
+import static dev.nstun.stack.wire.CapturedPackets.TCP4_SYN;
+import static dev.nstun.stack.wire.CapturedPackets.TCP4_SYN_ACK;
+import static dev.nstun.stack.wire.CapturedPackets.TCP6_DATA;
+import static dev.nstun.stack.wire.CapturedPackets.TCP6_SYN;
+import static dev.nstun.stack.wire.CapturedPackets.UDP4;
+import static dev.nstun.stack.wire.CapturedPackets.UDP6;
+import static dev.nstun.stack.wire.CapturedPackets.V4_CLIENT;
+import static dev.nstun.stack.wire.CapturedPackets.V4_SERVER;
+import static dev.nstun.stack.wire.CapturedPackets.V6_CLIENT_LOW;
+import static dev.nstun.stack.wire.CapturedPackets.V6_PREFIX;
+import static dev.nstun.stack.wire.CapturedPackets.V6_SERVER_LOW;
+import static dev.nstun.stack.wire.CapturedPackets.bytes;
+import static dev.nstun.stack.wire.CapturedPackets.filled;
+import static dev.nstun.stack.wire.CapturedPackets.show;
+import static dev.nstun.stack.wire.CapturedPackets.slice;
+import static dev.nstun.stack.wire.CapturedPackets.wrap;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** Each test builds a captured packet from its fields in a buffer of 0xa5 and compares it byte for byte. */
+class PacketBuilderTest {
+
+    /** Where in the buffer packets are built, so that absolute offsets are exercised. */
+    private static final int AT = 11;
+    private static final byte[] PING = "ping\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final PacketBuilder builder = new PacketBuilder();
+    private final ByteBuffer buf = filled(2048, true);
+
+    @Test
+    void buildsIpv4Syn() {
+        int n = builder.ipv4(V4_CLIENT, V4_SERVER).identification(61793)
+                .tcp(buf, AT, 40736, 8080, seq(1037804125L), 0, TcpSegment.SYN, 64240,
+                        new TcpOptions(1460, 10, true, true, 580043848, 0), 0);
+        assertBuilt(TCP4_SYN, n);
+    }
+
+    @Test
+    void buildsIpv4SynAck() {
+        int n = builder.ipv4(V4_SERVER, V4_CLIENT).identification(0)
+                .tcp(buf, AT, 8080, 40736, seq(4231213851L), seq(1037804126L), TcpSegment.SYN | TcpSegment.ACK, 65160,
+                        new TcpOptions(1460, 10, true, true, 1666587282, 580043848), 0);
+        assertBuilt(TCP4_SYN_ACK, n);
+    }
+
+    @Test
+    void buildsIpv4DataSegmentAroundPayloadInPlace() {
+        builder.ipv4(V4_CLIENT, V4_SERVER).identification(61795);
+        int options = TcpOptions.emitTimestamps(buf, AT + builder.tcpOptionsOffset(), 580043849, 1666587282);
+        buf.put(AT + builder.tcpPayloadOffset(options), PING);
+        int n = builder.tcp(buf, AT, 40736, 8080, seq(1037804126L), seq(4231213852L), TcpSegment.PSH | TcpSegment.ACK, 63,
+                options, PING.length);
+        assertBuilt(TCP4_DATA, n);
+    }
+
+    @Test
+    void buildsIpv6SynAndDataSegment() {
+        builder.ipv6(V6_PREFIX, V6_CLIENT_LOW, V6_PREFIX, V6_SERVER_LOW).flowLabel(0x459c9);
+        int n = builder.tcp(buf, AT, 47084, 8080, seq(3984679181L), 0, TcpSegment.SYN, 64800,
+                new TcpOptions(1440, 10, true, true, 1907536420, 0), 0);
+        assertBuilt(TCP6_SYN, n);
+
+        int options = TcpOptions.emitTimestamps(buf, AT + builder.tcpOptionsOffset(), 1907536420, 907018307);
+        buf.put(AT + builder.tcpPayloadOffset(options), PING);
+        n = builder.tcp(buf, AT, 47084, 8080, seq(3984679182L), seq(4128835270L), TcpSegment.PSH | TcpSegment.ACK, 64,
+                options, PING.length);
+        assertBuilt(TCP6_DATA, n);
+    }
+
+    @Test
+    void buildsUdpForBothFamilies() {
+        byte[] payload = "nstun-udp\n".getBytes(StandardCharsets.US_ASCII);
+        builder.ipv4(V4_CLIENT, V4_SERVER).identification(23382);
+        buf.put(AT + builder.udpPayloadOffset(), payload);
+        assertBuilt(UDP4, builder.udp(buf, AT, 34055, 5353, payload.length));
+
+        builder.ipv6(V6_PREFIX, V6_CLIENT_LOW, V6_PREFIX, V6_SERVER_LOW).flowLabel(0xe25a0);
+        buf.put(AT + builder.udpPayloadOffset(), payload);
+        assertBuilt(UDP6, builder.udp(buf, AT, 42201, 5353, payload.length));
+    }
+
+    @Test
+    void buildsEchoRequestsForBothFamilies() {
+        builder.ipv4(V4_CLIENT, V4_SERVER).identification(38692);
+        buf.put(AT + builder.icmpPayloadOffset(), ICMP4_ECHO_REQUEST, 28, 56);
+        assertBuilt(ICMP4_ECHO_REQUEST, builder.icmpEcho(buf, AT, true, 5469, 1, 56));
+
+        builder.ipv6(V6_PREFIX, V6_CLIENT_LOW, V6_PREFIX, V6_SERVER_LOW).flowLabel(0xa0431);
+        buf.put(AT + builder.icmpPayloadOffset(), ICMP6_ECHO_REQUEST, 48, 56);
+        assertBuilt(ICMP6_ECHO_REQUEST, builder.icmpEcho(buf, AT, true, 5470, 1, 56));
+    }
+
+    @Test
+    void buildsPortUnreachableQuotingTheOffendingPacket() {
+        Ipv4Packet quoted4 = new Ipv4Packet();
+        assertNull(quoted4.wrapChecked(wrap(slice(ICMP4_PORT_UNREACHABLE, 28, 63)), 0, 35));
+        int n = builder.replyTo(quoted4).trafficClass(0xc0).dontFragment(false).identification(33762)
+                .portUnreachable(buf, AT, quoted4);
+        assertBuilt(ICMP4_PORT_UNREACHABLE, n);
+
+        Ipv6Packet quoted6 = new Ipv6Packet();
+        assertNull(quoted6.wrapChecked(wrap(slice(ICMP6_PORT_UNREACHABLE, 48, 103)), 0, 55));
+        n = builder.replyTo(quoted6).trafficClass(0).flowLabel(0x621eb).portUnreachable(buf, AT, quoted6);
+        assertBuilt(ICMP6_PORT_UNREACHABLE, n);
+    }
+
+    @Test
+    void quotesNoMoreThanTheErrorSizeLimit() {
+        ByteBuffer big = filled(1500, false);
+        builder.ipv4(V4_SERVER, V4_CLIENT);
+        assertEquals(576, builder.icmpError(buf, 0, IcmpV4Message.TYPE_TIME_EXCEEDED, 0, 0, big, 0, 1500));
+        assertTrue(Checksum.verifyIcmpV4(IcmpV4Message.unchecked(buf, 20, 556)));
+        builder.ipv6(V6_PREFIX, V6_SERVER_LOW, V6_PREFIX, V6_CLIENT_LOW);
+        assertEquals(1280, builder.icmpError(buf, 0, IcmpV6Message.TYPE_PACKET_TOO_BIG, 0, 1280, big, 0, 1500));
+        Ipv6Packet ip = Ipv6Packet.unchecked(buf, 0, 1280);
+        IcmpV6Message icmp = IcmpV6Message.unchecked(buf, 40, 1240);
+        assertEquals(1280, icmp.mtu());
+        assertTrue(Checksum.verifyIcmpV6(ip, icmp));
+    }
+
+    @Test
+    void buildsWhatTheCheckedViewsAccept() {
+        builder.ipv4(V4_SERVER, V4_CLIENT);
+        for (int code : new int[] {0, 1}) {
+            int n = code == 0 ? builder.adminProhibited(buf, 0, Ipv4Packet.unchecked(wrap(UDP4), 0, UDP4.length))
+                    : builder.hostUnreachable(buf, 0, Ipv4Packet.unchecked(wrap(UDP4), 0, UDP4.length));
+            Ipv4Packet ip = new Ipv4Packet();
+            assertNull(ip.wrapChecked(buf, 0, n));
+            assertTrue(Checksum.verifyIpv4Header(ip));
+            IcmpV4Message icmp = new IcmpV4Message();
+            assertNull(icmp.wrapChecked(buf, ip.payloadOffset(), ip.payloadLength()));
+            assertEquals(code == 0 ? IcmpV4Message.CODE_ADMIN_PROHIBITED : IcmpV4Message.CODE_HOST_UNREACHABLE, icmp.code());
+            assertTrue(Checksum.verifyIcmpV4(icmp));
+        }
+        builder.ipv6(V6_PREFIX, V6_SERVER_LOW, V6_PREFIX, V6_CLIENT_LOW);
+        int n = builder.tcp(buf, 0, 8080, 47084, 1, 2, TcpSegment.RST | TcpSegment.ACK, 0, TcpOptions.NONE, 0);
+        Ipv6Packet ip = new Ipv6Packet();
+        assertNull(ip.wrapChecked(buf, 0, n));
+        TcpSegment rst = new TcpSegment();
+        assertNull(rst.wrapChecked(buf, ip.payloadOffset(), ip.payloadLength()));
+        assertTrue(rst.rst() && rst.ack());
+        assertEquals(60, n);
+        assertTrue(Checksum.verifyTcp(ip, rst));
+    }
+
+    private void assertBuilt(byte[] want, int length) {
+        assertEquals(want.length, length, "length");
+        assertArrayEquals(want, bytes(buf, AT, length), () -> "got  " + show(bytes(buf, AT, length)) + "\nwant " + show(want));
+        assertEquals((byte) 0xa5, buf.get(AT - 1), "nothing written before the packet");
+        assertEquals((byte) 0xa5, buf.get(AT + length), "nothing written after the packet");
+        for (int i = 0; i < buf.capacity(); i++) buf.put(i, (byte) 0xa5);
+    }
+
+    private static int seq(long unsigned) {
+        return SeqNumber.of(unsigned).value();
+    }
+}
