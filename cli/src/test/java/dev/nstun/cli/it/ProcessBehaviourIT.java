@@ -90,6 +90,17 @@ class ProcessBehaviourIT {
         assertTrue(p.stderr().contains("done"), p.describe());
     }
 
+    @Test
+    void aTerminalPassesThrough() throws Exception {
+        Requirements.requireCommand("script");
+        // script(1) gives nstun a pseudo-terminal as stdin/stdout, as an interactive shell would.
+        Requirements.ProcessResult r = Requirements.run(Requirements.repoRoot(), "script", "-qec",
+                NstunProcess.launcher() + " run -- sh -c 'test -t 0 && test -t 1 && echo stdin-and-stdout-are-a-tty; tty'", "/dev/null");
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.output().contains("stdin-and-stdout-are-a-tty"), r.output());
+        assertTrue(r.output().contains("/dev/pts/"), r.output());
+    }
+
     @ParameterizedTest(name = "SIG{0} reaches the command")
     @ValueSource(strings = {"TERM", "HUP", "INT"})
     void signalsAreForwarded(String signal) throws Exception {
