@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -176,6 +177,19 @@ class FragmentReassemblerTest {
             assertEquals(8 + 21, whole.payloadLengthField());
             assertEquals(21, whole.payloadLength());
             for (int i = 0; i < 21; i++) assertEquals((byte) i, whole.buffer().get(whole.payloadOffset() + i), "byte " + i);
+        }
+
+        @Test
+        void walksTheReassembledChainAsACheckedPacket() {
+            // The fragment header names destination options, and the data starts with one (next header
+            // 0, length 16, Pad1 options): the hop-by-hop header it names is refused only once the
+            // datagram is whole.
+            byte[] first = fragment6(5, 0, true, 16);
+            first[48] = IpProtocol.IPV6_DESTINATION_OPTIONS;
+            Arrays.fill(first, 58, 72, (byte) 0);
+            assertNull(reassembler.offer(0, v6(first)));
+            assertEquals(DropReason.IPV6_MISPLACED_HOP_BY_HOP, reassembler.offer(0, v6(fragment6(5, 16, false, 8))));
+            assertNull(reassembler.completed());
         }
 
         @Test

@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Nested;
@@ -72,7 +73,7 @@ class Ipv6PacketTest {
 
     @Test
     void addressHalvesRoundTrip() throws Exception {
-        var address = (java.net.Inet6Address) InetAddress.getByName("2001:db8:1:2:3:4:5:6");
+        Inet6Address address = (Inet6Address) InetAddress.getByName("2001:db8:1:2:3:4:5:6");
         assertEquals(address, Ipv6Packet.address(Ipv6Packet.high(address), Ipv6Packet.low(address)));
         assertEquals(0x20010db800010002L, Ipv6Packet.high(address));
         assertEquals(0x0003000400050006L, Ipv6Packet.low(address));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Random;
@@ -152,8 +153,8 @@ class MalformedInputTest {
             case 0 -> {
                 for (int i = random.nextInt(4) + 1; i > 0; i--) p[random.nextInt(p.length)] = (byte) random.nextInt(256);
             }
-            case 1 -> p = java.util.Arrays.copyOf(p, random.nextInt(p.length + 1));
-            case 2 -> p = java.util.Arrays.copyOf(p, p.length + random.nextInt(16));
+            case 1 -> p = Arrays.copyOf(p, random.nextInt(p.length + 1));
+            case 2 -> p = Arrays.copyOf(p, p.length + random.nextInt(16));
             case 3 -> {
                 // Bend a byte in the first 64, where the length fields and options live.
                 int i = random.nextInt(Math.min(64, p.length));
