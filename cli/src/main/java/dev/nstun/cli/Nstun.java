@@ -24,6 +24,8 @@ public final class Nstun implements Runnable {
         cl.setErr(err);
         // `nstun run [opts] -- cmd -x`: everything from COMMAND on belongs to the command, not to nstun.
         cl.getSubcommands().get("run").setStopAtPositional(true);
+        // "@file" belongs to the command (curl --data-binary @file), never a picocli argument file.
+        cl.setExpandAtFiles(false);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("nstun: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             return ExitCodes.NSTUN_FAILED;

@@ -8,6 +8,7 @@ import dev.nstun.netns.SandboxException;
 import dev.nstun.netns.TunSpec;
 import dev.nstun.netns.Users;
 import dev.nstun.stack.NetStack;
+import dev.nstun.stack.relay.TcpFlows;
 import dev.nstun.stack.udp.UdpFlows;
 import dev.nstun.stack.device.Device;
 import dev.nstun.stack.pcap.PcapDevice;
@@ -144,7 +145,7 @@ public final class RunCommand implements Callable<Integer> {
         if (pcapWriter != null) link = new PcapDevice(link, pcapWriter, Clock.systemUTC());
         NetStack stack;
         try {
-            stack = new NetStack(link, dialer, UdpFlows.Config.defaults());
+            stack = new NetStack(link, dialer, UdpFlows.Config.defaults(), TcpFlows.Config.defaults(mtu));
         } catch (IOException e) {
             sandbox.close();
             link.close();

@@ -40,6 +40,12 @@ class CommandLineTest {
     }
 
     @Test
+    void atFilesAreTheCommandsArguments() {
+        RunCommand run = parseRun("run", "--", "curl", "--data-binary", "@/nonexistent/upload.bin", "@.");
+        assertEquals(List.of("curl", "--data-binary", "@/nonexistent/upload.bin", "@."), run.command);
+    }
+
+    @Test
     void badFlagExits125AndNamesIt() {
         int code = cl.execute("run", "--frobnicate", "--", "true");
         assertEquals(125, code);

@@ -2,6 +2,7 @@ package dev.nstun.stack;
 
 import dev.nstun.stack.device.Device;
 import dev.nstun.stack.flow.Dialer;
+import dev.nstun.stack.relay.TcpFlows;
 import dev.nstun.stack.udp.UdpFlows;
 import dev.nstun.stack.wire.Checksum;
 import dev.nstun.stack.wire.DropReason;
@@ -9,9 +10,11 @@ import dev.nstun.stack.wire.IpPacket;
 import dev.nstun.stack.wire.IpProtocol;
 import dev.nstun.stack.wire.Ipv4Packet;
 import dev.nstun.stack.wire.Ipv6Packet;
+import dev.nstun.stack.wire.TcpSegment;
 import dev.nstun.stack.wire.UdpDatagram;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.Iterator;
@@ -48,14 +51,16 @@ public final class NetStack implements Runnable {
     private final Ipv4Packet ip4 = new Ipv4Packet();
     private final Ipv6Packet ip6 = new Ipv6Packet();
     private final UdpDatagram udp = new UdpDatagram();
+    private final TcpSegment tcp = new TcpSegment();
     private final UdpFlows udpFlows;
+    private final TcpFlows tcpFlows;
     private volatile boolean stopping;
     private volatile boolean tunReady;
     private volatile Thread watcher;
     private long packetsIn;
     private long packetsOut;
 
-    public NetStack(Device device, Dialer dialer, UdpFlows.Config udpConfig) throws IOException {
+    public NetStack(Device device, Dialer dialer, UdpFlows.Config udpConfig, TcpFlows.Config tcpConfig) throws IOException {
         this.device = device;
         this.selector = Selector.open();
         PacketOutput output = new PacketOutput() {
@@ -70,6 +75,7 @@ public final class NetStack implements Runnable {
             }
         };
         this.udpFlows = new UdpFlows(dialer, selector, dialers, this::onLoop, output, counters, udpConfig);
+        this.tcpFlows = new TcpFlows(dialer, selector, dialers, this::onLoop, output, counters, tcpConfig);
     }
 
     @Override
@@ -79,8 +85,9 @@ public final class NetStack implements Runnable {
         try {
             while (!stopping) {
                 long now = System.nanoTime();
-                long waitMillis = Math.max(1, (nextHousekeeping - now) / 1_000_000);
-                if (tunReady || !tasks.isEmpty()) {
+                long wake = Math.min(nextHousekeeping, tcpFlows.nextDeadline());
+                long waitMillis = Math.max(1, (wake - now + 999_999) / 1_000_000);
+                if (tunReady || !tasks.isEmpty() || tcpFlows.hasWork()) {
                     selector.selectNow();
                 } else {
                     selector.select(waitMillis);
@@ -89,6 +96,7 @@ public final class NetStack implements Runnable {
                 serviceSockets(now);
                 for (Runnable task; (task = tasks.poll()) != null; ) task.run();
                 if (tunReady) drainDevice(now);
+                tcpFlows.service(now);
                 if (now - nextHousekeeping >= 0) {
                     udpFlows.expire(now);
                     nextHousekeeping = now + HOUSEKEEPING_NANOS;
@@ -98,6 +106,7 @@ public final class NetStack implements Runnable {
             if (!stopping) log.error("the stack stopped: {}", e.toString(), e);
         } finally {
             udpFlows.closeAll();
+            tcpFlows.closeAll();
             dialers.shutdownNow();
             try {
                 selector.close();
@@ -168,7 +177,13 @@ public final class NetStack implements Runnable {
         while (it.hasNext()) {
             SelectionKey key = it.next();
             it.remove();
-            if (key.isValid() && key.isReadable()) udpFlows.onReadable(key, now);
+            if (!key.isValid()) continue;
+            if (key.channel() instanceof DatagramChannel) {
+                if (key.isReadable()) udpFlows.onReadable(key, now);
+            } else {
+                if (key.isReadable()) tcpFlows.onReadable(key);
+                if (key.isValid() && key.isWritable()) tcpFlows.onWritable(key);
+            }
         }
     }
 
@@ -197,6 +212,7 @@ public final class NetStack implements Runnable {
         }
         switch (ip.protocol()) {
             case IpProtocol.UDP -> onUdp(now, ip);
+            case IpProtocol.TCP -> onTcp(now, ip);
             default -> counters.count(StackCounters.Drop.NOT_RELAYED);
         }
     }
@@ -209,6 +225,16 @@ public final class NetStack implements Runnable {
             return;
         }
         udpFlows.onPacket(now, ip, udp);
+    }
+
+    private void onTcp(long now, IpPacket ip) {
+        DropReason bad = tcp.wrapChecked(in, ip.payloadOffset(), ip.payloadLength());
+        if (bad == null && !Checksum.verifyTcp(ip, tcp)) bad = DropReason.TCP_BAD_CHECKSUM;
+        if (bad != null) {
+            counters.count(bad);
+            return;
+        }
+        tcpFlows.onPacket(now, ip, tcp);
     }
 
     private void transmit(int length) {

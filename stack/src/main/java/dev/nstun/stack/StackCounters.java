@@ -12,6 +12,8 @@ public final class StackCounters {
         UDP_PENDING_FULL,
         /** The upstream socket could not take a datagram at once. */
         UDP_UPSTREAM_BUSY,
+        /** A SYN found the half-open or the connection table full (a SYN flood, or too many flows). */
+        TCP_BACKLOG_FULL,
         /** A protocol the stack does not relay (yet). */
         NOT_RELAYED,
         /** A fragment (reassembly is not done here). */

@@ -2,6 +2,7 @@ package dev.nstun.stack.flow;
 
 import java.io.IOException;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SocketChannel;
 
 /**
  * Where the stack's flows go: the seam between "a flow arrived" and "what to connect it to". The
@@ -14,4 +15,12 @@ public interface Dialer {
      * Throws {@link FlowRefusedException} when policy refuses the flow.
      */
     DatagramChannel openUdp(FlowId flow) throws IOException;
+
+    /**
+     * Connects the upstream of a TCP flow, blocking until it is connected. The command's SYN is
+     * answered only then ("connect-then-accept"): a refused connect (ConnectException) becomes RST,
+     * an unreachable destination (NoRouteToHostException, "Network is unreachable") ICMP
+     * unreachable, a timeout silence, so the command sees what a direct connect would have shown.
+     */
+    SocketChannel connectTcp(FlowId flow) throws IOException;
 }

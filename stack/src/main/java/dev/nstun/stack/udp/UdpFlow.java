@@ -1,6 +1,7 @@
 package dev.nstun.stack.udp;
 
 import dev.nstun.stack.flow.FlowId;
+import dev.nstun.stack.flow.FlowKey;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
@@ -17,7 +18,7 @@ final class UdpFlow {
     /** Datagrams kept while the upstream opens; more are dropped, as a full socket buffer would. */
     static final int MAX_PENDING = 8;
 
-    final UdpKey key;
+    final FlowKey key;
     final FlowId id;
     State state = State.OPENING;
     DatagramChannel channel;
@@ -26,7 +27,7 @@ final class UdpFlow {
     /** Whole IP packets (copies) received while OPENING, replayed or answered when it settles. */
     final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>(2);
 
-    UdpFlow(UdpKey key, FlowId id, long nowNanos) {
+    UdpFlow(FlowKey key, FlowId id, long nowNanos) {
         this.key = key;
         this.id = id;
         this.lastActiveNanos = nowNanos;

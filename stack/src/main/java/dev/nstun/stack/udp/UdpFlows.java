@@ -4,6 +4,7 @@ import dev.nstun.stack.PacketOutput;
 import dev.nstun.stack.StackCounters;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
+import dev.nstun.stack.flow.FlowKey;
 import dev.nstun.stack.flow.FlowRefusedException;
 import dev.nstun.stack.wire.IpPacket;
 import dev.nstun.stack.wire.Ipv4Packet;
@@ -52,7 +53,7 @@ public final class UdpFlows {
     private final Ipv4Packet quoted4 = new Ipv4Packet();
     private final Ipv6Packet quoted6 = new Ipv6Packet();
     /** Access-ordered: iteration starts at the flow idle the longest. */
-    private final LinkedHashMap<UdpKey, UdpFlow> flows = new LinkedHashMap<>(64, 0.75f, true);
+    private final LinkedHashMap<FlowKey, UdpFlow> flows = new LinkedHashMap<>(64, 0.75f, true);
 
     public UdpFlows(Dialer dialer, Selector selector, Executor dialExecutor, Consumer<Runnable> onLoop,
                     PacketOutput output, StackCounters counters, Config config) {
@@ -67,7 +68,7 @@ public final class UdpFlows {
 
     /** Handles a UDP packet from the command; {@code ip} is checked and its datagram too. */
     public void onPacket(long nowNanos, IpPacket ip, UdpDatagram datagram) {
-        UdpKey key = UdpKey.of(ip, datagram.sourcePort(), datagram.destinationPort());
+        FlowKey key = FlowKey.of(ip, datagram.sourcePort(), datagram.destinationPort());
         UdpFlow flow = flows.get(key);
         if (flow == null) flow = open(nowNanos, key, ip);
         flow.lastActiveNanos = nowNanos;
@@ -134,7 +135,7 @@ public final class UdpFlows {
         }
     }
 
-    private UdpFlow open(long nowNanos, UdpKey key, IpPacket ip) {
+    private UdpFlow open(long nowNanos, FlowKey key, IpPacket ip) {
         if (flows.size() >= config.maxFlows()) {
             Iterator<UdpFlow> oldest = flows.values().iterator();
             UdpFlow evicted = oldest.next();
@@ -226,7 +227,7 @@ public final class UdpFlows {
 
     /** Points the builder at the flow's reply direction: from its destination to its source. */
     private void address(UdpFlow flow) {
-        UdpKey k = flow.key;
+        FlowKey k = flow.key;
         if (k.v6()) {
             builder.ipv6(k.destinationHigh(), k.destinationLow(), k.sourceHigh(), k.sourceLow());
         } else {

@@ -1,0 +1,400 @@
+package dev.nstun.stack.relay;
+
+import dev.nstun.stack.PacketOutput;
+import dev.nstun.stack.StackCounters;
+import dev.nstun.stack.flow.Dialer;
+import dev.nstun.stack.flow.FlowId;
+import dev.nstun.stack.flow.FlowKey;
+import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.tcp.CloseReason;
+import dev.nstun.stack.tcp.IsnGenerator;
+import dev.nstun.stack.tcp.SegmentSink;
+import dev.nstun.stack.tcp.TcpConfig;
+import dev.nstun.stack.tcp.TcpConnection;
+import dev.nstun.stack.wire.IpPacket;
+import dev.nstun.stack.wire.Ipv4Packet;
+import dev.nstun.stack.wire.Ipv6Packet;
+import dev.nstun.stack.wire.PacketBuilder;
+import dev.nstun.stack.wire.TcpSegment;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.PriorityQueue;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The command's TCP connections, each terminated by a {@link TcpConnection} and relayed to an
+ * upstream {@link SocketChannel} the dialer connects before the SYN is answered. Lives on the loop
+ * thread. Flow control is end to end: the upstream is read only while the connection's send buffer
+ * has room, and the connection is read only as far as the upstream socket takes the bytes, so its
+ * advertised window shrinks when the upstream is slow.
+ */
+public final class TcpFlows {
+    private static final Logger log = LoggerFactory.getLogger(TcpFlows.class);
+    /** Largest relay chunk: one read or write of the upstream socket. */
+    private static final int CHUNK = 64 * 1024;
+
+    /** Limits: half-open connections (dialing) and all connections. */
+    public record Config(TcpConfig tcp, int maxHalfOpen, int maxConnections) {
+        public static Config defaults(int mtu) {
+            return new Config(TcpConfig.defaults(mtu), 256, 16384);
+        }
+    }
+
+    private final Dialer dialer;
+    private final Selector selector;
+    private final Executor dialExecutor;
+    private final Consumer<Runnable> onLoop;
+    private final PacketOutput output;
+    private final StackCounters counters;
+    private final Config config;
+    private final IsnGenerator isns = new IsnGenerator(new SecureRandom());
+    private final PacketBuilder builder = new PacketBuilder();
+    private final Ipv4Packet quoted4 = new Ipv4Packet();
+    private final Ipv6Packet quoted6 = new Ipv6Packet();
+    private final HashMap<FlowKey, TcpFlow> flows = new HashMap<>();
+    private final ArrayDeque<TcpFlow> dirty = new ArrayDeque<>();
+    private final PriorityQueue<TimerEntry> timers = new PriorityQueue<>();
+    private final ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK);
+    private final SegmentSink sink;
+    private int halfOpen;
+
+    private record TimerEntry(long deadline, TcpFlow flow) implements Comparable<TimerEntry> {
+        @Override
+        public int compareTo(TimerEntry o) {
+            return Long.compare(deadline, o.deadline);
+        }
+    }
+
+    public TcpFlows(Dialer dialer, Selector selector, Executor dialExecutor, Consumer<Runnable> onLoop,
+                    PacketOutput output, StackCounters counters, Config config) {
+        this.dialer = dialer;
+        this.selector = selector;
+        this.dialExecutor = dialExecutor;
+        this.onLoop = onLoop;
+        this.output = output;
+        this.counters = counters;
+        this.config = config;
+        this.sink = new SegmentSink() {
+            @Override
+            public PacketBuilder builder() {
+                return builder;
+            }
+
+            @Override
+            public ByteBuffer buffer() {
+                return output.buffer().clear();
+            }
+
+            @Override
+            public void emit(int length) {
+                output.send(length);
+            }
+        };
+    }
+
+    /** Returns the number of connections in the table. */
+    public int size() {
+        return flows.size();
+    }
+
+    /** Handles a TCP segment from the command; {@code ip} and {@code seg} are checked, checksum included. */
+    public void onPacket(long nowNanos, IpPacket ip, TcpSegment seg) {
+        FlowKey key = FlowKey.of(ip, seg.sourcePort(), seg.destinationPort());
+        TcpFlow flow = flows.get(key);
+        if (flow != null) {
+            flow.conn.process(nowNanos, seg);
+            if (flow.conn.isClosed() && TcpConnection.isConnectionRequest(seg) && flow.conn.closeReason() == CloseReason.NONE) {
+                // A SYN ended TIME-WAIT: it opens a new incarnation of the 4-tuple.
+                remove(flow);
+                open(nowNanos, key, ip, seg);
+                return;
+            }
+            markDirty(flow);
+            return;
+        }
+        if (!TcpConnection.isConnectionRequest(seg)) {
+            TcpConnection.resetFor(ip, seg, sink);
+            return;
+        }
+        open(nowNanos, key, ip, seg);
+    }
+
+    private void open(long nowNanos, FlowKey key, IpPacket ip, TcpSegment seg) {
+        if (halfOpen >= config.maxHalfOpen() || flows.size() >= config.maxConnections()) {
+            // A full backlog: drop the SYN; the command's kernel retries it.
+            counters.count(StackCounters.Drop.TCP_BACKLOG_FULL);
+            return;
+        }
+        TcpConnection conn = TcpConnection.fromSyn(nowNanos, ip, seg, config.tcp(), isns.isn(ip, seg, nowNanos));
+        FlowId id = new FlowId(FlowId.Protocol.TCP, ip.sourceAddress(), key.sourcePort(), ip.destinationAddress(), key.destinationPort());
+        TcpFlow flow = new TcpFlow(key, id, conn);
+        flow.syn = ByteBuffer.allocate(ip.length()).put(0, ip.buffer(), ip.offset(), ip.length());
+        flows.put(key, flow);
+        halfOpen++;
+        dialExecutor.execute(() -> {
+            try {
+                SocketChannel ch = dialer.connectTcp(id);
+                onLoop.accept(() -> connected(flow, ch));
+            } catch (IOException | RuntimeException e) {
+                onLoop.accept(() -> dialFailed(flow, e));
+            }
+        });
+    }
+
+    private void connected(TcpFlow flow, SocketChannel ch) {
+        flow.dialing = false;
+        halfOpen--;
+        flow.syn = null;
+        if (flow.removed) {
+            closeQuietly(ch);
+            return;
+        }
+        try {
+            ch.configureBlocking(false);
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            flow.selectionKey = ch.register(selector, SelectionKey.OP_READ, flow);
+        } catch (IOException e) {
+            closeQuietly(ch);
+            flow.conn.abort();
+            markDirty(flow);
+            return;
+        }
+        flow.channel = ch;
+        flow.conn.accept(System.nanoTime());
+        log.debug("{}: connected", flow.id);
+        markDirty(flow);
+    }
+
+    private void dialFailed(TcpFlow flow, Exception e) {
+        flow.dialing = false;
+        halfOpen--;
+        if (flow.removed) return;
+        long now = System.nanoTime();
+        String why = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (e instanceof FlowRefusedException || e instanceof ConnectException && !why.contains("timed out")) {
+            log.debug("{}: refused: {}", flow.id, why);
+            flow.conn.refuse(now);
+            markDirty(flow);
+        } else if (e instanceof NoRouteToHostException || e instanceof SocketException && why.contains("unreachable")) {
+            log.debug("{}: unreachable: {}", flow.id, why);
+            answerUnreachable(flow);
+            remove(flow);
+        } else {
+            // Timed out (or failed oddly): stay silent, as a destination that drops SYNs would, and
+            // let the command's own SYN retries time out.
+            log.info("{}: cannot connect: {}", flow.id, why);
+            remove(flow);
+        }
+    }
+
+    /** The upstream has bytes (or EOF, or an error) for the command. */
+    public void onReadable(SelectionKey key) {
+        TcpFlow flow = (TcpFlow) key.attachment();
+        pumpFromUpstream(flow);
+        markDirty(flow);
+    }
+
+    /** The upstream can take the bytes it refused before. */
+    public void onWritable(SelectionKey key) {
+        TcpFlow flow = (TcpFlow) key.attachment();
+        markDirty(flow);
+    }
+
+    /** Moves data both ways and emits due segments for every flow touched this turn, then runs due timers. */
+    public void service(long nowNanos) {
+        while (!timers.isEmpty() && timers.peek().deadline() - nowNanos <= 0) {
+            TimerEntry t = timers.poll();
+            if (t.flow().timerDeadline == t.deadline() && !t.flow().removed) {
+                t.flow().timerDeadline = Long.MAX_VALUE;
+                markDirty(t.flow());
+            }
+        }
+        for (TcpFlow flow; (flow = dirty.poll()) != null; ) {
+            flow.inDirtyList = false;
+            if (!flow.removed) serviceOne(flow, nowNanos);
+        }
+    }
+
+    /** Returns when the next timer is due ({@link Long#MAX_VALUE}: none). */
+    public long nextDeadline() {
+        TimerEntry t = timers.peek();
+        return t == null ? Long.MAX_VALUE : t.deadline();
+    }
+
+    /** Returns whether flows wait to be serviced now. */
+    public boolean hasWork() {
+        return !dirty.isEmpty();
+    }
+
+    /** Resets every connection and closes every upstream (the loop is ending). */
+    public void closeAll() {
+        for (TcpFlow f : flows.values()) {
+            f.removed = true;
+            if (f.channel != null) closeQuietly(f.channel);
+        }
+        flows.clear();
+        dirty.clear();
+        timers.clear();
+    }
+
+    private void serviceOne(TcpFlow flow, long now) {
+        TcpConnection conn = flow.conn;
+        if (flow.channel != null) {
+            pumpToUpstream(flow);
+            if (flow.readPaused && conn.writable() > 0) pumpFromUpstream(flow);
+        }
+        conn.dispatch(now, sink);
+        if (flow.channel != null && flow.readPaused && conn.writable() > 0) {
+            pumpFromUpstream(flow);
+            conn.dispatch(now, sink);
+        }
+        if (conn.isClosed()) {
+            finish(flow);
+            return;
+        }
+        updateInterest(flow);
+        long at = conn.pollAt();
+        if (at == Long.MIN_VALUE) {
+            markDirty(flow);
+        } else if (at != Long.MAX_VALUE && at != flow.timerDeadline) {
+            flow.timerDeadline = at;
+            timers.add(new TimerEntry(at, flow));
+        }
+    }
+
+    /** Command → upstream, as far as the socket takes it. */
+    private void pumpToUpstream(TcpFlow flow) {
+        TcpConnection conn = flow.conn;
+        try {
+            while (true) {
+                ByteBuffer pending = flow.toUpstream;
+                if (pending != null && pending.hasRemaining()) {
+                    flow.channel.write(pending);
+                    if (pending.hasRemaining()) return;
+                }
+                if (conn.readable() == 0) break;
+                chunk.clear();
+                conn.read(chunk);
+                chunk.flip();
+                flow.channel.write(chunk);
+                if (chunk.hasRemaining()) {
+                    if (flow.toUpstream == null) flow.toUpstream = ByteBuffer.allocateDirect(CHUNK);
+                    flow.toUpstream.clear().put(chunk).flip();
+                    return;
+                }
+            }
+            if (conn.inputShutdown() && !flow.upstreamOutputShut) {
+                flow.upstreamOutputShut = true;
+                flow.channel.shutdownOutput();
+            }
+        } catch (IOException e) {
+            upstreamFailed(flow, e);
+        }
+    }
+
+    /** Upstream → command, as far as the connection's send buffer has room. */
+    private void pumpFromUpstream(TcpFlow flow) {
+        if (flow.upstreamInputDone || flow.channel == null) return;
+        TcpConnection conn = flow.conn;
+        try {
+            while (true) {
+                int room = Math.min(conn.writable(), CHUNK);
+                if (room == 0) {
+                    flow.readPaused = true;
+                    return;
+                }
+                chunk.clear().limit(room);
+                int n = flow.channel.read(chunk);
+                if (n < 0) {
+                    flow.upstreamInputDone = true;
+                    conn.shutdownOutput();
+                    break;
+                }
+                if (n == 0) break;
+                chunk.flip();
+                conn.write(chunk);
+            }
+            flow.readPaused = false;
+        } catch (IOException e) {
+            upstreamFailed(flow, e);
+        }
+    }
+
+    private void updateInterest(TcpFlow flow) {
+        SelectionKey key = flow.selectionKey;
+        if (key == null || !key.isValid()) return;
+        int ops = 0;
+        if (!flow.upstreamInputDone && !flow.readPaused) ops |= SelectionKey.OP_READ;
+        if (flow.toUpstream != null && flow.toUpstream.hasRemaining()) ops |= SelectionKey.OP_WRITE;
+        if (key.interestOps() != ops) key.interestOps(ops);
+    }
+
+    private void upstreamFailed(TcpFlow flow, IOException e) {
+        log.debug("{}: upstream failed: {}", flow.id, e.getMessage());
+        flow.upstreamInputDone = true;
+        flow.conn.abort();
+        closeQuietly(flow.channel);
+        flow.selectionKey = null;
+    }
+
+    /** The connection is closed: close the upstream the way it ended (RST for RST). */
+    private void finish(TcpFlow flow) {
+        if (flow.channel != null && flow.channel.isOpen()) {
+            if (flow.conn.closeReason() != CloseReason.NONE) {
+                try {
+                    flow.channel.setOption(StandardSocketOptions.SO_LINGER, 0); // close() then sends RST
+                } catch (IOException e) {
+                    log.debug("{}: SO_LINGER: {}", flow.id, e.getMessage());
+                }
+            }
+            closeQuietly(flow.channel);
+        }
+        remove(flow);
+    }
+
+    private void remove(TcpFlow flow) {
+        if (flow.removed) return;
+        flow.removed = true;
+        flows.remove(flow.key, flow);
+        if (flow.selectionKey != null) flow.selectionKey.cancel();
+    }
+
+    private void markDirty(TcpFlow flow) {
+        if (!flow.inDirtyList) {
+            flow.inDirtyList = true;
+            dirty.add(flow);
+        }
+    }
+
+    /** The destination is unreachable: ICMP host unreachable quoting the command's SYN. */
+    private void answerUnreachable(TcpFlow flow) {
+        ByteBuffer synPacket = flow.syn;
+        if (synPacket == null) return;
+        IpPacket ip = flow.key.v6() ? quoted6.wrap(synPacket, 0, synPacket.capacity()) : quoted4.wrap(synPacket, 0, synPacket.capacity());
+        builder.replyTo(ip);
+        ByteBuffer out = output.buffer().clear();
+        output.send(builder.hostUnreachable(out, 0, ip));
+        flow.syn = null;
+    }
+
+    private static void closeQuietly(SocketChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            log.debug("closing an upstream: {}", e.getMessage());
+        }
+    }
+}

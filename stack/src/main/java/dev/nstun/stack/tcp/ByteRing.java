@@ -1,0 +1,126 @@
+package dev.nstun.stack.tcp;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A byte ring with a fixed ceiling: the send buffer (unacknowledged and unsent bytes) and the
+ * receive buffer (in-order bytes not yet read, and out-of-order bytes parked behind them) of one
+ * connection.
+ *
+ * <p>The backing array starts small and doubles, up to {@link #capacity()}, only when bytes must
+ * land beyond it: an idle connection costs a few KiB, a busy one at most its ceiling. Growing is
+ * the only allocation, and happens at most log2(capacity / initial) times per connection.
+ *
+ * <p>Positions are counted from the first stored byte ({@link #size()} bytes are "stored"); the
+ * receiver may also write past {@link #size()} ({@link #writeAt}) and later {@link #commit} what
+ * became contiguous.
+ */
+final class ByteRing {
+    private final int capacity;
+    private byte[] data;
+    private int head;
+    private int size;
+
+    ByteRing(int capacity, int initial) {
+        if (capacity <= 0) throw new IllegalArgumentException("capacity: " + capacity + " (expected: > 0)");
+        this.capacity = capacity;
+        this.data = new byte[Math.max(1, Math.min(capacity, initial))];
+    }
+
+    /** Returns the most bytes the ring can hold. */
+    int capacity() {
+        return capacity;
+    }
+
+    /** Returns the number of stored bytes. */
+    int size() {
+        return size;
+    }
+
+    /** Returns how many more bytes fit. */
+    int free() {
+        return capacity - size;
+    }
+
+    /** Returns the length of the backing array (for tests of the growth policy). */
+    int allocated() {
+        return data.length;
+    }
+
+    /** Appends as many bytes of {@code src} (position to limit) as fit; advances its position and returns the count. */
+    int write(ByteBuffer src) {
+        int n = Math.min(src.remaining(), free());
+        writeAt(0, src, src.position(), n);
+        src.position(src.position() + n);
+        size += n;
+        return n;
+    }
+
+    /**
+     * Copies {@code len} bytes at absolute {@code srcOff} of {@code src} to {@code offset} bytes past the
+     * stored bytes, without storing them (see {@link #commit}). The range must fit: {@code offset +
+     * len <= free()}.
+     */
+    void writeAt(int offset, ByteBuffer src, int srcOff, int len) {
+        if (offset < 0 || len < 0 || offset + len > free()) {
+            throw new IndexOutOfBoundsException("write of " + len + " at " + offset + " with " + free() + " free");
+        }
+        ensureAllocated(size + offset + len);
+        int at = index(size + offset);
+        int first = Math.min(len, data.length - at);
+        src.get(srcOff, data, at, first);
+        if (first < len) src.get(srcOff + first, data, 0, len - first);
+    }
+
+    /** Stores the {@code n} bytes already written just past the stored ones. */
+    void commit(int n) {
+        if (n < 0 || n > free()) throw new IndexOutOfBoundsException("commit of " + n + " with " + free() + " free");
+        size += n;
+    }
+
+    /** Moves up to {@code dst.remaining()} stored bytes into {@code dst}; returns the count. */
+    int read(ByteBuffer dst) {
+        int n = Math.min(dst.remaining(), size);
+        copyOut(0, dst, dst.position(), n);
+        dst.position(dst.position() + n);
+        discard(n);
+        return n;
+    }
+
+    /** Copies {@code len} stored bytes starting {@code offset} bytes in to absolute {@code dstOff} of {@code dst}, keeping them stored. */
+    void copyOut(int offset, ByteBuffer dst, int dstOff, int len) {
+        if (offset < 0 || len < 0 || offset + len > size) {
+            throw new IndexOutOfBoundsException("copy of " + len + " at " + offset + " from " + size + " stored");
+        }
+        int at = index(offset);
+        int first = Math.min(len, data.length - at);
+        dst.put(dstOff, data, at, first);
+        if (first < len) dst.put(dstOff + first, data, 0, len - first);
+    }
+
+    /** Drops the first {@code n} stored bytes. */
+    void discard(int n) {
+        if (n < 0 || n > size) throw new IndexOutOfBoundsException("discard of " + n + " from " + size + " stored");
+        head = index(n);
+        size -= n;
+    }
+
+    private int index(int position) {
+        int i = head + position;
+        return i >= data.length ? i - data.length : i;
+    }
+
+    /** Grows the array (doubling, capped at the capacity) until positions below {@code needed} exist. */
+    private void ensureAllocated(int needed) {
+        if (needed <= data.length) return;
+        int length = data.length;
+        while (length < needed) length = (int) Math.min(capacity, 2L * length);
+        byte[] grown = new byte[length];
+        // Everything may matter, out-of-order bytes past size included: copy the whole old ring in order.
+        int first = data.length - head;
+        System.arraycopy(data, head, grown, 0, first);
+        System.arraycopy(data, 0, grown, first, head);
+        data = grown;
+        head = 0;
+    }
+}

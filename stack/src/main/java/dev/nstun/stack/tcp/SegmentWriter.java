@@ -1,0 +1,125 @@
+package dev.nstun.stack.tcp;
+
+import dev.nstun.stack.wire.IpPacket;
+import dev.nstun.stack.wire.Ipv4Packet;
+import dev.nstun.stack.wire.Ipv6Packet;
+import dev.nstun.stack.wire.PacketBuilder;
+import dev.nstun.stack.wire.TcpOptions;
+import dev.nstun.stack.wire.TcpSegment;
+import java.nio.ByteBuffer;
+
+/**
+ * Writes the packets of one connection into a {@link SegmentSink}: it knows the two addresses and
+ * ports (ours is where the command's SYN went) and lays out the per-segment options — timestamps,
+ * then SACK blocks — as Linux does. Allocates nothing.
+ */
+final class SegmentWriter {
+    private final boolean v6;
+    private final int local4;
+    private final int remote4;
+    private final long localHigh;
+    private final long localLow;
+    private final long remoteHigh;
+    private final long remoteLow;
+    private final int localPort;
+    private final int remotePort;
+
+    /** Returns a writer for the connection {@code seg}, carried by {@code ip}, asks for: we answer as its destination. */
+    static SegmentWriter answering(IpPacket ip, TcpSegment seg) {
+        return switch (ip) {
+            case Ipv4Packet p -> new SegmentWriter(false, p.destination(), p.source(), 0, 0, 0, 0,
+                    seg.destinationPort(), seg.sourcePort());
+            case Ipv6Packet p -> new SegmentWriter(true, 0, 0, p.destinationHigh(), p.destinationLow(),
+                    p.sourceHigh(), p.sourceLow(), seg.destinationPort(), seg.sourcePort());
+        };
+    }
+
+    private SegmentWriter(boolean v6, int local4, int remote4, long localHigh, long localLow, long remoteHigh,
+                          long remoteLow, int localPort, int remotePort) {
+        this.v6 = v6;
+        this.local4 = local4;
+        this.remote4 = remote4;
+        this.localHigh = localHigh;
+        this.localLow = localLow;
+        this.remoteHigh = remoteHigh;
+        this.remoteLow = remoteLow;
+        this.localPort = localPort;
+        this.remotePort = remotePort;
+    }
+
+    /** Returns the IP header length of this connection's packets: 20 or 40. */
+    int ipHeaderLength() {
+        return v6 ? Ipv6Packet.HEADER_LENGTH : Ipv4Packet.HEADER_LENGTH;
+    }
+
+    /** Returns whether the connection runs over IPv6. */
+    boolean isIpv6() {
+        return v6;
+    }
+
+    /** Returns the local (server-side) port. */
+    int localPort() {
+        return localPort;
+    }
+
+    /** Returns the remote (command-side) port. */
+    int remotePort() {
+        return remotePort;
+    }
+
+    /** Writes a SYN-ACK with {@code options}; returns false when the sink is full. */
+    boolean synAck(SegmentSink sink, int seq, int ack, int window, TcpOptions options) {
+        ByteBuffer buf = sink.buffer();
+        if (buf == null) return false;
+        PacketBuilder b = addressed(sink.builder());
+        sink.emit(b.tcp(buf, buf.position(), localPort, remotePort, seq, ack, TcpSegment.SYN | TcpSegment.ACK,
+                window, options, 0));
+        return true;
+    }
+
+    /**
+     * Writes a segment with the timestamps option when {@code tsEcr} is wanted ({@code timestamps}),
+     * {@code sackBlocks} SACK blocks from {@code sackEdges}, and {@code payloadLength} bytes that
+     * {@code payload} copies in (null for none). Returns false when the sink is full.
+     */
+    boolean segment(SegmentSink sink, int flags, int seq, int ack, int window, boolean timestamps, int tsVal,
+                    int tsEcr, int[] sackEdges, int sackBlocks, TcpSender payload, int payloadLength) {
+        ByteBuffer buf = sink.buffer();
+        if (buf == null) return false;
+        PacketBuilder b = addressed(sink.builder());
+        int at = buf.position();
+        int options = at + b.tcpOptionsOffset();
+        int optionsLength = 0;
+        if (timestamps) optionsLength += TcpOptions.emitTimestamps(buf, options, tsVal, tsEcr);
+        if (sackBlocks > 0) optionsLength += TcpOptions.emitSackBlocks(buf, options + optionsLength, sackEdges, sackBlocks);
+        if (payloadLength > 0) payload.copyPayload(buf, at + b.tcpPayloadOffset(optionsLength));
+        sink.emit(b.tcp(buf, at, localPort, remotePort, seq, ack, flags, window, optionsLength, payloadLength));
+        return true;
+    }
+
+    /** Returns the length of the options {@link #segment} writes. */
+    static int optionsLength(boolean timestamps, int sackBlocks) {
+        return (timestamps ? TcpOptions.TIMESTAMPS_LENGTH : 0) + (sackBlocks > 0 ? TcpOptions.sackBlocksLength(sackBlocks) : 0);
+    }
+
+    /**
+     * Writes the RST that answers {@code seg} (carried by {@code ip}) when no connection takes it
+     * (RFC 9293 §3.10.7.1): {@code <SEQ=SEG.ACK><CTL=RST>} if it has an ACK, else {@code <SEQ=0>
+     * <ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>}. Nothing answers a RST. Returns whether a packet was written.
+     */
+    static boolean resetFor(IpPacket ip, TcpSegment seg, SegmentSink sink) {
+        if (seg.rst()) return false;
+        ByteBuffer buf = sink.buffer();
+        if (buf == null) return false;
+        PacketBuilder b = sink.builder().replyTo(ip);
+        int seq = seg.ack() ? seg.ackNumber() : 0;
+        int ack = seg.ack() ? 0 : seg.seqNumber() + seg.segmentLength();
+        int flags = seg.ack() ? TcpSegment.RST : TcpSegment.RST | TcpSegment.ACK;
+        sink.emit(b.tcp(buf, buf.position(), seg.destinationPort(), seg.sourcePort(), seq, ack, flags, 0, 0, 0));
+        return true;
+    }
+
+    private PacketBuilder addressed(PacketBuilder b) {
+        return v6 ? b.ipv6(localHigh, localLow, remoteHigh, remoteLow) : b.ipv4(local4, remote4);
+    }
+}

@@ -1,0 +1,528 @@
+package dev.nstun.stack.tcp;
+
+import dev.nstun.stack.wire.IpPacket;
+import dev.nstun.stack.wire.SeqNumber;
+import dev.nstun.stack.wire.TcpOptions;
+import dev.nstun.stack.wire.TcpSegment;
+import java.nio.ByteBuffer;
+
+/**
+ * One TCP connection the wrapped command opened, terminated here: a state machine driven by
+ * segments and by the time the loop passes in. It never reads a clock, sleeps or starts a thread.
+ *
+ * <p>Read first: RFC 9293 (TCP; §3.10.7 is the segment-arrival procedure this class follows step by
+ * step), RFC 1122 §4.2 (delayed ACK, silly-window avoidance, keepalive), RFC 7323 (window scale,
+ * timestamps, PAWS), RFC 6298 (the retransmission timer), RFC 5681 (congestion control), RFC 2018
+ * (SACK) with RFC 6675 (loss recovery with SACK), RFC 5961 (blind RST and SYN attacks), RFC 6528 (ISN).
+ *
+ * <p>Shape (after smoltcp's socket/tcp.rs): {@link #process} takes a segment, {@link #dispatch}
+ * emits whatever is due, {@link #pollAt} says when to call {@code dispatch} next. The receiving half
+ * is {@link TcpReceiver}, the sending half {@link TcpSender}; this class holds the state and the
+ * transitions between states, all in {@link #transition}.
+ *
+ * <p>Connect-then-accept: {@link #fromSyn} answers nothing; the loop connects the upstream first,
+ * then calls {@link #accept} (the SYN-ACK goes) or {@link #refuse} (a RST goes: ECONNREFUSED).
+ *
+ * <p>Everything runs on the loop thread. Per connection the memory is bounded by the two buffer
+ * ceilings of {@link TcpConfig} plus a few hundred bytes of bookkeeping; nothing is allocated per
+ * segment.
+ */
+public final class TcpConnection {
+    /** Segments too small to be worth it: a peer announcing less gets this much anyway (Linux's tcp_min_snd_mss is 48). */
+    static final int MIN_SEND_MSS = 64;
+
+    /** What a segment is, for the transitions: its strongest control flag. */
+    private enum Kind {
+        RST, SYN, ACK, NO_ACK;
+
+        static Kind of(TcpSegment seg) {
+            return seg.rst() ? RST : seg.syn() ? SYN : seg.ack() ? ACK : NO_ACK;
+        }
+    }
+
+    private final TcpConfig cfg;
+    private final SegmentWriter writer;
+    private final TcpReceiver rcv;
+    private final TcpSender snd;
+    private final int iss;
+    private final int irs;
+    private final int ourMss;
+    private final int receiveShift;
+    private final boolean windowScaling;
+    private final boolean sack;
+    private final boolean timestamps;
+    private final int tsOffset;
+    private final int[] sackEdges = new int[2 * TcpSegment.MAX_SACK_BLOCKS];
+
+    private TcpState state = TcpState.SYN_RECEIVED;
+    private CloseReason closeReason = CloseReason.NONE;
+    private boolean accepted;
+    private boolean synAckDue;
+    private boolean outputPending;
+    private boolean resetDue;
+    private int resetSeq;
+    private int resetAck;
+    private int resetFlags;
+    private long timeWaitDeadline = Long.MAX_VALUE;
+    private long lastHeard;
+    private long lastKeepalive;
+    private int keepalivesSent;
+    private boolean keepaliveDue;
+
+    private TcpConnection(long nowNanos, IpPacket ip, TcpSegment syn, TcpConfig cfg, int isn) {
+        this.cfg = cfg;
+        this.writer = SegmentWriter.answering(ip, syn);
+        this.iss = isn;
+        this.irs = syn.seqNumber();
+        int headers = writer.ipHeaderLength() + TcpSegment.HEADER_LENGTH;
+        this.ourMss = Math.min(cfg.mtu() - headers, 0xffff);
+        this.windowScaling = cfg.windowScaling() && syn.windowScale() >= 0;
+        this.receiveShift = windowScaling ? cfg.receiveWindowShift() : 0;
+        this.sack = cfg.sack() && syn.sackPermitted();
+        this.timestamps = cfg.timestamps() && syn.hasTimestamps();
+        // RFC 7323 §5.4: a per-connection TSval offset; derived from the keyed ISN, so just as unguessable.
+        this.tsOffset = Integer.rotateLeft(isn * 0x9e3779b9, 16);
+        // RFC 9293 §3.7.1: without the option, 536 (IPv4) or 1220 (IPv6); RFC 6691: options come off it.
+        int peerMss = syn.mss() >= 0 ? syn.mss() : writer.isIpv6() ? 1220 : 536;
+        int sendMss = Math.max(Math.min(peerMss, ourMss), MIN_SEND_MSS) - (timestamps ? TcpOptions.TIMESTAMPS_LENGTH : 0);
+        this.rcv = new TcpReceiver(cfg, irs, receiveShift, ourMss, timestamps, syn.timestampValue(), nowNanos);
+        this.snd = new TcpSender(cfg, isn, irs, syn.window(), windowScaling ? syn.windowScale() : 0, sendMss, sack);
+        this.lastHeard = nowNanos;
+    }
+
+    /** Returns whether {@code seg} may open a connection: SYN without ACK, RST or FIN. */
+    public static boolean isConnectionRequest(TcpSegment seg) {
+        return seg.syn() && !seg.ack() && !seg.rst() && !seg.fin();
+    }
+
+    /**
+     * Returns a connection in SYN-RECEIVED for {@code syn} (checksum verified, carried by {@code ip}),
+     * with our ISN {@code isn} (from {@link IsnGenerator}). Nothing is sent until {@link #accept}.
+     */
+    public static TcpConnection fromSyn(long nowNanos, IpPacket ip, TcpSegment syn, TcpConfig cfg, int isn) {
+        if (!isConnectionRequest(syn)) throw new IllegalArgumentException("not a connection request: " + syn);
+        return new TcpConnection(nowNanos, ip, syn, cfg, isn);
+    }
+
+    /**
+     * Writes the RST that answers a segment no connection takes (RFC 9293 §3.10.7.1); nothing answers
+     * a RST. Returns whether a packet was written.
+     */
+    public static boolean resetFor(IpPacket ip, TcpSegment seg, SegmentSink sink) {
+        return SegmentWriter.resetFor(ip, seg, sink);
+    }
+
+    // ---- the loop's side ----
+
+    /** The upstream connected: the SYN-ACK is due. */
+    public void accept(long nowNanos) {
+        if (state != TcpState.SYN_RECEIVED || accepted) return;
+        accepted = true;
+        synAckDue = true;
+        outputPending = true;
+        lastHeard = nowNanos;
+    }
+
+    /** The upstream refused: answer the SYN with RST (RFC 9293 §3.10.7.2), so the command sees ECONNREFUSED. */
+    public void refuse(long nowNanos) {
+        if (state != TcpState.SYN_RECEIVED || accepted) return;
+        queueReset(0, irs + 1, TcpSegment.RST | TcpSegment.ACK);
+        close(CloseReason.REFUSED);
+    }
+
+    /**
+     * Takes a segment of this connection's 4-tuple whose checksum the loop verified. Replies are not
+     * sent here but by the next {@link #dispatch}. In TIME-WAIT, a SYN that may start a new
+     * incarnation closes this connection without reply: the loop then treats it as a new SYN.
+     */
+    public void process(long nowNanos, TcpSegment seg) {
+        outputPending = true;
+        Kind kind = Kind.of(seg);
+        int seq = seg.seqNumber();
+        if (state == TcpState.CLOSED) {
+            // §3.10.7.1: CLOSED answers everything but a RST with a RST.
+            if (kind != Kind.RST) queueResetFor(seg);
+            return;
+        }
+        if (state == TcpState.SYN_RECEIVED && !accepted) {
+            // Connect-then-accept: until the upstream answers, only the command giving up (RST) matters.
+            if (kind == Kind.RST && seq == rcv.nxt()) close(CloseReason.RESET);
+            return;
+        }
+        if (kind == Kind.SYN && state == TcpState.SYN_RECEIVED && seq == irs && !seg.ack()) {
+            // §3.10.7.4 note on retransmitted SYNs (RFC 9293 §3.5): our SYN-ACK was lost; send it again.
+            synAckDue = true;
+            return;
+        }
+        if (kind == Kind.SYN && state == TcpState.TIME_WAIT && !seg.ack() && startsNewIncarnation(seg)) {
+            close(CloseReason.NONE);
+            return;
+        }
+        lastHeard = nowNanos;
+        keepalivesSent = 0;
+        // §3.10.7.4 first: PAWS (RFC 7323 §5.3), then the acceptability test.
+        if (kind != Kind.RST && rcv.pawsRejects(nowNanos, seg)) {
+            rcv.ackNow();
+            return;
+        }
+        boolean text = rcv.acceptable(seq, seg.segmentLength());
+        if (!text) {
+            // §3.10.7.4 first: with a zero window, still take the ACK of a segment at RCV.NXT.
+            boolean ackOnly = kind == Kind.ACK && rcv.window() == 0 && seq == rcv.nxt();
+            if (!ackOnly) {
+                if (kind != Kind.RST) rcv.ackNow();
+                if (state == TcpState.TIME_WAIT && seg.fin()) timeWaitDeadline = nowNanos + cfg.timeWaitNanos();
+                return;
+            }
+            rcv.ackNow();
+        }
+        if (text) rcv.updateTimestamp(nowNanos, seg);
+        transition(nowNanos, seg, kind, text);
+    }
+
+    /** Returns whether a SYN arriving in TIME-WAIT may open a new connection (RFC 6191 with timestamps, RFC 1122 §4.2.2.13 without). */
+    private boolean startsNewIncarnation(TcpSegment syn) {
+        if (timestamps && syn.hasTimestamps()) return SeqNumber.gt(syn.timestampValue(), rcv.tsRecent());
+        return SeqNumber.gt(syn.seqNumber(), rcv.nxt());
+    }
+
+    /**
+     * Every transition, as one switch over (segment kind, state), for a segment that passed the
+     * sequence checks; {@code text} says whether its payload and FIN may be taken.
+     */
+    private void transition(long nowNanos, TcpSegment seg, Kind kind, boolean text) {
+        switch (kind) {
+            case RST -> {
+                if (seg.seqNumber() != rcv.nxt()) {
+                    // §3.10.7.4 second (RFC 5961 §3.2): in the window but not exactly at RCV.NXT: challenge ACK.
+                    rcv.ackNow();
+                    return;
+                }
+                switch (state) {
+                    // §3.10.7.4 second, SYN-RECEIVED after a passive open: the peer gave up.
+                    case SYN_RECEIVED -> close(CloseReason.RESET);
+                    // §3.10.7.4 second, ESTABLISHED to CLOSE-WAIT: connection reset, queues flushed.
+                    case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> close(CloseReason.RESET);
+                    // §3.10.7.4 second, CLOSING, LAST-ACK, TIME-WAIT: enter CLOSED.
+                    case CLOSING, LAST_ACK, TIME_WAIT -> close(CloseReason.NONE);
+                    default -> { }
+                }
+            }
+            // §3.10.7.4 fourth (RFC 5961 §4.2): a SYN in a synchronized state, wherever it lies, elicits a challenge ACK.
+            case SYN -> rcv.ackNow();
+            // §3.10.7.4 fifth: a segment without ACK is dropped.
+            case NO_ACK -> { }
+            case ACK -> {
+                switch (state) {
+                    case SYN_RECEIVED -> {
+                        // §3.10.7.4 fifth, SYN-RECEIVED: SND.UNA < SEG.ACK =< SND.NXT completes the handshake; else <SEQ=SEG.ACK><CTL=RST>.
+                        if (seg.ackNumber() != iss + 1) {
+                            queueReset(seg.ackNumber(), 0, TcpSegment.RST);
+                            return;
+                        }
+                        state = snd.finQueued() ? TcpState.FIN_WAIT_1 : TcpState.ESTABLISHED;
+                        synAckDue = false;
+                        if (!takeAck(nowNanos, seg)) return;
+                    }
+                    // §3.10.7.4 fifth, ESTABLISHED and CLOSE-WAIT (and FIN-WAIT-2, whose FIN is acknowledged already): take the ACK.
+                    case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_2 -> {
+                        if (!takeAck(nowNanos, seg)) return;
+                    }
+                    // §3.10.7.4 fifth, FIN-WAIT-1: once our FIN is acknowledged, FIN-WAIT-2.
+                    case FIN_WAIT_1 -> {
+                        if (!takeAck(nowNanos, seg)) return;
+                        if (snd.finAcked()) state = TcpState.FIN_WAIT_2;
+                    }
+                    // §3.10.7.4 fifth, CLOSING: once our FIN is acknowledged, TIME-WAIT; else ignore the segment.
+                    case CLOSING -> {
+                        if (!takeAck(nowNanos, seg)) return;
+                        if (snd.finAcked()) enterTimeWait(nowNanos);
+                        return;
+                    }
+                    // §3.10.7.4 fifth, LAST-ACK: once our FIN is acknowledged, CLOSED.
+                    case LAST_ACK -> {
+                        if (!takeAck(nowNanos, seg)) return;
+                        if (snd.finAcked()) close(CloseReason.NONE);
+                        return;
+                    }
+                    // §3.10.7.4 fifth, TIME-WAIT: only a retransmitted FIN can arrive (handled with the sequence check).
+                    case TIME_WAIT -> {
+                        return;
+                    }
+                    default -> {
+                        return;
+                    }
+                }
+                // §3.10.7.4 seventh and eighth: text and FIN, in ESTABLISHED, FIN-WAIT-1 and FIN-WAIT-2 only.
+                if (!text || !rcv.onText(nowNanos, seg)) return;
+                switch (state) {
+                    // §3.10.7.4 eighth, SYN-RECEIVED / ESTABLISHED: CLOSE-WAIT.
+                    case ESTABLISHED -> state = TcpState.CLOSE_WAIT;
+                    // §3.10.7.4 eighth, FIN-WAIT-1: TIME-WAIT if our FIN is acknowledged, else CLOSING.
+                    case FIN_WAIT_1 -> {
+                        if (snd.finAcked()) enterTimeWait(nowNanos);
+                        else state = TcpState.CLOSING;
+                    }
+                    // §3.10.7.4 eighth, FIN-WAIT-2: TIME-WAIT.
+                    case FIN_WAIT_2 -> enterTimeWait(nowNanos);
+                    default -> { }
+                }
+            }
+        }
+    }
+
+    /** Takes the ACK field; on an unacceptable one (RFC 9293 §3.10.7.4 fifth, RFC 5961 §5.2) asks for an ACK and returns false. */
+    private boolean takeAck(long nowNanos, TcpSegment seg) {
+        if (snd.onAck(nowNanos, seg) == TcpSender.ACK_OK) return true;
+        rcv.ackNow();
+        return false;
+    }
+
+    private void enterTimeWait(long nowNanos) {
+        state = TcpState.TIME_WAIT;
+        timeWaitDeadline = nowNanos + cfg.timeWaitNanos();
+    }
+
+    private void close(CloseReason reason) {
+        state = TcpState.CLOSED;
+        closeReason = reason;
+        synAckDue = false;
+        keepaliveDue = false;
+    }
+
+    private void queueReset(int seq, int ack, int flags) {
+        resetDue = true;
+        resetSeq = seq;
+        resetAck = ack;
+        resetFlags = flags;
+        outputPending = true;
+    }
+
+    private void queueResetFor(TcpSegment seg) {
+        if (seg.ack()) queueReset(seg.ackNumber(), 0, TcpSegment.RST);
+        else queueReset(0, seg.seqNumber() + seg.segmentLength(), TcpSegment.RST | TcpSegment.ACK);
+    }
+
+    /**
+     * Emits every segment due at {@code nowNanos} — a RST, the SYN-ACK, retransmissions, new data and
+     * FIN as the windows allow, a zero-window or keepalive probe, a pure ACK — and returns how many.
+     * Stops early when the sink is full; {@link #pollAt} then stays due.
+     */
+    public int dispatch(long nowNanos, SegmentSink sink) {
+        runTimers(nowNanos);
+        int sent = 0;
+        if (resetDue) {
+            if (!writer.segment(sink, resetFlags, resetSeq, resetAck, 0, false, 0, 0, sackEdges, 0, null, 0)) return sent;
+            resetDue = false;
+            sent++;
+        }
+        if (state == TcpState.CLOSED || state == TcpState.SYN_RECEIVED && !accepted) {
+            outputPending = false;
+            return sent;
+        }
+        if (synAckDue && state == TcpState.SYN_RECEIVED) {
+            TcpOptions options = new TcpOptions(ourMss, windowScaling ? receiveShift : -1, sack, timestamps,
+                    tsVal(nowNanos), rcv.tsRecent());
+            if (!writer.synAck(sink, iss, rcv.nxt(), rcv.synWindowField(), options)) return sent;
+            synAckDue = false;
+            snd.synSent(nowNanos);
+            rcv.onAckSent();
+            sent++;
+        }
+        if (state.isSynchronized()) {
+            while (true) {
+                int sackBlocks = sack ? rcv.sackBlocks(sackEdges, timestamps ? 3 : 4) : 0;
+                int room = cfg.mtu() - writer.ipHeaderLength() - TcpSegment.HEADER_LENGTH
+                        - SegmentWriter.optionsLength(timestamps, sackBlocks);
+                if (!snd.prepare(nowNanos, room)) break;
+                int flags = TcpSegment.ACK | (snd.outFin() ? TcpSegment.FIN : 0) | (snd.outPush() ? TcpSegment.PSH : 0);
+                if (!emit(sink, nowNanos, flags, snd.outSeq(), sackBlocks, snd.outLen())) return sent;
+                snd.commit(nowNanos);
+                sent++;
+            }
+            if (snd.probeDue() || keepaliveDue) {
+                // A window or keepalive probe: an ACK one below SND.UNA elicits the peer's ACK (Linux's form; never queued).
+                if (!emit(sink, nowNanos, TcpSegment.ACK, snd.una() - 1, 0, 0)) return sent;
+                if (snd.probeDue()) snd.probeSent(nowNanos);
+                if (keepaliveDue) {
+                    keepaliveDue = false;
+                    keepalivesSent++;
+                    lastKeepalive = nowNanos;
+                }
+                sent++;
+            }
+        }
+        if (rcv.ackDue(nowNanos)) {
+            int sackBlocks = sack && state.isSynchronized() ? rcv.sackBlocks(sackEdges, timestamps ? 3 : 4) : 0;
+            if (!emit(sink, nowNanos, TcpSegment.ACK, snd.nxt(), sackBlocks, 0)) return sent;
+            sent++;
+        }
+        outputPending = false;
+        return sent;
+    }
+
+    /** Writes one segment with our ACK, window, timestamps and {@code sackBlocks} SACK blocks; returns false when the sink is full. */
+    private boolean emit(SegmentSink sink, long nowNanos, int flags, int seq, int sackBlocks, int payloadLength) {
+        if (!writer.segment(sink, flags, seq, rcv.nxt(), rcv.windowField(), timestamps, tsVal(nowNanos), rcv.tsRecent(),
+                sackEdges, sackBlocks, snd, payloadLength)) {
+            return false;
+        }
+        rcv.onAckSent();
+        return true;
+    }
+
+    /** Returns our TSval: milliseconds (RFC 7323 §5.4 allows 1 ms to 1 s per tick) plus the connection's offset. */
+    private int tsVal(long nowNanos) {
+        return (int) Math.floorDiv(nowNanos, 1_000_000L) + tsOffset;
+    }
+
+    private void runTimers(long nowNanos) {
+        if (state == TcpState.TIME_WAIT && nowNanos - timeWaitDeadline >= 0) close(CloseReason.NONE);
+        if (state == TcpState.CLOSED || state == TcpState.SYN_RECEIVED && !accepted) return;
+        boolean handshake = state == TcpState.SYN_RECEIVED;
+        switch (snd.onTimer(nowNanos, handshake)) {
+            case TcpSender.TIMER_GIVE_UP -> {
+                // A half-open connection goes quietly, as Linux drops a request; an open one is reset.
+                if (!handshake) queueReset(snd.nxt(), rcv.nxt(), TcpSegment.RST | TcpSegment.ACK);
+                close(CloseReason.TIMED_OUT);
+                return;
+            }
+            case TcpSender.TIMER_RETRANSMIT -> {
+                if (handshake) synAckDue = true;
+            }
+            default -> { }
+        }
+        if (nowNanos - keepaliveDeadline() >= 0) {
+            if (keepalivesSent >= cfg.keepaliveProbes()) {
+                queueReset(snd.nxt(), rcv.nxt(), TcpSegment.RST | TcpSegment.ACK);
+                close(CloseReason.TIMED_OUT);
+            } else {
+                keepaliveDue = true;
+            }
+        }
+    }
+
+    /** Returns when the next keepalive probe is due (RFC 1122 §4.2.3.6), or {@link Long#MAX_VALUE} when none is. */
+    private long keepaliveDeadline() {
+        boolean idleState = state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT || state == TcpState.FIN_WAIT_2;
+        if (cfg.keepaliveIdleNanos() == 0 || !idleState || !snd.idle() || keepaliveDue) return Long.MAX_VALUE;
+        return keepalivesSent == 0 ? lastHeard + cfg.keepaliveIdleNanos() : lastKeepalive + cfg.keepaliveIntervalNanos();
+    }
+
+    /**
+     * Returns when {@link #dispatch} must next be called: {@link Long#MIN_VALUE} when something is
+     * due now, {@link Long#MAX_VALUE} when nothing will be until a segment or an application call.
+     */
+    public long pollAt() {
+        if (resetDue) return Long.MIN_VALUE;
+        if (state == TcpState.CLOSED || state == TcpState.SYN_RECEIVED && !accepted) return Long.MAX_VALUE;
+        if (outputPending || synAckDue || keepaliveDue || snd.probeDue()) return Long.MIN_VALUE;
+        long at = Math.min(snd.timerDeadline(), rcv.ackDeadline());
+        at = Math.min(at, keepaliveDeadline());
+        return state == TcpState.TIME_WAIT ? Math.min(at, timeWaitDeadline) : at;
+    }
+
+    // ---- the relay's side ----
+
+    /** Returns how many in-order bytes from the command wait to be read. */
+    public int readable() {
+        return rcv.readable();
+    }
+
+    /** Moves bytes from the command into {@code dst}; returns the count. Reading opens the window. */
+    public int read(ByteBuffer dst) {
+        int n = rcv.read(dst);
+        if (n > 0) outputPending = true;
+        return n;
+    }
+
+    /** Returns how many bytes {@link #write} takes now: free send buffer, 0 once output is shut down or the connection closed. */
+    public int writable() {
+        return canWrite() ? snd.writable() : 0;
+    }
+
+    /** Queues bytes for the command from {@code src} (bounded by the send buffer); returns how many were taken. */
+    public int write(ByteBuffer src) {
+        if (!canWrite()) return 0;
+        int n = snd.write(src);
+        if (n > 0) outputPending = true;
+        return n;
+    }
+
+    private boolean canWrite() {
+        return state == TcpState.SYN_RECEIVED || state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT;
+    }
+
+    /** Sends FIN after everything written (the upstream closed its side): RFC 9293 §3.10.4 CLOSE. */
+    public void shutdownOutput() {
+        switch (state) {
+            // §3.10.4 CLOSE in SYN-RECEIVED: FIN after the handshake (then FIN-WAIT-1).
+            case SYN_RECEIVED -> snd.queueFin();
+            // §3.10.4 CLOSE in ESTABLISHED: FIN-WAIT-1.
+            case ESTABLISHED -> {
+                snd.queueFin();
+                state = TcpState.FIN_WAIT_1;
+            }
+            // §3.10.4 CLOSE in CLOSE-WAIT: LAST-ACK.
+            case CLOSE_WAIT -> {
+                snd.queueFin();
+                state = TcpState.LAST_ACK;
+            }
+            default -> { }
+        }
+        outputPending = true;
+    }
+
+    /** Returns whether the command sent FIN and every byte before it has been read. */
+    public boolean inputShutdown() {
+        return rcv.finReceived() && rcv.readable() == 0;
+    }
+
+    /** Resets the connection now (RFC 9293 §3.10.5 ABORT): a RST goes with the next dispatch. */
+    public void abort() {
+        switch (state) {
+            case CLOSED -> {
+                return;
+            }
+            case SYN_RECEIVED -> {
+                if (accepted) queueReset(snd.nxt(), rcv.nxt(), TcpSegment.RST | TcpSegment.ACK);
+                else queueReset(0, irs + 1, TcpSegment.RST | TcpSegment.ACK);
+            }
+            case TIME_WAIT -> { }
+            default -> queueReset(snd.nxt(), rcv.nxt(), TcpSegment.RST | TcpSegment.ACK);
+        }
+        close(CloseReason.ABORTED);
+    }
+
+    /** Returns the state. */
+    public TcpState state() {
+        return state;
+    }
+
+    /** Returns whether the connection is CLOSED with nothing left to send: the loop may forget it. */
+    public boolean isClosed() {
+        return state == TcpState.CLOSED && !resetDue;
+    }
+
+    /** Returns why the connection closed ({@link CloseReason#NONE} while open or after an orderly close). */
+    public CloseReason closeReason() {
+        return closeReason;
+    }
+
+    // ---- for tests and statistics ----
+
+    /** Returns the sender (same package: tests look at cwnd, RTO and the scoreboard). */
+    TcpSender sender() {
+        return snd;
+    }
+
+    /** Returns the receiver. */
+    TcpReceiver receiver() {
+        return rcv;
+    }
+
+    /** Returns the bytes allocated for both rings: the per-connection memory that grows with traffic. */
+    public int bufferBytesAllocated() {
+        return snd.allocated() + rcv.allocated();
+    }
+}

@@ -1,0 +1,254 @@
+package dev.nstun.stack.tcp;
+
+import dev.nstun.stack.wire.SeqNumber;
+import dev.nstun.stack.wire.TcpSegment;
+import java.nio.ByteBuffer;
+
+/**
+ * The receiving half of a connection: RCV.NXT and the window we advertise, the receive ring with
+ * its out-of-order part, the FIN, the SACK blocks we report, TS.Recent, and when to acknowledge.
+ *
+ * <p>Window (RFC 9293 §3.8.6.2, RFC 1122 §4.2.3.3): the right edge we advertise ({@code rcvAdv})
+ * never moves left, never lies beyond the free space of the ring (so anything inside the window
+ * fits), and moves right only by at least min(buffer / 2, MSS) — receiver-side silly-window
+ * avoidance. Data beyond it is trimmed.
+ *
+ * <p>Acknowledgments (RFC 1122 §4.2.3.2, RFC 5681 §4.2): every second full-sized segment, within
+ * {@link TcpConfig#delayedAckNanos} otherwise; at once for the first
+ * {@link TcpConfig#quickAckSegments} segments, for out-of-order data and data filling a hole, for
+ * FIN, and when reading opens the window a lot.
+ */
+final class TcpReceiver {
+    /** PAWS forgets TS.Recent after 24 days idle (RFC 7323 §5.5). */
+    static final long PAWS_IDLE_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
+
+    private final ByteRing ring;
+    private final OutOfOrderRanges outOfOrder = new OutOfOrderRanges();
+    private final int shift;
+    private final int ourMss;
+    private final long delayedAckNanos;
+
+    private int rcvNxt;
+    private int rcvAdv;
+    private boolean finPending;
+    private int finSeq;
+    private boolean finReceived;
+
+    private boolean ackPending;
+    private boolean ackNow;
+    private long ackDeadline = Long.MAX_VALUE;
+    private int unackedBytes;
+    private int quickAcks;
+    private int rcvMss;
+
+    private final boolean timestamps;
+    private int tsRecent;
+    private long tsRecentAt;
+    private int lastAckSent;
+
+    /**
+     * Starts receiving after the SYN of sequence number {@code irs}. {@code shift} is our window scale
+     * (0 without scaling); {@code timestamps} whether they were negotiated, {@code synTsVal} the SYN's TSval.
+     */
+    TcpReceiver(TcpConfig cfg, int irs, int shift, int ourMss, boolean timestamps, int synTsVal, long nowNanos) {
+        this.ring = new ByteRing(cfg.receiveBufferSize(), 16 * 1024);
+        this.shift = shift;
+        this.ourMss = ourMss;
+        this.delayedAckNanos = cfg.delayedAckNanos();
+        this.quickAcks = cfg.quickAckSegments();
+        this.rcvMss = Math.min(ourMss, 536);
+        this.rcvNxt = irs + 1;
+        this.rcvAdv = rcvNxt;
+        this.lastAckSent = rcvNxt;
+        this.timestamps = timestamps;
+        this.tsRecent = synTsVal;
+        this.tsRecentAt = nowNanos;
+    }
+
+    /** Returns RCV.NXT. */
+    int nxt() {
+        return rcvNxt;
+    }
+
+    /** Returns RCV.WND: what is left of the window last advertised. */
+    int window() {
+        return SeqNumber.lt(rcvAdv, rcvNxt) ? 0 : rcvAdv - rcvNxt;
+    }
+
+    /** Returns the right edge of the window as advertised so far. */
+    int advertisedEdge() {
+        return rcvAdv;
+    }
+
+    /** The segment acceptability test of RFC 9293 §3.10.7.4 for a segment at {@code seq} occupying {@code len}. */
+    boolean acceptable(int seq, int len) {
+        int wnd = window();
+        if (len == 0) return wnd == 0 ? seq == rcvNxt : SeqNumber.inWindow(seq, rcvNxt, wnd);
+        if (wnd == 0) return false;
+        return SeqNumber.inWindow(seq, rcvNxt, wnd) || SeqNumber.inWindow(seq + len - 1, rcvNxt, wnd);
+    }
+
+    /** PAWS (RFC 7323 §5.3 R1): whether a non-RST segment carries a TSval older than TS.Recent. */
+    boolean pawsRejects(long nowNanos, TcpSegment seg) {
+        return timestamps && seg.hasTimestamps() && !seg.rst()
+                && SeqNumber.lt(seg.timestampValue(), tsRecent) && nowNanos - tsRecentAt < PAWS_IDLE_NANOS;
+    }
+
+    /** Records an acceptable segment's TSval as TS.Recent if it covers the last ACK sent (RFC 7323 §4.3). */
+    void updateTimestamp(long nowNanos, TcpSegment seg) {
+        if (timestamps && seg.hasTimestamps() && SeqNumber.le(seg.seqNumber(), lastAckSent)
+                && SeqNumber.ge(seg.timestampValue(), tsRecent)) {
+            tsRecent = seg.timestampValue();
+            tsRecentAt = nowNanos;
+        }
+    }
+
+    /** Returns TS.Recent, the TSecr of our segments. */
+    int tsRecent() {
+        return tsRecent;
+    }
+
+    /**
+     * Takes the payload and FIN of an acceptable segment: in-order bytes become readable, bytes
+     * ahead of a hole are parked, bytes outside the window are trimmed. Returns whether the peer's
+     * FIN has now been reached (RCV.NXT passed it), which happens once.
+     */
+    boolean onText(long nowNanos, TcpSegment seg) {
+        int start = seg.seqNumber();
+        int length = seg.payloadLength();
+        int end = start + length;
+        int from = SeqNumber.max(start, rcvNxt);
+        int to = SeqNumber.min(end, rcvAdv);
+        if (length > 0) rcvMss = Math.max(rcvMss, Math.min(length, ourMss));
+        if (SeqNumber.lt(from, to)) {
+            ring.writeAt(from - rcvNxt, seg.buffer(), seg.payloadOffset() + (from - start), to - from);
+            if (from == rcvNxt) {
+                boolean filledHole = !outOfOrder.isEmpty();
+                int next = outOfOrder.advance(to);
+                ring.commit(next - rcvNxt);
+                unackedBytes += next - rcvNxt;
+                rcvNxt = next;
+                if (filledHole) ackNow = true;
+                scheduleAck(nowNanos);
+            } else {
+                outOfOrder.add(from, to);
+                ackNow = true;
+            }
+        } else if (length > 0) {
+            ackNow = true;
+        }
+        if (seg.fin() && to == end && !finReceived && SeqNumber.ge(end, rcvNxt)) {
+            finPending = true;
+            finSeq = end;
+            ackNow = true;
+        }
+        if (finPending && rcvNxt == finSeq) {
+            finPending = false;
+            finReceived = true;
+            rcvNxt++;
+            ackNow = true;
+            return true;
+        }
+        return false;
+    }
+
+    /** Asks for an ACK at once (out-of-window segment, challenge ACK, window update, dropped data). */
+    void ackNow() {
+        ackNow = true;
+    }
+
+    /** Returns whether an ACK is due at {@code nowNanos}. */
+    boolean ackDue(long nowNanos) {
+        return ackNow || ackPending && nowNanos - ackDeadline >= 0;
+    }
+
+    /** Returns when a delayed ACK falls due: {@link Long#MIN_VALUE} for now, {@link Long#MAX_VALUE} for never. */
+    long ackDeadline() {
+        return ackNow ? Long.MIN_VALUE : ackPending ? ackDeadline : Long.MAX_VALUE;
+    }
+
+    /** A segment carrying our ACK, window and SACK blocks went out: nothing is pending any more. */
+    void onAckSent() {
+        ackPending = false;
+        ackNow = false;
+        ackDeadline = Long.MAX_VALUE;
+        unackedBytes = 0;
+        lastAckSent = rcvNxt;
+    }
+
+    /** Returns the window field for the SYN-ACK, never scaled (RFC 7323 §2.2), and records it as advertised. */
+    int synWindowField() {
+        int window = Math.min(ring.free(), 65535);
+        rcvAdv = rcvNxt + window;
+        return window;
+    }
+
+    /** Returns the window field for a segment we send now (scaled), moving the right edge per the SWS rule. */
+    int windowField() {
+        int candidate = candidateEdge();
+        int increase = candidate - rcvAdv;
+        if (increase > 0 && increase >= swsThreshold()) rcvAdv = candidate;
+        if (SeqNumber.lt(rcvAdv, rcvNxt)) rcvAdv = rcvNxt;
+        return Math.min((rcvAdv - rcvNxt) >>> shift, 65535);
+    }
+
+    /** Returns up to {@code max} SACK blocks for our next ACK into {@code edges} (left, right pairs), most recent first. */
+    int sackBlocks(int[] edges, int max) {
+        return outOfOrder.recentFirst(edges, max);
+    }
+
+    /** Returns how many in-order bytes wait to be read. */
+    int readable() {
+        return ring.size();
+    }
+
+    /**
+     * Moves readable bytes into {@code dst}; returns the count. Asks for an ACK at once when this
+     * lets the window at least double and grow by the SWS threshold, so a stalled peer resumes.
+     */
+    int read(ByteBuffer dst) {
+        int n = ring.read(dst);
+        if (n > 0) {
+            int candidate = candidateEdge() - rcvNxt;
+            int current = window();
+            if (candidate - current >= swsThreshold() && current < candidate / 2) ackNow = true;
+        }
+        return n;
+    }
+
+    /** Returns whether the peer's FIN has been reached. */
+    boolean finReceived() {
+        return finReceived;
+    }
+
+    /** Returns the number of out-of-order ranges held (for tests and statistics). */
+    int outOfOrderRanges() {
+        return outOfOrder.count();
+    }
+
+    /** Returns the bytes allocated for the receive ring. */
+    int allocated() {
+        return ring.allocated();
+    }
+
+    private void scheduleAck(long nowNanos) {
+        ackPending = true;
+        if (quickAcks > 0) {
+            quickAcks--;
+            ackNow = true;
+        } else if (unackedBytes >= 2 * rcvMss) {
+            ackNow = true;
+        } else if (ackDeadline == Long.MAX_VALUE) {
+            ackDeadline = nowNanos + delayedAckNanos;
+        }
+    }
+
+    /** Returns the right edge the free space would allow, rounded down to what the scaled field can say. */
+    private int candidateEdge() {
+        return rcvNxt + (Math.min(ring.free() >>> shift, 65535) << shift);
+    }
+
+    private int swsThreshold() {
+        return Math.min(ring.capacity() / 2, ourMss);
+    }
+}

@@ -1,0 +1,357 @@
+package dev.nstun.stack.tcp;
+
+import static dev.nstun.stack.tcp.TcpTestSupport.CFG;
+import static dev.nstun.stack.tcp.TcpTestSupport.LOCAL_SEQ;
+import static dev.nstun.stack.tcp.TcpTestSupport.RECV_TEMPL;
+import static dev.nstun.stack.tcp.TcpTestSupport.REMOTE_SEQ;
+import static dev.nstun.stack.tcp.TcpTestSupport.SEND_TEMPL;
+import static dev.nstun.stack.tcp.TcpTestSupport.SYN;
+import static dev.nstun.stack.tcp.TcpTestSupport.SYN_ACK;
+import static dev.nstun.stack.tcp.TcpTestSupport.established;
+import static dev.nstun.stack.tcp.TcpTestSupport.fromSyn;
+import static dev.nstun.stack.tcp.TcpTestSupport.ms;
+import static dev.nstun.stack.tcp.TcpTestSupport.pattern;
+import static dev.nstun.stack.tcp.TcpTestSupport.readAll;
+import static dev.nstun.stack.tcp.TcpTestSupport.recv;
+import static dev.nstun.stack.tcp.TcpTestSupport.recvAll;
+import static dev.nstun.stack.tcp.TcpTestSupport.recvNothing;
+import static dev.nstun.stack.tcp.TcpTestSupport.send;
+import static dev.nstun.stack.tcp.TcpTestSupport.write;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nstun.stack.wire.TcpSegment;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** ESTABLISHED: receiving, reassembly, acknowledging, sending, and the per-segment options. */
+class TcpEstablishedTest {
+
+    /** A connection whose receive buffer holds 4096 bytes, so windows close quickly. */
+    static TcpConnection establishedWithSmallBuffer() {
+        TcpConnection conn = fromSyn(CFG.withBuffers(4096, 65535), SYN);
+        conn.accept(0);
+        recv(conn, 0, SYN_ACK.withWindow(4096));
+        send(conn, 10, SEND_TEMPL);
+        return conn;
+    }
+
+    @Nested
+    class Receive {
+        @Test
+        void inOrderDataIsAcknowledgedAndReadable() {
+            TcpConnection conn = established();
+            send(conn, 20, SEND_TEMPL.withPayload("abcdef"));
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(7)).withWindow(65529));
+            assertEquals("abcdef", readAll(conn), "read");
+        }
+
+        @Test
+        void dataBeyondTheWindowIsTrimmed() {
+            TcpConnection conn = establishedWithSmallBuffer();
+            send(conn, 20, SEND_TEMPL.withPayload(pattern(0, 5000)));
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(1 + 4096)).withWindow(0));
+            assertEquals(4096, conn.readable(), "readable");
+        }
+
+        @Test
+        void readingOpensTheWindowOnlyBySwsSteps() {
+            TcpConnection conn = establishedWithSmallBuffer();
+            send(conn, 20, SEND_TEMPL.withPayload(pattern(0, 4096)));
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4097)).withWindow(0));
+            conn.read(ByteBuffer.allocate(1000));
+            recvNothing(conn, 30);
+            conn.read(ByteBuffer.allocate(1000));
+            recv(conn, 40, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4097)).withWindow(2000));
+        }
+
+        @Test
+        void segmentOutsideTheWindowElicitsAck() {
+            TcpConnection conn = established();
+            send(conn, 20, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(1 + 70_000)).withPayload("x"));
+            recv(conn, 20, RECV_TEMPL);
+            assertEquals(0, conn.readable(), "readable");
+        }
+
+        @Test
+        void duplicateSegmentElicitsAck() {
+            TcpConnection conn = established();
+            send(conn, 20, SEND_TEMPL.withPayload("abc"));
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4)).withWindow(65532));
+            send(conn, 30, SEND_TEMPL.withPayload("abc"));
+            recv(conn, 30, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4)).withWindow(65532));
+            assertEquals("abc", readAll(conn), "read");
+        }
+
+        @Test
+        void zeroWindowStillTakesTheAckOfASegmentAtRcvNxt() {
+            TcpConnection conn = establishedWithSmallBuffer();
+            send(conn, 20, SEND_TEMPL.withPayload(pattern(0, 4096)));
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4097)).withWindow(0));
+            write(conn, "hi");
+            recv(conn, 21, RECV_TEMPL.withFlags(TcpSegment.ACK | TcpSegment.PSH).withAck(REMOTE_SEQ.plus(4097))
+                    .withWindow(0).withPayload("hi"));
+            send(conn, 30, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(4097)).withAck(LOCAL_SEQ.plus(3)).withPayload("x"));
+            recv(conn, 30, RECV_TEMPL.withSeq(LOCAL_SEQ.plus(3)).withAck(REMOTE_SEQ.plus(4097)).withWindow(0));
+            assertEquals(LOCAL_SEQ.plus(3).value(), conn.sender().una(), "SND.UNA: the ACK was taken");
+            assertEquals(4096, conn.readable(), "readable: the byte was not");
+        }
+
+        @Test
+        void segmentWithoutAckIsDropped() {
+            TcpConnection conn = established();
+            send(conn, 20, SEND_TEMPL.withFlags(TcpSegment.PSH).withPayload("abc"));
+            recvNothing(conn, 20);
+            assertEquals(0, conn.readable(), "readable");
+        }
+    }
+
+    @Nested
+    class Reassembly {
+        @Test
+        void outOfOrderSegmentIsParkedAndDuplicateAckedAtOnce() {
+            TcpConnection conn = established();
+            send(conn, 20, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(4)).withPayload("def"));
+            recv(conn, 20, RECV_TEMPL);
+            assertEquals(0, conn.readable(), "readable");
+            send(conn, 30, SEND_TEMPL.withPayload("abc"));
+            recv(conn, 30, RECV_TEMPL.withAck(REMOTE_SEQ.plus(7)).withWindow(65529));
+            assertEquals("abcdef", readAll(conn), "read");
+        }
+
+        @Test
+        void segmentsAcrossTheSequenceWrapReassembleInAnyOrder() {
+            TcpConnection conn = established();
+            byte[] data = pattern(0, 30);
+            send(conn, 20, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(21)).withPayload(slice(data, 20, 30)));
+            send(conn, 21, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(11)).withPayload(slice(data, 10, 20)));
+            send(conn, 22, SEND_TEMPL.withPayload(slice(data, 0, 10)));
+            List<Seg> acks = recvAll(conn, 22);
+            assertEquals(REMOTE_SEQ.plus(31).value(), acks.get(acks.size() - 1).ack(), "last ACK");
+            ByteBuffer got = ByteBuffer.allocate(30);
+            conn.read(got);
+            assertArrayEquals(data, got.array(), "bytes");
+        }
+
+        @Test
+        void finAheadOfAHoleWaitsForTheData() {
+            TcpConnection conn = established();
+            send(conn, 20, SEND_TEMPL.withFlags(TcpSegment.ACK | TcpSegment.FIN).withSeq(REMOTE_SEQ.plus(4)).withPayload("def"));
+            recv(conn, 20, RECV_TEMPL);
+            assertEquals(TcpState.ESTABLISHED, conn.state(), "state");
+            send(conn, 30, SEND_TEMPL.withPayload("abc"));
+            // The FIN takes a sequence number but no buffer space: the right edge stays where it was.
+            recv(conn, 30, RECV_TEMPL.withAck(REMOTE_SEQ.plus(8)).withWindow(65528));
+            assertEquals(TcpState.CLOSE_WAIT, conn.state(), "state");
+            assertFalse(conn.inputShutdown(), "input shut down before reading");
+            assertEquals("abcdef", readAll(conn), "read");
+            assertTrue(conn.inputShutdown(), "input shut down after reading");
+        }
+    }
+
+    @Nested
+    class Sack {
+        TcpConnection establishedWithSack() {
+            TcpConnection conn = fromSyn(CFG, SYN.withSackPermitted());
+            conn.accept(0);
+            recv(conn, 0, SYN_ACK.withSackPermitted());
+            send(conn, 10, SEND_TEMPL);
+            return conn;
+        }
+
+        @Test
+        void outOfOrderAcksCarrySackBlocksMostRecentFirst() {
+            TcpConnection conn = establishedWithSack();
+            send(conn, 20, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(4)).withPayload("def"));
+            recv(conn, 20, RECV_TEMPL.withSack(REMOTE_SEQ.plus(4), REMOTE_SEQ.plus(7)));
+            send(conn, 21, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(10)).withPayload("jkl"));
+            recv(conn, 21, RECV_TEMPL.withSack(REMOTE_SEQ.plus(10), REMOTE_SEQ.plus(13), REMOTE_SEQ.plus(4), REMOTE_SEQ.plus(7)));
+            send(conn, 22, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(7)).withPayload("ghi"));
+            recv(conn, 22, RECV_TEMPL.withSack(REMOTE_SEQ.plus(4), REMOTE_SEQ.plus(13)));
+            send(conn, 23, SEND_TEMPL.withPayload("abc"));
+            recv(conn, 23, RECV_TEMPL.withAck(REMOTE_SEQ.plus(13)).withWindow(65523));
+            assertEquals("abcdefghijkl", readAll(conn), "read");
+        }
+    }
+
+    @Nested
+    class DelayedAck {
+        TcpConnection establishedWithDelayedAck(int quickAcks) {
+            TcpConnection conn = fromSyn(CFG.withDelayedAck(ms(40), quickAcks), SYN);
+            conn.accept(0);
+            recv(conn, 0, SYN_ACK);
+            send(conn, 10, SEND_TEMPL);
+            return conn;
+        }
+
+        @Test
+        void ackWaitsForTheDelayedAckTimer() {
+            TcpConnection conn = establishedWithDelayedAck(0);
+            send(conn, 20, SEND_TEMPL.withPayload("abc"));
+            recvNothing(conn, 20);
+            assertEquals(ms(60), conn.pollAt(), "pollAt: the delayed-ACK deadline");
+            recvNothing(conn, 59);
+            recv(conn, 60, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4)).withWindow(65532));
+        }
+
+        @Test
+        void secondFullSegmentIsAcknowledgedAtOnce() {
+            TcpConnection conn = establishedWithDelayedAck(0);
+            send(conn, 20, SEND_TEMPL.withPayload(pattern(0, 1460)));
+            recvNothing(conn, 20);
+            send(conn, 21, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(1461)).withPayload(pattern(1460, 1460)));
+            recv(conn, 21, RECV_TEMPL.withAck(REMOTE_SEQ.plus(2921)).withWindow(65535 - 2920));
+        }
+
+        @Test
+        void firstSegmentsAreQuickAcked() {
+            TcpConnection conn = establishedWithDelayedAck(2);
+            send(conn, 20, SEND_TEMPL.withPayload("a"));
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(2)).withWindow(65534));
+            send(conn, 21, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(2)).withPayload("b"));
+            recv(conn, 21, RECV_TEMPL.withAck(REMOTE_SEQ.plus(3)).withWindow(65533));
+            send(conn, 22, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(3)).withPayload("c"));
+            recvNothing(conn, 22);
+        }
+
+        @Test
+        void outOfOrderDataIsAcknowledgedAtOnce() {
+            TcpConnection conn = establishedWithDelayedAck(0);
+            send(conn, 20, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(2)).withPayload("b"));
+            recv(conn, 20, RECV_TEMPL);
+        }
+
+        @Test
+        void outgoingDataCarriesThePendingAck() {
+            TcpConnection conn = establishedWithDelayedAck(0);
+            send(conn, 20, SEND_TEMPL.withPayload("abc"));
+            write(conn, "xyz");
+            recv(conn, 25, RECV_TEMPL.withFlags(TcpSegment.ACK | TcpSegment.PSH).withAck(REMOTE_SEQ.plus(4))
+                    .withWindow(65532).withPayload("xyz"));
+            send(conn, 30, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(4)).withAck(LOCAL_SEQ.plus(4)));
+            recvNothing(conn, 60);
+        }
+    }
+
+    @Nested
+    class Send {
+        @Test
+        void writtenDataGoesOutWithPsh() {
+            TcpConnection conn = established();
+            write(conn, "hello");
+            recv(conn, 20, RECV_TEMPL.withFlags(TcpSegment.ACK | TcpSegment.PSH).withPayload("hello"));
+        }
+
+        @Test
+        void dataIsCutIntoMssSegments() {
+            TcpConnection conn = established();
+            write(conn, pattern(0, 3000));
+            List<Seg> got = recvAll(conn, 20);
+            assertEquals(3, got.size(), "segments");
+            assertEquals(LOCAL_SEQ.plus(1 + 1460).value(), got.get(1).seq(), "second seq");
+            assertEquals(80, got.get(2).payload().length, "last length");
+            assertEquals(TcpSegment.ACK, got.get(0).flags(), "first flags");
+            assertEquals(TcpSegment.ACK | TcpSegment.PSH, got.get(2).flags(), "last flags");
+        }
+
+        @Test
+        void initialWindowIsTenSegments() {
+            TcpConnection conn = established();
+            write(conn, pattern(0, 20_000));
+            assertEquals(10, recvAll(conn, 20).size(), "segments in the initial window (RFC 6928)");
+            recvNothing(conn, 21);
+        }
+
+        @Test
+        void peerWindowLimitsWhatIsInFlight() {
+            TcpConnection conn = established();
+            send(conn, 15, SEND_TEMPL.withWindow(3000));
+            write(conn, pattern(0, 5000));
+            assertEquals(2, recvAll(conn, 20).size(), "segments: 2920 bytes fit, the last 80 would be silly");
+            send(conn, 30, SEND_TEMPL.withAck(LOCAL_SEQ.plus(1 + 2920)).withWindow(3000));
+            assertEquals(2, recvAll(conn, 30).size(), "segments after the window moved");
+        }
+
+        @Test
+        void fullSinkStopsDispatchAndKeepsItDue() {
+            TcpConnection conn = established();
+            write(conn, pattern(0, 3000));
+            TcpTestSupport.Sink one = new TcpTestSupport.Sink(1);
+            assertEquals(1, conn.dispatch(ms(20), one), "emitted into a sink with room for one");
+            assertEquals(Long.MIN_VALUE, conn.pollAt(), "pollAt: still due");
+            assertEquals(2, recvAll(conn, 20).size(), "the rest");
+        }
+
+        @Test
+        void buffersGrowOnlyWithUse() {
+            TcpConnection conn = established();
+            int idle = conn.bufferBytesAllocated();
+            assertTrue(idle <= 32 * 1024, "idle connection allocates " + idle + " bytes, want at most 32 KiB");
+            write(conn, pattern(0, 60_000));
+            int busy = conn.bufferBytesAllocated();
+            assertTrue(busy <= 16 * 1024 + CFG.sendBufferSize(), "busy connection allocates " + busy + " bytes");
+        }
+    }
+
+    @Nested
+    class Timestamps {
+        TcpConnection establishedWithTimestamps() {
+            TcpConnection conn = fromSyn(CFG, SYN.withTimestamps(1000, 0));
+            conn.accept(0);
+            recv(conn, 0, SYN_ACK.withTimestamps(Seg.ANY_TS, 1000));
+            send(conn, 10, SEND_TEMPL.withTimestamps(1010, 0));
+            return conn;
+        }
+
+        @Test
+        void segmentsEchoTheLatestTsValAndTickInMilliseconds() {
+            TcpConnection conn = fromSyn(CFG, SYN.withTimestamps(1000, 0));
+            conn.accept(0);
+            int synAckTsVal = recvAll(conn, 0).get(0).tsVal();
+            send(conn, 10, SEND_TEMPL.withTimestamps(1010, synAckTsVal));
+            send(conn, 20, SEND_TEMPL.withTimestamps(1020, synAckTsVal).withPayload("abc"));
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4)).withWindow(65532).withTimestamps(synAckTsVal + 20, 1020));
+        }
+
+        @Test
+        void pawsDropsASegmentWithAnOlderTimestamp() {
+            TcpConnection conn = establishedWithTimestamps();
+            send(conn, 20, SEND_TEMPL.withTimestamps(1020, 0).withPayload("abc"));
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4)).withWindow(65532).withTimestamps(Seg.ANY_TS, 1020));
+            send(conn, 30, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(4)).withTimestamps(1015, 0).withPayload("def"));
+            recv(conn, 30, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4)).withWindow(65532).withTimestamps(Seg.ANY_TS, 1020));
+            assertEquals("abc", readAll(conn), "read");
+        }
+
+        @Test
+        void dataSegmentsCarryTimestampsAndLeaveRoomForThem() {
+            TcpConnection conn = establishedWithTimestamps();
+            write(conn, pattern(0, 3000));
+            List<Seg> got = recvAll(conn, 20);
+            assertEquals(1448, got.get(0).payload().length, "payload: MSS less the 12 option bytes");
+            assertEquals(1010, got.get(0).tsEcr(), "TSecr");
+        }
+    }
+
+    @Nested
+    class WindowScaling {
+        @Test
+        void windowsAreScaledBothWays() {
+            TcpConnection conn = fromSyn(CFG.withBuffers(256 * 1024, 256 * 1024), SYN.withWindowScale(2));
+            conn.accept(0);
+            recv(conn, 0, SYN_ACK.withWindowScale(3));
+            send(conn, 10, SEND_TEMPL.withWindow(1000));
+            assertEquals(4000, conn.sender().window(), "SND.WND: 1000 << 2");
+            send(conn, 20, SEND_TEMPL.withWindow(1000).withPayload("abc"));
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4)).withWindow((256 * 1024 - 8) >> 3));
+        }
+    }
+
+    private static byte[] slice(byte[] b, int from, int to) {
+        return java.util.Arrays.copyOfRange(b, from, to);
+    }
+}
