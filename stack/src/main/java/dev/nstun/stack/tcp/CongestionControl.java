@@ -40,6 +40,12 @@ public interface CongestionControl {
      */
     void onTimeout(long nowNanos, int flightSize, boolean first);
 
+    /**
+     * Nothing was in flight for longer than an RTO (RFC 5681 §4.1): the window no longer reflects the
+     * path; shrink it to the restart window, min(initial window, cwnd).
+     */
+    void onIdle(long nowNanos);
+
     /** Returns the initial window of RFC 6928 for segments of {@code mss} bytes: min(10 MSS, max(2 MSS, 14600)). */
     static int initialWindow(int mss) {
         return Math.min(10 * mss, Math.max(2 * mss, 14600));

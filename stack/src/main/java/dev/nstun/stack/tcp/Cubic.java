@@ -101,6 +101,13 @@ public final class Cubic implements CongestionControl {
     }
 
     @Override
+    public void onIdle(long nowNanos) {
+        cwnd = Math.min(cwnd, CongestionControl.initialWindow(mss));
+        epochStarted = false;
+        pending = 0;
+    }
+
+    @Override
     public void onTimeout(long nowNanos, int flightSize, boolean first) {
         if (first) reduce();
         cwnd = mss;

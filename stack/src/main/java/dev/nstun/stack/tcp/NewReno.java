@@ -54,6 +54,12 @@ public final class NewReno implements CongestionControl {
     }
 
     @Override
+    public void onIdle(long nowNanos) {
+        cwnd = Math.min(cwnd, CongestionControl.initialWindow(mss));
+        bytesAcked = 0;
+    }
+
+    @Override
     public void onTimeout(long nowNanos, int flightSize, boolean first) {
         if (first) ssthresh = Math.max(flightSize / 2, 2 * mss);
         cwnd = mss;

@@ -18,7 +18,7 @@ import java.nio.ByteBuffer;
  * <p>Shape (after smoltcp's socket/tcp.rs): {@link #process} takes a segment, {@link #dispatch}
  * emits whatever is due, {@link #pollAt} says when to call {@code dispatch} next. The receiving half
  * is {@link TcpReceiver}, the sending half {@link TcpSender}; this class holds the state and the
- * transitions between states, all in {@link #transition}.
+ * transitions between states, all in the one switch of {@link #process}.
  *
  * <p>Connect-then-accept: {@link #fromSyn} answers nothing; the loop connects the upstream first,
  * then calls {@link #accept} (the SYN-ACK goes) or {@link #refuse} (a RST goes: ECONNREFUSED).
@@ -30,6 +30,13 @@ import java.nio.ByteBuffer;
 public final class TcpConnection {
     /** Segments too small to be worth it: a peer announcing less gets this much anyway (Linux's tcp_min_snd_mss is 48). */
     static final int MIN_SEND_MSS = 64;
+
+    /** {@link #sequenceCheck} result: drop the segment (an ACK is asked for where the RFC says so). */
+    private static final int REJECT = 0;
+    /** {@link #sequenceCheck} result: take the ACK field only (zero window, segment at RCV.NXT). */
+    private static final int ACK_ONLY = 1;
+    /** {@link #sequenceCheck} result: take the whole segment. */
+    private static final int ACCEPT = 2;
 
     /** What a segment is, for the transitions: its strongest control flag. */
     private enum Kind {
@@ -80,7 +87,8 @@ public final class TcpConnection {
         this.receiveShift = windowScaling ? cfg.receiveWindowShift() : 0;
         this.sack = cfg.sack() && syn.sackPermitted();
         this.timestamps = cfg.timestamps() && syn.hasTimestamps();
-        // RFC 7323 §5.4: a per-connection TSval offset; derived from the keyed ISN, so just as unguessable.
+        // RFC 7323 §7.1: a per-connection TSval offset, so no global clock shows. Derived from the ISN, which
+        // differs per connection; the peer, a process on this host, can undo it but learns nothing it could not read.
         this.tsOffset = Integer.rotateLeft(isn * 0x9e3779b9, 16);
         // RFC 9293 §3.7.1: without the option, 536 (IPv4) or 1220 (IPv6); RFC 6691: options come off it.
         int peerMss = syn.mss() >= 0 ? syn.mss() : writer.isIpv6() ? 1220 : 536;
@@ -134,89 +142,75 @@ public final class TcpConnection {
      * Takes a segment of this connection's 4-tuple whose checksum the loop verified. Replies are not
      * sent here but by the next {@link #dispatch}. In TIME-WAIT, a SYN that may start a new
      * incarnation closes this connection without reply: the loop then treats it as a new SYN.
+     *
+     * <p>Every transition is in this one switch over (segment kind, state), in the order of RFC 9293
+     * §3.10.7; the sequence check ({@link #sequenceCheck}) comes first wherever the RFC puts it first.
      */
     public void process(long nowNanos, TcpSegment seg) {
         outputPending = true;
-        Kind kind = Kind.of(seg);
         int seq = seg.seqNumber();
-        if (state == TcpState.CLOSED) {
-            // §3.10.7.1: CLOSED answers everything but a RST with a RST.
-            if (kind != Kind.RST) queueResetFor(seg);
-            return;
-        }
-        if (state == TcpState.SYN_RECEIVED && !accepted) {
-            // Connect-then-accept: until the upstream answers, only the command giving up (RST) matters.
-            if (kind == Kind.RST && seq == rcv.nxt()) close(CloseReason.RESET);
-            return;
-        }
-        if (kind == Kind.SYN && state == TcpState.SYN_RECEIVED && seq == irs && !seg.ack()) {
-            // §3.10.7.4 note on retransmitted SYNs (RFC 9293 §3.5): our SYN-ACK was lost; send it again.
-            synAckDue = true;
-            return;
-        }
-        if (kind == Kind.SYN && state == TcpState.TIME_WAIT && !seg.ack() && startsNewIncarnation(seg)) {
-            close(CloseReason.NONE);
-            return;
-        }
-        lastHeard = nowNanos;
-        keepalivesSent = 0;
-        // §3.10.7.4 first: PAWS (RFC 7323 §5.3), then the acceptability test.
-        if (kind != Kind.RST && rcv.pawsRejects(nowNanos, seg)) {
-            rcv.ackNow();
-            return;
-        }
-        boolean text = rcv.acceptable(seq, seg.segmentLength());
-        if (!text) {
-            // §3.10.7.4 first: with a zero window, still take the ACK of a segment at RCV.NXT.
-            boolean ackOnly = kind == Kind.ACK && rcv.window() == 0 && seq == rcv.nxt();
-            if (!ackOnly) {
-                if (kind != Kind.RST) rcv.ackNow();
-                if (state == TcpState.TIME_WAIT && seg.fin()) timeWaitDeadline = nowNanos + cfg.timeWaitNanos();
-                return;
-            }
-            rcv.ackNow();
-        }
-        if (text) rcv.updateTimestamp(nowNanos, seg);
-        transition(nowNanos, seg, kind, text);
-    }
-
-    /** Returns whether a SYN arriving in TIME-WAIT may open a new connection (RFC 6191 with timestamps, RFC 1122 §4.2.2.13 without). */
-    private boolean startsNewIncarnation(TcpSegment syn) {
-        if (timestamps && syn.hasTimestamps()) return SeqNumber.gt(syn.timestampValue(), rcv.tsRecent());
-        return SeqNumber.gt(syn.seqNumber(), rcv.nxt());
-    }
-
-    /**
-     * Every transition, as one switch over (segment kind, state), for a segment that passed the
-     * sequence checks; {@code text} says whether its payload and FIN may be taken.
-     */
-    private void transition(long nowNanos, TcpSegment seg, Kind kind, boolean text) {
-        switch (kind) {
+        switch (Kind.of(seg)) {
             case RST -> {
-                if (seg.seqNumber() != rcv.nxt()) {
-                    // §3.10.7.4 second (RFC 5961 §3.2): in the window but not exactly at RCV.NXT: challenge ACK.
-                    rcv.ackNow();
+                switch (state) {
+                    // §3.10.7.1: a RST for a closed connection is dropped.
+                    case CLOSED -> { }
+                    default -> {
+                        if (sequenceCheck(nowNanos, seg) == REJECT) return;
+                        if (seq != rcv.nxt()) {
+                            // §3.10.7.4 second (RFC 5961 §3.2): in the window but not at RCV.NXT: challenge ACK.
+                            rcv.ackNow();
+                            return;
+                        }
+                        switch (state) {
+                            // §3.10.7.4 second, SYN-RECEIVED after a passive open (here even before our SYN-ACK): the command gave up.
+                            case SYN_RECEIVED -> close(CloseReason.RESET);
+                            // §3.10.7.4 second, ESTABLISHED to CLOSE-WAIT: connection reset, queues flushed.
+                            case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> close(CloseReason.RESET);
+                            // §3.10.7.4 second, CLOSING, LAST-ACK, TIME-WAIT: enter CLOSED.
+                            default -> close(CloseReason.NONE);
+                        }
+                    }
+                }
+            }
+            case SYN -> {
+                switch (state) {
+                    // §3.10.7.1: anything but a RST for a closed connection elicits a RST.
+                    case CLOSED -> queueResetFor(seg);
+                    case SYN_RECEIVED -> {
+                        // §3.10.7.3 / §3.5: the command retransmitted its SYN: SYN-ACK again, once there is one to send.
+                        if (seq == irs && !seg.ack()) synAckDue = accepted;
+                        // §3.10.7.4 fourth (RFC 5961 §4.2): any other SYN elicits a challenge ACK.
+                        else rcv.ackNow();
+                    }
+                    case TIME_WAIT -> {
+                        // §3.10.7.4 fourth with RFC 6191: a new SYN ends TIME-WAIT, so the loop can accept it.
+                        if (!seg.ack() && startsNewIncarnation(seg)) close(CloseReason.NONE);
+                        else rcv.ackNow();
+                    }
+                    // §3.10.7.4 fourth (RFC 5961 §4.2): a SYN in a synchronized state, wherever it lies, elicits a challenge ACK.
+                    default -> rcv.ackNow();
+                }
+            }
+            case NO_ACK -> {
+                switch (state) {
+                    // §3.10.7.1: anything but a RST for a closed connection elicits a RST.
+                    case CLOSED -> queueResetFor(seg);
+                    // §3.10.7.4 first, then fifth: out of the window elicits an ACK; without the ACK bit it is dropped.
+                    default -> sequenceCheck(nowNanos, seg);
+                }
+            }
+            case ACK -> {
+                if (state == TcpState.CLOSED) {
+                    // §3.10.7.1: anything but a RST for a closed connection elicits a RST.
+                    queueResetFor(seg);
                     return;
                 }
-                switch (state) {
-                    // §3.10.7.4 second, SYN-RECEIVED after a passive open: the peer gave up.
-                    case SYN_RECEIVED -> close(CloseReason.RESET);
-                    // §3.10.7.4 second, ESTABLISHED to CLOSE-WAIT: connection reset, queues flushed.
-                    case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> close(CloseReason.RESET);
-                    // §3.10.7.4 second, CLOSING, LAST-ACK, TIME-WAIT: enter CLOSED.
-                    case CLOSING, LAST_ACK, TIME_WAIT -> close(CloseReason.NONE);
-                    default -> { }
-                }
-            }
-            // §3.10.7.4 fourth (RFC 5961 §4.2): a SYN in a synchronized state, wherever it lies, elicits a challenge ACK.
-            case SYN -> rcv.ackNow();
-            // §3.10.7.4 fifth: a segment without ACK is dropped.
-            case NO_ACK -> { }
-            case ACK -> {
+                int check = sequenceCheck(nowNanos, seg);
+                if (check == REJECT) return;
                 switch (state) {
                     case SYN_RECEIVED -> {
                         // §3.10.7.4 fifth, SYN-RECEIVED: SND.UNA < SEG.ACK =< SND.NXT completes the handshake; else <SEQ=SEG.ACK><CTL=RST>.
-                        if (seg.ackNumber() != iss + 1) {
+                        if (!accepted || seg.ackNumber() != iss + 1) {
                             queueReset(seg.ackNumber(), 0, TcpSegment.RST);
                             return;
                         }
@@ -235,28 +229,23 @@ public final class TcpConnection {
                     }
                     // §3.10.7.4 fifth, CLOSING: once our FIN is acknowledged, TIME-WAIT; else ignore the segment.
                     case CLOSING -> {
-                        if (!takeAck(nowNanos, seg)) return;
-                        if (snd.finAcked()) enterTimeWait(nowNanos);
+                        if (takeAck(nowNanos, seg) && snd.finAcked()) enterTimeWait(nowNanos);
                         return;
                     }
                     // §3.10.7.4 fifth, LAST-ACK: once our FIN is acknowledged, CLOSED.
                     case LAST_ACK -> {
-                        if (!takeAck(nowNanos, seg)) return;
-                        if (snd.finAcked()) close(CloseReason.NONE);
+                        if (takeAck(nowNanos, seg) && snd.finAcked()) close(CloseReason.NONE);
                         return;
                     }
-                    // §3.10.7.4 fifth, TIME-WAIT: only a retransmitted FIN can arrive (handled with the sequence check).
-                    case TIME_WAIT -> {
-                        return;
-                    }
+                    // §3.10.7.4 fifth, TIME-WAIT: only a retransmitted FIN can arrive (see the sequence check).
                     default -> {
                         return;
                     }
                 }
                 // §3.10.7.4 seventh and eighth: text and FIN, in ESTABLISHED, FIN-WAIT-1 and FIN-WAIT-2 only.
-                if (!text || !rcv.onText(nowNanos, seg)) return;
+                if (check != ACCEPT || state == TcpState.CLOSE_WAIT || !rcv.onText(nowNanos, seg)) return;
                 switch (state) {
-                    // §3.10.7.4 eighth, SYN-RECEIVED / ESTABLISHED: CLOSE-WAIT.
+                    // §3.10.7.4 eighth, SYN-RECEIVED and ESTABLISHED: CLOSE-WAIT.
                     case ESTABLISHED -> state = TcpState.CLOSE_WAIT;
                     // §3.10.7.4 eighth, FIN-WAIT-1: TIME-WAIT if our FIN is acknowledged, else CLOSING.
                     case FIN_WAIT_1 -> {
@@ -269,6 +258,44 @@ public final class TcpConnection {
                 }
             }
         }
+    }
+
+    /**
+     * RFC 9293 §3.10.7.4 first: PAWS (RFC 7323 §5.3), then the acceptability test; an unacceptable
+     * segment elicits an ACK unless it is a RST (and restarts TIME-WAIT if it is a retransmitted FIN).
+     * With a zero window, the ACK of a segment at RCV.NXT is still taken. Returns
+     * {@link #REJECT}, {@link #ACK_ONLY} or {@link #ACCEPT}.
+     */
+    private int sequenceCheck(long nowNanos, TcpSegment seg) {
+        if (!seg.rst() && rcv.pawsRejects(nowNanos, seg)) {
+            rcv.ackNow();
+            return REJECT;
+        }
+        int seq = seg.seqNumber();
+        if (!rcv.acceptable(seq, seg.segmentLength())) {
+            if (!seg.rst()) rcv.ackNow();
+            if (seg.ack() && !seg.rst() && !seg.syn() && rcv.window() == 0 && seq == rcv.nxt()) {
+                heardFrom(nowNanos);
+                return ACK_ONLY;
+            }
+            if (state == TcpState.TIME_WAIT && seg.fin()) timeWaitDeadline = nowNanos + cfg.timeWaitNanos();
+            return REJECT;
+        }
+        heardFrom(nowNanos);
+        rcv.updateTimestamp(nowNanos, seg);
+        return ACCEPT;
+    }
+
+    /** An in-sequence segment arrived: the peer is alive (keepalive). */
+    private void heardFrom(long nowNanos) {
+        lastHeard = nowNanos;
+        keepalivesSent = 0;
+    }
+
+    /** Returns whether a SYN arriving in TIME-WAIT may open a new connection (RFC 6191 with timestamps, RFC 1122 §4.2.2.13 without). */
+    private boolean startsNewIncarnation(TcpSegment syn) {
+        if (timestamps && syn.hasTimestamps()) return SeqNumber.gt(syn.timestampValue(), rcv.tsRecent());
+        return SeqNumber.gt(syn.seqNumber(), rcv.nxt());
     }
 
     /** Takes the ACK field; on an unacceptable one (RFC 9293 §3.10.7.4 fifth, RFC 5961 §5.2) asks for an ACK and returns false. */
@@ -377,7 +404,7 @@ public final class TcpConnection {
     }
 
     private void runTimers(long nowNanos) {
-        if (state == TcpState.TIME_WAIT && nowNanos - timeWaitDeadline >= 0) close(CloseReason.NONE);
+        if (state == TcpState.TIME_WAIT && nowNanos >= timeWaitDeadline) close(CloseReason.NONE);
         if (state == TcpState.CLOSED || state == TcpState.SYN_RECEIVED && !accepted) return;
         boolean handshake = state == TcpState.SYN_RECEIVED;
         switch (snd.onTimer(nowNanos, handshake)) {
@@ -392,7 +419,7 @@ public final class TcpConnection {
             }
             default -> { }
         }
-        if (nowNanos - keepaliveDeadline() >= 0) {
+        if (nowNanos >= keepaliveDeadline()) {
             if (keepalivesSent >= cfg.keepaliveProbes()) {
                 queueReset(snd.nxt(), rcv.nxt(), TcpSegment.RST | TcpSegment.ACK);
                 close(CloseReason.TIMED_OUT);
@@ -411,7 +438,9 @@ public final class TcpConnection {
 
     /**
      * Returns when {@link #dispatch} must next be called: {@link Long#MIN_VALUE} when something is
-     * due now, {@link Long#MAX_VALUE} when nothing will be until a segment or an application call.
+     * due now (always so right after {@link #process} or an application call that may make output),
+     * {@link Long#MAX_VALUE} when nothing will be until a segment or an application call. Times are
+     * the loop's monotonic nanoseconds (System.nanoTime's), compared directly: they must not wrap.
      */
     public long pollAt() {
         if (resetDue) return Long.MIN_VALUE;

@@ -114,6 +114,7 @@ final class TcpReceiver {
      * FIN has now been reached (RCV.NXT passed it), which happens once.
      */
     boolean onText(long nowNanos, TcpSegment seg) {
+        if (finReceived) return false;
         int start = seg.seqNumber();
         int length = seg.payloadLength();
         int end = start + length;
@@ -159,7 +160,7 @@ final class TcpReceiver {
 
     /** Returns whether an ACK is due at {@code nowNanos}. */
     boolean ackDue(long nowNanos) {
-        return ackNow || ackPending && nowNanos - ackDeadline >= 0;
+        return ackNow || ackPending && nowNanos >= ackDeadline;
     }
 
     /** Returns when a delayed ACK falls due: {@link Long#MIN_VALUE} for now, {@link Long#MAX_VALUE} for never. */

@@ -76,9 +76,11 @@ final class TcpSender {
     private boolean persistOverride;
     private boolean probeDue;
     private int probesUnanswered;
+    private boolean heardSinceTimeout;
     private boolean timing;
     private int timedSeq;
     private long timedAt;
+    private long lastSend = Long.MIN_VALUE;
 
     /** The segment {@link #prepare} chose: sequence number, payload length, FIN, whether it resends. */
     private int outSeq;
@@ -152,6 +154,7 @@ final class TcpSender {
         if (SeqNumber.gt(ack, nxt)) return ACK_UNSENT;
         if (SeqNumber.lt(ack, una - maxWnd)) return ACK_TOO_OLD;
         probesUnanswered = 0;
+        heardSinceTimeout = true;
         int newlySacked = 0;
         if (sack) {
             for (int i = 0, n = seg.sackBlockCount(); i < n; i++) {
@@ -268,6 +271,11 @@ final class TcpSender {
         int unsent = Math.max(dataEnd - nxt, 0);
         int room = una + wnd - nxt;
         if (unsent > 0) {
+            if (una == nxt && lastSend != Long.MIN_VALUE && nowNanos - lastSend > rtt.timeout()) {
+                cc.onIdle(nowNanos);
+                lastSend = nowNanos;
+                budget = cc.window();
+            }
             int len = Math.min(unsent, limit);
             if (len <= room && len <= budget) {
                 choose(nxt, nxt + len + 1, len, false);
@@ -350,6 +358,7 @@ final class TcpSender {
         }
         persistDeadline = Long.MAX_VALUE;
         persistOverride = false;
+        lastSend = nowNanos;
         if (rtoDeadline == Long.MAX_VALUE) rtoDeadline = nowNanos + rtt.timeout();
     }
 
@@ -365,11 +374,14 @@ final class TcpSender {
      * outstanding. Returns one of the {@code TIMER_} results.
      */
     int onTimer(long nowNanos, boolean handshake) {
-        if (nowNanos - rtoDeadline >= 0) {
+        if (nowNanos >= rtoDeadline) {
             if (una == nxt) {
                 rtoDeadline = Long.MAX_VALUE;
             } else {
-                timeouts++;
+                // A peer that shrank its window to zero drops what we resend but still answers: its
+                // retransmissions are window probes, and do not count towards giving up (as Linux does).
+                if (handshake || wnd != 0 || !heardSinceTimeout) timeouts++;
+                heardSinceTimeout = false;
                 if (timeouts > (handshake ? cfg.maxSynAckRetransmissions() : cfg.maxRetransmissions())) {
                     return TIMER_GIVE_UP;
                 }
@@ -380,7 +392,7 @@ final class TcpSender {
                 return TIMER_RETRANSMIT;
             }
         }
-        if (nowNanos - persistDeadline >= 0) {
+        if (nowNanos >= persistDeadline) {
             persistDeadline = Long.MAX_VALUE;
             if (++probesUnanswered > cfg.maxRetransmissions()) return TIMER_GIVE_UP;
             if (persistBackoff < 30) persistBackoff++;

@@ -119,7 +119,7 @@ class LossyLinkTest {
     }
 
     /** What one run measured. */
-    record Outcome(long virtualNanos, long packetsToClient, long packetsToUs) { }
+    record Outcome(long virtualNanos, long downloadDoneNanos, long uploadDoneNanos, long packetsToClient, long packetsToUs) { }
 
     /** Runs one transfer of {@code size} bytes each way and checks everything arrived intact and both sides closed. */
     static Outcome transfer(long seed, TcpConfig cfg, int clientMss, Faults faults, int size) {
@@ -136,6 +136,9 @@ class LossyLinkTest {
         ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
         TcpConnection conn = null;
         int written = 0;
+        long read = 0;
+        long downloadDone = -1;
+        long uploadDone = -1;
         long now = 0;
         while (true) {
             for (ByteBuffer p : toUs.due(now)) {
@@ -154,11 +157,14 @@ class LossyLinkTest {
                 TcpSegment seg = verified(p, new Ipv4Packet());
                 if (seg != null) client.process(now, seg);
             }
+            if (client.bytesDownloaded() == size && downloadDone < 0) downloadDone = now;
             if (conn != null) {
                 while (conn.readable() > 0) {
                     conn.read(readBuffer.clear());
                     uploaded.update(readBuffer.array(), 0, readBuffer.position());
+                    read += readBuffer.position();
                 }
+                if (read == size && uploadDone < 0) uploadDone = now;
                 if (written < size) {
                     written += conn.write(ByteBuffer.wrap(download, written, Math.min(size - written, 64 * 1024)));
                     if (written == size) conn.shutdownOutput();
@@ -181,7 +187,7 @@ class LossyLinkTest {
         assertArrayEquals(sha256().digest(download), client.downloadDigest(), "SHA-256 of the download the client got");
         assertEquals(0, client.resetsReceived(), "RSTs the client got");
         assertEquals(CloseReason.NONE, conn.closeReason(), "close reason");
-        return new Outcome(now, toClient.sent, toUs.sent);
+        return new Outcome(now, downloadDone, uploadDone, toClient.sent, toUs.sent);
     }
 
     private static TcpSegment verified(ByteBuffer p, Ipv4Packet ip) {

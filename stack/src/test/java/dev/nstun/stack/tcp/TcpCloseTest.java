@@ -142,6 +142,15 @@ class TcpCloseTest {
         }
 
         @Test
+        void textAfterTheCommandsFinIsIgnored() {
+            TcpConnection conn = closeWait();
+            send(conn, 30, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(2)).withPayload("late"));
+            recvNothing(conn, 30);
+            assertEquals(0, conn.readable(), "readable");
+            assertTrue(conn.inputShutdown(), "input shut down");
+        }
+
+        @Test
         void weKeepSendingAfterTheCommandsFin() {
             TcpConnection conn = closeWait();
             write(conn, "reply");

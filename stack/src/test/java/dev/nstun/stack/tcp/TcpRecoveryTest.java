@@ -241,6 +241,17 @@ class TcpRecoveryTest {
         }
 
         @Test
+        void idleConnectionRestartsFromTheInitialWindow() {
+            TcpConnection conn = established();
+            write(conn, pattern(0, 10 * MSS));
+            recvAll(conn, 20);
+            send(conn, 30, SEND_TEMPL.withAck(segStart(11)));
+            assertEquals(20 * MSS, conn.sender().congestionControl().window(), "cwnd after a window of ACKs");
+            write(conn, pattern(0, 30 * MSS));
+            assertEquals(10, recvAll(conn, 1000).size(), "segments after a second idle (RFC 5681 §4.1)");
+        }
+
+        @Test
         void cubicIsTheDefaultController() {
             assertInstanceOf(Cubic.class, TcpConfig.defaults(1500).congestionControl().create(MSS));
         }
@@ -293,6 +304,25 @@ class TcpRecoveryTest {
             recv(conn, 620, RECV_TEMPL.withSeq(LOCAL_SEQ));
             recv(conn, 1420, RECV_TEMPL.withFlags(TcpSegment.RST | TcpSegment.ACK).withWindow(0));
             assertEquals(CloseReason.TIMED_OUT, conn.closeReason(), "close reason");
+        }
+
+        @Test
+        void peerThatShrankItsWindowToZeroIsNotTimedOutWhileItAnswers() {
+            TcpConnection conn = fromSyn(CFG.withRetransmission(ms(1000), ms(200), ms(1000), 2, 5), SYN);
+            conn.accept(0);
+            recv(conn, 0, SYN_ACK);
+            send(conn, 10, SEND_TEMPL);
+            write(conn, "abc");
+            recvAll(conn, 20);
+            send(conn, 30, SEND_TEMPL.withWindow(0));
+            recvAll(conn, 30);
+            for (int i = 0; i < 6; i++) {
+                long at = conn.pollAt() / TcpTestSupport.MS;
+                assertEquals(1, recvAll(conn, at).size(), "resent at " + at + " ms");
+                send(conn, at + 1, SEND_TEMPL.withWindow(0));
+                recvAll(conn, at + 1);
+            }
+            assertEquals(TcpState.ESTABLISHED, conn.state(), "state");
         }
 
         @Test

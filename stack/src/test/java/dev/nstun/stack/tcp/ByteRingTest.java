@@ -1,0 +1,90 @@
+package dev.nstun.stack.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class ByteRingTest {
+
+    private static ByteBuffer bytes(String s) {
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static String read(ByteRing ring, int n) {
+        ByteBuffer dst = ByteBuffer.allocate(n);
+        ring.read(dst);
+        return new String(dst.array(), 0, dst.position(), StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void writtenBytesComeBackInOrder() {
+        ByteRing ring = new ByteRing(16, 4);
+        assertEquals(5, ring.write(bytes("hello")), "written");
+        assertEquals("hello", read(ring, 16), "read");
+        assertEquals(0, ring.size(), "size after");
+    }
+
+    @Test
+    void writeStopsAtTheCapacity() {
+        ByteRing ring = new ByteRing(8, 8);
+        ByteBuffer src = bytes("0123456789");
+        assertEquals(8, ring.write(src), "written");
+        assertEquals(8, src.position(), "source position");
+        assertEquals(0, ring.free(), "free");
+    }
+
+    @Test
+    void bytesWrapAroundTheEndOfTheArray() {
+        ByteRing ring = new ByteRing(8, 8);
+        StringBuilder got = new StringBuilder();
+        for (int i = 0; i < 10; i++) {
+            ring.write(bytes("abcde"));
+            got.append(read(ring, 3)).append(read(ring, 2));
+        }
+        assertEquals("abcde".repeat(10), got.toString(), "bytes");
+    }
+
+    @Test
+    void arrayGrowsByDoublingOnlyUpToTheCapacity() {
+        ByteRing ring = new ByteRing(100, 16);
+        assertEquals(16, ring.allocated(), "allocated at start");
+        ring.write(ByteBuffer.allocate(17));
+        assertEquals(32, ring.allocated(), "allocated after 17 bytes");
+        ring.write(ByteBuffer.allocate(83));
+        assertEquals(100, ring.allocated(), "allocated when full: the capacity, not 128");
+    }
+
+    @Test
+    void parkedBytesSurviveDrainingAndGrowth() {
+        ByteRing ring = new ByteRing(64, 4);
+        ring.write(bytes("abc"));
+        assertEquals("abc", read(ring, 3), "read");
+        ring.writeAt(3, bytes("xyz"), 0, 3);
+        ring.writeAt(0, bytes("012"), 0, 3);
+        ring.commit(6);
+        assertEquals("012xyz", read(ring, 6), "in-order and parked bytes");
+    }
+
+    @Test
+    void copyOutLeavesTheBytesStored() {
+        ByteRing ring = new ByteRing(16, 16);
+        ring.write(bytes("abcdef"));
+        ByteBuffer dst = ByteBuffer.allocate(10);
+        ring.copyOut(2, dst, 5, 3);
+        assertEquals("cde", new String(dst.array(), 5, 3, StandardCharsets.US_ASCII), "copied");
+        assertEquals(6, ring.size(), "size");
+    }
+
+    @Test
+    void rangesOutsideTheRingAreRefused() {
+        ByteRing ring = new ByteRing(8, 8);
+        ring.write(bytes("abc"));
+        assertThrows(IndexOutOfBoundsException.class, () -> ring.copyOut(2, ByteBuffer.allocate(8), 0, 2));
+        assertThrows(IndexOutOfBoundsException.class, () -> ring.writeAt(3, bytes("xyz"), 0, 3));
+        assertThrows(IndexOutOfBoundsException.class, () -> ring.discard(4));
+        assertThrows(IndexOutOfBoundsException.class, () -> ring.commit(6));
+    }
+}
