@@ -61,13 +61,7 @@ final class DirectDialer implements Dialer {
             if (dst instanceof Inet4Address) return new InetSocketAddress(loopback, flow.destinationPort());
             return new InetSocketAddress("::1", flow.destinationPort());
         }
-        if (isNstunRange(dst)) throw new FlowRefusedException(dst.getHostAddress() + " is in nstun's own address range");
+        if (NstunAddresses.contains(dst)) throw new FlowRefusedException(dst.getHostAddress() + " is in nstun's own address range");
         return flow.destinationSocket();
-    }
-
-    private static boolean isNstunRange(InetAddress a) {
-        byte[] b = a.getAddress();
-        if (b.length == 4) return (b[0] & 0xff) == 198 && (b[1] & 0xfe) == 18;
-        return (b[0] & 0xff) == 0xfd && b[1] == 0x4e && b[2] == 0x53 && b[3] == 0x54 && b[4] == 0x55 && b[5] == 0x4e;
     }
 }

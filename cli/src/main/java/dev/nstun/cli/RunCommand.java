@@ -8,9 +8,11 @@ import dev.nstun.netns.SandboxException;
 import dev.nstun.netns.TunSpec;
 import dev.nstun.netns.Users;
 import dev.nstun.stack.NetStack;
+import dev.nstun.stack.icmp.EchoFlows;
 import dev.nstun.stack.relay.TcpFlows;
 import dev.nstun.stack.udp.UdpFlows;
 import dev.nstun.stack.device.Device;
+import dev.nstun.stack.device.FaultInjectingDevice;
 import dev.nstun.stack.pcap.PcapDevice;
 import dev.nstun.stack.pcap.PcapWriter;
 import java.io.IOException;
@@ -80,6 +82,10 @@ public final class RunCommand implements Callable<Integer> {
             description = "Where the command's DNS queries to " + RESOLVER_IPV4 + " go (default: the host's first nameserver in /etc/resolv.conf).")
     String dnsUpstream;
 
+    @Option(names = "--debug-faults", hidden = true, paramLabel = "SPEC",
+            description = "Testing: drop/reorder/duplicate/corrupt packets both ways, e.g. loss=5,reorder=25,duplicate=5,corrupt=1,seed=42.")
+    String debugFaults;
+
     @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The command to run, and its arguments.")
     List<String> command;
 
@@ -119,6 +125,16 @@ public final class RunCommand implements Callable<Integer> {
         }
         DirectDialer dialer = new DirectDialer(InetAddress.getByName(RESOLVER_IPV4), InetAddress.getByName(RESOLVER_IPV6), upstream, hostLoopback);
 
+        FaultInjectingDevice.Faults faults = null;
+        if (debugFaults != null) {
+            try {
+                faults = FaultInjectingDevice.Faults.parse(debugFaults);
+            } catch (IllegalArgumentException e) {
+                err.println("nstun: --debug-faults " + debugFaults + ": " + e.getMessage());
+                return ExitCodes.NSTUN_FAILED;
+            }
+        }
+
         PcapWriter pcapWriter = null;
         if (pcap != null) {
             try {
@@ -143,10 +159,15 @@ public final class RunCommand implements Callable<Integer> {
         }
         Device link = new TunLink(sandbox.tun());
         if (pcapWriter != null) link = new PcapDevice(link, pcapWriter, Clock.systemUTC());
+        if (faults != null) link = new FaultInjectingDevice(link, faults);
+        IcmpEchoTransport echo = IcmpEchoTransport.open();
+        EchoFlows.Config echoConfig = EchoFlows.Config.defaults(
+                List.of(InetAddress.getByName(RESOLVER_IPV4), InetAddress.getByName(RESOLVER_IPV6)));
         NetStack stack;
         try {
-            stack = new NetStack(link, dialer, UdpFlows.Config.defaults(), TcpFlows.Config.defaults(mtu));
+            stack = new NetStack(link, dialer, UdpFlows.Config.defaults(), TcpFlows.Config.defaults(mtu), echo, echoConfig);
         } catch (IOException e) {
+            echo.close();
             sandbox.close();
             link.close();
             err.println("nstun: cannot start the stack: " + e.getMessage());
@@ -161,12 +182,13 @@ public final class RunCommand implements Callable<Integer> {
             signals.uninstall();
             stack.stop();
             loopThread.join(2000);
+            echo.close();
             sandbox.close();
             link.close();
             registry.forget(runId);
         }
-        log.debug("command exited with status {}; packets in {}, out {}; drops {}",
-                status, stack.packetsIn(), stack.packetsOut(), stack.counters().snapshot());
+        log.debug("command exited with status {}; packets in {}, out {}; drops {} {}",
+                status, stack.packetsIn(), stack.packetsOut(), stack.counters().snapshot(), stack.echoCounters());
         return status;
     }
 

@@ -2,6 +2,7 @@ package dev.nstun.netns;
 
 import java.nio.ByteBuffer;
 import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
@@ -25,8 +26,26 @@ public interface LibC {
     int AF_NETLINK = 16;
     int SOCK_RAW = 3;
     int SOCK_CLOEXEC = 0x80000;
+    int SOCK_DGRAM = 2;
+    int SOCK_NONBLOCK = 0x800;
+    int IPPROTO_ICMP = 1;
+    int IPPROTO_ICMPV6 = 58;
+    /** setsockopt level of a raw IPv4 socket's own options (ICMP_FILTER). */
+    int SOL_RAW = 255;
+    /** Raw IPv4 ICMP socket option: a 32-bit mask of the types NOT to deliver (linux/icmp.h). */
+    int ICMP_FILTER = 1;
+    /** Raw ICMPv6 socket option (level IPPROTO_ICMPV6): struct icmp6_filter, 256 bits, a set bit blocks that type. */
+    int ICMP6_FILTER = 1;
+    int MSG_DONTWAIT = 0x40;
+    int MSG_ERRQUEUE = 0x2000;
+    int SOL_IP = 0;
+    int SOL_IPV6 = 41;
+    /** Queue ICMP errors on the socket for recvmsg(MSG_ERRQUEUE) (ip(7), ipv6(7)). */
+    int IP_RECVERR = 11;
+    int IPV6_RECVERR = 25;
 
     short POLLIN = 0x1;
+    short POLLERR = 0x8;
 
     int EINTR = 4;
     int EAGAIN = 11;
@@ -52,6 +71,16 @@ public interface LibC {
     @ssize_t long send(int fd, @In ByteBuffer buf, @size_t long len, int flags);
 
     @ssize_t long recv(int fd, @Out ByteBuffer buf, @size_t long len, int flags);
+
+    @ssize_t long sendto(int fd, @In ByteBuffer buf, @size_t long len, int flags, @In ByteBuffer addr, int addrlen);
+
+    /** {@code addrlen} holds a native-order socklen_t: the size of {@code addr} in, the address's length out. */
+    @ssize_t long recvfrom(int fd, @Out ByteBuffer buf, @size_t long len, int flags, @Out ByteBuffer addr, ByteBuffer addrlen);
+
+    int setsockopt(int fd, int level, int optname, @In ByteBuffer optval, int optlen);
+
+    /** {@code msg} points at a struct msghdr in native memory (its buffers too). */
+    @ssize_t long recvmsg(int fd, Pointer msg, int flags);
 
     /** {@code fds} holds struct pollfd entries (int fd, short events, short revents). */
     int poll(ByteBuffer fds, long nfds, int timeoutMillis);

@@ -2,6 +2,8 @@ package dev.nstun.stack;
 
 import dev.nstun.stack.device.Device;
 import dev.nstun.stack.flow.Dialer;
+import dev.nstun.stack.icmp.EchoFlows;
+import dev.nstun.stack.icmp.EchoTransport;
 import dev.nstun.stack.relay.TcpFlows;
 import dev.nstun.stack.udp.UdpFlows;
 import dev.nstun.stack.wire.Checksum;
@@ -18,6 +20,7 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,13 +57,15 @@ public final class NetStack implements Runnable {
     private final TcpSegment tcp = new TcpSegment();
     private final UdpFlows udpFlows;
     private final TcpFlows tcpFlows;
+    private final EchoFlows echoFlows;
     private volatile boolean stopping;
     private volatile boolean tunReady;
     private volatile Thread watcher;
     private long packetsIn;
     private long packetsOut;
 
-    public NetStack(Device device, Dialer dialer, UdpFlows.Config udpConfig, TcpFlows.Config tcpConfig) throws IOException {
+    public NetStack(Device device, Dialer dialer, UdpFlows.Config udpConfig, TcpFlows.Config tcpConfig,
+                    EchoTransport echoTransport, EchoFlows.Config echoConfig) throws IOException {
         this.device = device;
         this.selector = Selector.open();
         PacketOutput output = new PacketOutput() {
@@ -76,6 +81,7 @@ public final class NetStack implements Runnable {
         };
         this.udpFlows = new UdpFlows(dialer, selector, dialers, this::onLoop, output, counters, udpConfig);
         this.tcpFlows = new TcpFlows(dialer, selector, dialers, this::onLoop, output, counters, tcpConfig);
+        this.echoFlows = new EchoFlows(echoTransport, this::onLoop, output, counters, echoConfig);
     }
 
     @Override
@@ -99,6 +105,7 @@ public final class NetStack implements Runnable {
                 tcpFlows.service(now);
                 if (now - nextHousekeeping >= 0) {
                     udpFlows.expire(now);
+                    echoFlows.expire(now);
                     nextHousekeeping = now + HOUSEKEEPING_NANOS;
                 }
             }
@@ -107,6 +114,7 @@ public final class NetStack implements Runnable {
         } finally {
             udpFlows.closeAll();
             tcpFlows.closeAll();
+            echoFlows.closeAll();
             dialers.shutdownNow();
             try {
                 selector.close();
@@ -128,6 +136,11 @@ public final class NetStack implements Runnable {
     /** Returns the drop counters. */
     public StackCounters counters() {
         return counters;
+    }
+
+    /** Returns the ICMP echo relay's own drop counters. */
+    public Map<String, Long> echoCounters() {
+        return echoFlows.counters().snapshot();
     }
 
     /** Returns how many packets were read from the device (loop thread's count; approximate elsewhere). */
@@ -213,6 +226,7 @@ public final class NetStack implements Runnable {
         switch (ip.protocol()) {
             case IpProtocol.UDP -> onUdp(now, ip);
             case IpProtocol.TCP -> onTcp(now, ip);
+            case IpProtocol.ICMP, IpProtocol.ICMPV6 -> echoFlows.onPacket(now, ip);
             default -> counters.count(StackCounters.Drop.NOT_RELAYED);
         }
     }
