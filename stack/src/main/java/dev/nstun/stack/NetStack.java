@@ -8,6 +8,7 @@ import dev.nstun.stack.relay.TcpFlows;
 import dev.nstun.stack.udp.UdpFlows;
 import dev.nstun.stack.wire.Checksum;
 import dev.nstun.stack.wire.DropReason;
+import dev.nstun.stack.wire.FragmentReassembler;
 import dev.nstun.stack.wire.IpPacket;
 import dev.nstun.stack.wire.IpProtocol;
 import dev.nstun.stack.wire.Ipv4Packet;
@@ -58,6 +59,8 @@ public final class NetStack implements Runnable {
     private final UdpFlows udpFlows;
     private final TcpFlows tcpFlows;
     private final EchoFlows echoFlows;
+    /** Bounded: 64 datagrams, 4 MiB in all, 30 s each (Linux's ipfrag defaults are of this order). */
+    private final FragmentReassembler fragments = new FragmentReassembler(64, 4L << 20, FragmentReassembler.DEFAULT_TIMEOUT_MILLIS);
     private volatile boolean stopping;
     private volatile boolean tunReady;
     private volatile Thread watcher;
@@ -106,6 +109,7 @@ public final class NetStack implements Runnable {
                 if (now - nextHousekeeping >= 0) {
                     udpFlows.expire(now);
                     echoFlows.expire(now);
+                    for (int i = fragments.expire(now / 1_000_000); i > 0; i--) counters.count(DropReason.REASSEMBLY_TIMEOUT);
                     nextHousekeeping = now + HOUSEKEEPING_NANOS;
                 }
             }
@@ -207,6 +211,7 @@ public final class NetStack implements Runnable {
         DropReason bad;
         if (version == 4) {
             bad = ip4.wrapChecked(in, 0, length);
+            if (bad == null && !Checksum.verifyIpv4Header(ip4)) bad = DropReason.IPV4_BAD_HEADER_CHECKSUM;
             ip = ip4;
         } else if (version == 6) {
             bad = ip6.wrapChecked(in, 0, length);
@@ -220,8 +225,13 @@ public final class NetStack implements Runnable {
             return;
         }
         if (ip.isFragment()) {
-            counters.count(StackCounters.Drop.FRAGMENT);
-            return;
+            bad = ip == ip4 ? fragments.offer(now / 1_000_000, ip4) : fragments.offer(now / 1_000_000, ip6);
+            if (bad != null) {
+                counters.count(bad);
+                return;
+            }
+            ip = fragments.completed();
+            if (ip == null) return;
         }
         switch (ip.protocol()) {
             case IpProtocol.UDP -> onUdp(now, ip);
@@ -232,7 +242,7 @@ public final class NetStack implements Runnable {
     }
 
     private void onUdp(long now, IpPacket ip) {
-        DropReason bad = udp.wrapChecked(in, ip.payloadOffset(), ip.payloadLength());
+        DropReason bad = udp.wrapChecked(ip.buffer(), ip.payloadOffset(), ip.payloadLength());
         if (bad == null && !Checksum.verifyUdp(ip, udp)) bad = DropReason.UDP_BAD_CHECKSUM;
         if (bad != null) {
             counters.count(bad);
@@ -242,7 +252,7 @@ public final class NetStack implements Runnable {
     }
 
     private void onTcp(long now, IpPacket ip) {
-        DropReason bad = tcp.wrapChecked(in, ip.payloadOffset(), ip.payloadLength());
+        DropReason bad = tcp.wrapChecked(ip.buffer(), ip.payloadOffset(), ip.payloadLength());
         if (bad == null && !Checksum.verifyTcp(ip, tcp)) bad = DropReason.TCP_BAD_CHECKSUM;
         if (bad != null) {
             counters.count(bad);

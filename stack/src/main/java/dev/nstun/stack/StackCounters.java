@@ -15,9 +15,7 @@ public final class StackCounters {
         /** A SYN found the half-open or the connection table full (a SYN flood, or too many flows). */
         TCP_BACKLOG_FULL,
         /** A protocol the stack does not relay (yet). */
-        NOT_RELAYED,
-        /** A fragment (reassembly is not done here). */
-        FRAGMENT
+        NOT_RELAYED
     }
 
     private final AtomicLongArray malformed = new AtomicLongArray(DropReason.values().length);

@@ -56,6 +56,22 @@ class UdpIT {
     }
 
     @Test
+    void fragmentedDatagramsAreReassembled() throws Exception {
+        // With a 1500-byte MTU the command's kernel fragments anything over 1472 bytes of payload.
+        String script = String.join("\n",
+                "import os, socket, sys",
+                "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(5); s.connect(('198.18.0.2', int(sys.argv[1])))",
+                "for size in (1472, 1473, 8000, 30000, 65000):",
+                "    data = os.urandom(size); s.send(data)",
+                "    assert s.recv(65535) == data, size",
+                "print('ok')");
+        NstunProcess p = NstunProcess.run("run", "--mtu", "1500", "--host-loopback", "--", "python3", "-c", script,
+                Integer.toString(echo4.getLocalPort()));
+        assertEquals(0, p.exitCode(), p.describe());
+        assertEquals("ok\n", p.stdout(), p.describe());
+    }
+
+    @Test
     void aClosedPortIsRefusedAtOnce() throws Exception {
         int closed;
         try (DatagramSocket s = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
