@@ -11,7 +11,7 @@ import java.util.Random;
  * directions: what the command sends (as {@code tc netem} on the TUN would) and what nstun sends
  * (which netem cannot reach). For tests and for reproducing a bad link; never on by default.
  */
-public final class FaultInjectingDevice implements Device {
+public final class FaultInjectingDevice extends ForwardingDevice {
     /** Probabilities in percent, and the seed that makes a run repeatable. */
     public record Faults(double loss, double reorder, double duplicate, double corrupt, long seed) {
         /** Parses "loss=5,reorder=25,duplicate=5,corrupt=1,seed=42" (any subset; percentages). */
@@ -45,19 +45,18 @@ public final class FaultInjectingDevice implements Device {
         }
     }
 
-    private final Device inner;
     private final Faults faults;
     private final Random random;
     /**
      * Packets from the command held back (reordered) or repeated (duplicated): delivered once the
-     * real device has nothing more in this batch.
+     * real device has nothing more in this batch, so they need no wakeup of their own.
      */
     private final ArrayDeque<ByteBuffer> inbound = new ArrayDeque<>();
     /** A packet to the command held back to go after the next one. */
     private ByteBuffer heldOutbound;
 
     public FaultInjectingDevice(Device inner, Faults faults) {
-        this.inner = inner;
+        super(inner);
         this.faults = faults;
         this.random = new Random(faults.seed());
     }
@@ -114,22 +113,6 @@ public final class FaultInjectingDevice implements Device {
             heldOutbound = null;
             inner.transmit(held);
         }
-    }
-
-    /** Held-back packets need no wakeup: the loop reads until receive returns 0, which empties them. */
-    @Override
-    public boolean awaitReceivable(int timeoutMillis) throws IOException {
-        return inner.awaitReceivable(timeoutMillis);
-    }
-
-    @Override
-    public void wakeUp() {
-        inner.wakeUp();
-    }
-
-    @Override
-    public void close() throws IOException {
-        inner.close();
     }
 
     private boolean chance(double percent) {

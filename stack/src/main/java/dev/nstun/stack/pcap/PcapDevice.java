@@ -1,19 +1,19 @@
 package dev.nstun.stack.pcap;
 
 import dev.nstun.stack.device.Device;
+import dev.nstun.stack.device.ForwardingDevice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Instant;
 
 /** Wraps a device and records every packet crossing it, both directions, in a pcap file. */
-public final class PcapDevice implements Device {
-    private final Device inner;
+public final class PcapDevice extends ForwardingDevice {
     private final PcapWriter pcap;
     private final Clock clock;
 
     public PcapDevice(Device inner, PcapWriter pcap, Clock clock) {
-        this.inner = inner;
+        super(inner);
         this.pcap = pcap;
         this.clock = clock;
     }
@@ -30,16 +30,6 @@ public final class PcapDevice implements Device {
     public void transmit(ByteBuffer packet) throws IOException {
         pcap.write(packet, micros());
         inner.transmit(packet);
-    }
-
-    @Override
-    public boolean awaitReceivable(int timeoutMillis) throws IOException {
-        return inner.awaitReceivable(timeoutMillis);
-    }
-
-    @Override
-    public void wakeUp() {
-        inner.wakeUp();
     }
 
     @Override

@@ -1,0 +1,40 @@
+package dev.nstun.stack.device;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/** An in-memory link for tests: packets queued to be received, and a record of those transmitted. */
+final class MemoryDevice implements Device {
+    final ArrayDeque<byte[]> toReceive = new ArrayDeque<>();
+    final List<byte[]> transmitted = new ArrayList<>();
+
+    @Override
+    public int receive(ByteBuffer dst) {
+        byte[] p = toReceive.poll();
+        if (p == null) return 0;
+        dst.put(p);
+        return p.length;
+    }
+
+    @Override
+    public void transmit(ByteBuffer packet) {
+        byte[] p = new byte[packet.remaining()];
+        packet.get(p);
+        transmitted.add(p);
+    }
+
+    @Override
+    public boolean awaitReceivable(int timeoutMillis) {
+        return !toReceive.isEmpty();
+    }
+
+    @Override
+    public void wakeUp() {
+    }
+
+    @Override
+    public void close() {
+    }
+}
