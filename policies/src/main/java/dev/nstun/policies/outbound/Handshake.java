@@ -1,0 +1,102 @@
+package dev.nstun.policies.outbound;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SocketChannel;
+
+/**
+ * The blocking reads and writes of one proxy handshake over a connected channel, each bounded by
+ * the deadline of the whole connect. A {@link SocketChannel}'s own {@code read} ignores
+ * {@code SO_TIMEOUT}; its socket adaptor's streams honour it (on virtual threads too), so the
+ * handshake goes through those, and the data stream afterwards through the channel itself.
+ *
+ * <p>Closing the channel from another thread, or interrupting the reader, ends a handshake with
+ * the channel's own {@link ClosedChannelException}. Other errors become one line that names the
+ * peer and the step: "socks5 proxy 127.0.0.1:1080 closed the connection during the greeting",
+ * "… did not answer the CONNECT request within 10s".
+ */
+final class Handshake {
+    /** The largest reply this reads: an HTTP response head, at most {@link HttpResponseDecoder#MAX_HEAD_BYTES}. */
+    private static final int MAX_REPLY = HttpResponseDecoder.MAX_HEAD_BYTES;
+
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    private final String peer;
+    private final Deadline deadline;
+
+    Handshake(SocketChannel channel, String peer, Deadline deadline) throws IOException {
+        this.socket = channel.socket();
+        this.in = socket.getInputStream();
+        this.out = socket.getOutputStream();
+        this.peer = peer;
+        this.deadline = deadline;
+    }
+
+    /** Sends {@code message}, the client's part of {@code step}. */
+    void send(byte[] message, String step) throws IOException {
+        try {
+            out.write(message);
+            out.flush();
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new OutboundException(OutboundException.Kind.PROTOCOL,
+                    peer + " closed the connection during the " + step + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * Reads the peer's answer to {@code step} with {@code decoder}, exactly as many bytes as it
+     * needs, and returns the decoded message.
+     */
+    <T> T receive(ReplyDecoder<T> decoder, String step) throws IOException {
+        byte[] bytes = new byte[MAX_REPLY];
+        ByteBuffer buffer = ByteBuffer.wrap(bytes, 0, 0);
+        while (true) {
+            switch (decoder.decode(buffer)) {
+                case SUCCESS:
+                    return decoder.message();
+                case FAILURE:
+                    throw new OutboundException(OutboundException.Kind.PROTOCOL,
+                            peer + ": malformed reply to the " + step + ": " + decoder.failure());
+                default:
+                    break;
+            }
+            int have = buffer.limit();
+            int want = Math.min(decoder.bytesWanted(), bytes.length - have);
+            int n = read(bytes, have, want, step);
+            if (n < 0) {
+                if (decoder.decodeTruncated(buffer)) {
+                    return decoder.message();
+                }
+                throw new OutboundException(OutboundException.Kind.PROTOCOL, peer + " closed the connection during the " + step);
+            }
+            buffer.limit(have + n);
+        }
+    }
+
+    /** Clears the read timeout, so the channel's data stream is not bound by the handshake's. */
+    void finish() throws IOException {
+        socket.setSoTimeout(0);
+    }
+
+    private int read(byte[] bytes, int offset, int length, String step) throws IOException {
+        try {
+            socket.setSoTimeout(deadline.millisLeft());
+            return in.read(bytes, offset, length);
+        } catch (SocketTimeoutException e) {
+            throw Sockets.timeout(peer + " did not answer the " + step + " within " + deadline.describe(), e);
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new OutboundException(OutboundException.Kind.PROTOCOL,
+                    peer + " broke the connection during the " + step + " (" + e.getMessage() + ")", e);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.nstun.policies.outbound;
+
+import dev.nstun.policies.config.HostPort;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.ProtocolFamily;
+import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
+import java.net.UnknownHostException;
+import java.nio.channels.Channel;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+import java.util.Optional;
+
+/** Opening TCP connections within a deadline: to a proxy, or to a destination for {@code direct}. */
+final class Sockets {
+    private Sockets() {
+    }
+
+    /**
+     * Connects to the proxy at {@code proxy} (resolving its name, if it has one, here). Failures name
+     * the proxy: {@link OutboundException} when it cannot be resolved or reached,
+     * {@link SocketTimeoutException} when it does not accept the connection in time.
+     */
+    static SocketChannel connectToProxy(HostPort proxy, String peer, Deadline deadline) throws IOException {
+        List<InetAddress> addresses;
+        try {
+            addresses = proxy.address().isPresent() ? List.of(proxy.address().get()) : List.of(InetAddress.getAllByName(proxy.host()));
+        } catch (UnknownHostException e) {
+            throw new OutboundException(OutboundException.Kind.PROXY_UNREACHABLE, peer + ": cannot resolve " + proxy.host(), e);
+        }
+        try {
+            return connect(addresses, proxy.port(), Optional.empty(), deadline);
+        } catch (SocketTimeoutException e) {
+            throw timeout(peer + " did not accept the connection within " + deadline.describe(), e);
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new OutboundException(OutboundException.Kind.PROXY_UNREACHABLE, peer + " cannot be reached: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Connects to the first of {@code addresses} that accepts, trying them in order, optionally from
+     * {@code source}. The JDK's own exceptions come through ({@code ConnectException} for a refusal,
+     * {@code NoRouteToHostException}, {@code SocketTimeoutException}); after a timeout the deadline is
+     * spent, so no further address is tried.
+     */
+    static SocketChannel connect(List<InetAddress> addresses, int port, Optional<InetAddress> source, Deadline deadline)
+            throws IOException {
+        IOException last = null;
+        for (InetAddress address : addresses) {
+            if (source.isPresent() && family(source.get()) != family(address)) {
+                continue;
+            }
+            SocketChannel channel = SocketChannel.open(family(address));
+            try {
+                if (source.isPresent()) {
+                    channel.bind(new InetSocketAddress(source.get(), 0));
+                }
+                channel.socket().connect(new InetSocketAddress(address, port), deadline.millisLeft());
+                return channel;
+            } catch (SocketTimeoutException | ClosedChannelException e) {
+                channel.close();
+                throw e;
+            } catch (IOException e) {
+                channel.close();
+                last = e;
+            }
+        }
+        if (last == null) {
+            boolean v4 = source.orElseThrow() instanceof Inet4Address;
+            throw new NoRouteToHostException("Network unreachable: source-address " + source.get().getHostAddress() + " is "
+                    + (v4 ? "IPv4" : "IPv6") + " but the destination has only " + (v4 ? "IPv6" : "IPv4") + " addresses");
+        }
+        throw last;
+    }
+
+    /** Returns a {@link SocketTimeoutException} with {@code message} and {@code cause}. */
+    static SocketTimeoutException timeout(String message, Throwable cause) {
+        SocketTimeoutException e = new SocketTimeoutException(message);
+        e.initCause(cause);
+        return e;
+    }
+
+    /** Closes {@code channel} after {@code failure}, keeping an error of the close as suppressed. */
+    static void closeAfter(Channel channel, Exception failure) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** Returns the protocol family of {@code address}. */
+    static ProtocolFamily family(InetAddress address) {
+        return address instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6;
+    }
+}

@@ -1,0 +1,162 @@
+package dev.nstun.policies.outbound;
+
+import dev.nstun.policies.config.Credentials;
+import dev.nstun.policies.config.HostPort;
+import dev.nstun.policies.config.Outbound;
+import dev.nstun.policies.outbound.OutboundException.Kind;
+import dev.nstun.policies.outbound.Socks5ReplyDecoders.CommandReply;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A SOCKS5 client (RFC 1928, with RFC 1929 username/password) for one proxy: CONNECT for TCP flows,
+ * UDP ASSOCIATE for UDP flows. Blocking I/O, meant for virtual threads: the handshake runs once per
+ * flow, and afterwards the returned channel carries the flow's bytes with nothing in between.
+ * Stateless between calls, so one client may serve many threads.
+ *
+ * <p>A destination with a name is sent by name (ATYP 3), so the proxy resolves it; otherwise by
+ * IPv4 or IPv6 address. The proxy's connect-timeout bounds the whole of connecting to the proxy and
+ * the handshake. Failures come as the exceptions a direct connect would give where SOCKS5 reports
+ * the destination's fate ({@code ConnectException} for CONNECTION_REFUSED,
+ * {@code NoRouteToHostException} for HOST/NETWORK_UNREACHABLE, {@code SocketTimeoutException} for
+ * TTL_EXPIRED and for a proxy that does not answer in time), and as {@link OutboundException} where
+ * the proxy is at fault.
+ */
+public final class Socks5Client {
+    private final HostPort proxy;
+    private final Optional<Credentials> credentials;
+    private final Duration timeout;
+    private final String peer;
+
+    public Socks5Client(HostPort proxy, Optional<Credentials> credentials, Duration timeout) {
+        this.proxy = Objects.requireNonNull(proxy, "proxy");
+        this.credentials = Objects.requireNonNull(credentials, "credentials");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.peer = "socks5 proxy " + proxy;
+    }
+
+    /** Returns a client for a socks5 outbound of the policy. */
+    public static Socks5Client of(Outbound.Socks5 outbound) {
+        return new Socks5Client(outbound.server(), outbound.credentials(), outbound.connectTimeout());
+    }
+
+    /** Returns the proxy's address. */
+    public HostPort proxy() {
+        return proxy;
+    }
+
+    /**
+     * Connects to the proxy and has it CONNECT to {@code destination}. Returns the channel, in
+     * blocking mode, positioned at the first byte the destination sends.
+     */
+    public SocketChannel connect(Destination destination) throws IOException {
+        Deadline deadline = Deadline.after(timeout);
+        SocketChannel channel = Sockets.connectToProxy(proxy, peer, deadline);
+        try {
+            Handshake handshake = new Handshake(channel, peer, deadline);
+            request(handshake, Socks5CommandType.CONNECT, destination);
+            handshake.finish();
+            return channel;
+        } catch (IOException | RuntimeException e) {
+            Sockets.closeAfter(channel, e);
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a UDP association (RFC 1928 §7): a control connection to the proxy that stays open,
+     * and a datagram channel connected to the relay the proxy names.
+     *
+     * @throws OutboundException of kind {@link Kind#UNSUPPORTED} when the proxy lacks UDP ASSOCIATE
+     */
+    public Socks5UdpAssociation associate() throws IOException {
+        return Socks5UdpAssociation.open(this, Deadline.after(timeout));
+    }
+
+    /** Opens the control connection of a UDP association; package-private for {@link Socks5UdpAssociation}. */
+    SocketChannel connectToProxy(Deadline deadline) throws IOException {
+        return Sockets.connectToProxy(proxy, peer, deadline);
+    }
+
+    /** Returns the proxy as messages name it: {@code socks5 proxy 10.0.0.5:1080}. */
+    String peer() {
+        return peer;
+    }
+
+    /** Greets, authenticates, sends {@code command} and returns BND.ADDR/BND.PORT of a successful reply. */
+    Destination request(Handshake handshake, Socks5CommandType command, Destination destination) throws IOException {
+        authenticate(handshake);
+        String step = command.label() + " request";
+        handshake.send(Socks5Codec.request(command, destination), step);
+        CommandReply reply = handshake.receive(Socks5ReplyDecoders.commandReply(), step);
+        if (!reply.reply().isSuccess()) {
+            throw failure(reply.reply(), command, destination);
+        }
+        return reply.bound().orElseThrow();
+    }
+
+    private void authenticate(Handshake handshake) throws IOException {
+        handshake.send(Socks5Codec.greeting(credentials.isPresent()), "greeting");
+        Socks5AuthMethod method = handshake.receive(Socks5ReplyDecoders.methodSelection(), "greeting");
+        if (method.equals(Socks5AuthMethod.NO_AUTH)) {
+            return;
+        }
+        if (method.equals(Socks5AuthMethod.PASSWORD) && credentials.isPresent()) {
+            String step = "username/password authentication";
+            handshake.send(Socks5Codec.passwordRequest(credentials.get()), step);
+            int status = handshake.receive(Socks5ReplyDecoders.passwordStatus(), step);
+            if (status != 0) {
+                throw new OutboundException(Kind.AUTHENTICATION, peer + " rejected the username/password for " + credentials.get().username());
+            }
+            return;
+        }
+        if (method.equals(Socks5AuthMethod.UNACCEPTED)) {
+            throw new OutboundException(Kind.AUTHENTICATION, credentials.isPresent()
+                    ? peer + " accepts neither username/password nor no authentication"
+                    : peer + " requires authentication: give the outbound a username and password");
+        }
+        throw new OutboundException(Kind.PROTOCOL, peer + ": malformed reply to the greeting: method " + method
+                + " was not offered (expected: " + (credentials.isPresent() ? "0 or 2" : "0") + ")");
+    }
+
+    private IOException failure(Socks5Reply reply, Socks5CommandType command, Destination destination) {
+        boolean connect = command.equals(Socks5CommandType.CONNECT);
+        String via = " (via " + peer + ")";
+        if (connect && reply.equals(Socks5Reply.CONNECTION_REFUSED)) {
+            return new ConnectException("Connection refused: " + destination + via);
+        }
+        if (connect && reply.equals(Socks5Reply.HOST_UNREACHABLE)) {
+            return new NoRouteToHostException("Host unreachable: " + destination + via);
+        }
+        if (connect && reply.equals(Socks5Reply.NETWORK_UNREACHABLE)) {
+            return new NoRouteToHostException("Network unreachable: " + destination + via);
+        }
+        if (connect && reply.equals(Socks5Reply.TTL_EXPIRED)) {
+            return Sockets.timeout("Connect timed out: " + destination + " (via " + peer + ": TTL expired)", null);
+        }
+        String target = connect ? " to " + destination : "";
+        if (reply.equals(Socks5Reply.COMMAND_NOT_SUPPORTED)) {
+            return new OutboundException(Kind.UNSUPPORTED, peer + " does not support " + command.label());
+        }
+        if (reply.equals(Socks5Reply.ADDRESS_TYPE_NOT_SUPPORTED)) {
+            return new OutboundException(Kind.UNSUPPORTED, peer + " does not support " + addressKind(destination)
+                    + " addresses in a " + command.label() + " request" + target);
+        }
+        if (reply.equals(Socks5Reply.NOT_ALLOWED)) {
+            return new OutboundException(Kind.NOT_ALLOWED, peer + " does not allow " + command.label() + target + " ("
+                    + reply.description() + ")");
+        }
+        return new OutboundException(Kind.PROXY_FAILURE, peer + " failed the " + command.label() + " request" + target + ": "
+                + reply.description());
+    }
+
+    private static String addressKind(Destination destination) {
+        Socks5AddressType type = Socks5Codec.addressType(destination);
+        return type.equals(Socks5AddressType.DOMAIN) ? "domain-name" : type.equals(Socks5AddressType.IPV4) ? "IPv4" : "IPv6";
+    }
+}

@@ -1,0 +1,141 @@
+package dev.nstun.policies.outbound;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nstun.policies.config.Credentials;
+import dev.nstun.policies.config.HostPort;
+import dev.nstun.policies.config.IpLiteral;
+import dev.nstun.policies.config.Location;
+import dev.nstun.policies.config.Outbound;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** {@link Connectors}: each kind of outbound, against local servers. */
+class ConnectorsTest {
+    private static final Location HERE = Location.nowhere("(test)");
+    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    private final Connectors connectors = new Connectors(Duration.ofMillis(200));
+
+    private static Outbound.Direct direct(Optional<String> iface, OptionalLong fwmark, Optional<InetAddress> source) {
+        return new Outbound.Direct("lan", iface, fwmark, source, TIMEOUT, HERE);
+    }
+
+    @Test
+    void directConnectsByAddressAndByNameFromTheSourceAddress() throws Exception {
+        CompletableFuture<InetSocketAddress> seen = new CompletableFuture<>();
+        try (FakeProxy server = FakeProxy.start(p -> {
+            seen.complete(p.remote());
+            p.echo();
+        })) {
+            int port = server.address().port();
+            try (SocketChannel ch = connectors.connect(direct(Optional.empty(), OptionalLong.empty(), Optional.empty()),
+                    Destination.of("127.0.0.1", port))) {
+                assertEchoes(ch);
+            }
+            try (SocketChannel ch = connectors.connect(direct(Optional.empty(), OptionalLong.empty(), Optional.empty()),
+                    Destination.of("localhost", port))) {
+                assertEchoes(ch);
+            }
+            assertEquals(InetAddress.getLoopbackAddress(), seen.get(2, TimeUnit.SECONDS).getAddress());
+        }
+        CompletableFuture<InetSocketAddress> fromSource = new CompletableFuture<>();
+        try (FakeProxy server = FakeProxy.start(p -> fromSource.complete(p.remote()))) {
+            InetAddress source = IpLiteral.parse("127.0.0.2").orElseThrow();
+            connectors.connect(direct(Optional.empty(), OptionalLong.empty(), Optional.of(source)),
+                    Destination.of("127.0.0.1", server.address().port())).close();
+            assertEquals(source, fromSource.get(2, TimeUnit.SECONDS).getAddress(), "source-address is bound");
+        }
+    }
+
+    @Test
+    void directWithInterfaceAndFwmarkStillConnects() throws Exception {
+        try (FakeProxy server = FakeProxy.start(FakeProxy.Peer::echo)) {
+            Outbound.Direct lan = direct(Optional.of("lo"), OptionalLong.of(0x20), Optional.empty());
+            try (SocketChannel ch = connectors.connect(lan, Destination.of("127.0.0.1", server.address().port()))) {
+                assertEchoes(ch);
+            }
+        }
+    }
+
+    @Test
+    void directToAClosedPortIsRefused() throws Exception {
+        int port = Socks5ClientTest.freePort();
+        ConnectException e = assertThrows(ConnectException.class,
+                () -> connectors.connect(direct(Optional.empty(), OptionalLong.empty(), Optional.empty()), Destination.of("127.0.0.1", port)));
+        assertEquals(ConnectException.class, e.getClass());
+        assertEquals("Connection refused: 127.0.0.1:" + port, e.getMessage());
+    }
+
+    @Test
+    void rejectRefusesAtOnce() {
+        long start = System.nanoTime();
+        ConnectException e = assertThrows(ConnectException.class,
+                () -> connectors.connect(new Outbound.Reject("block", HERE), Destination.of("ads.example", 443)));
+        assertEquals(ConnectException.class, e.getClass());
+        assertEquals("Connection refused: outbound block rejects ads.example:443", e.getMessage());
+        assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(100), "at once");
+    }
+
+    @Test
+    void dropWaitsForTheTimeoutThenTimesOut() {
+        long start = System.nanoTime();
+        SocketTimeoutException e = assertThrows(SocketTimeoutException.class,
+                () -> connectors.connect(new Outbound.Drop("drop", HERE), Destination.of("192.0.2.1", 80)));
+        assertEquals("Connect timed out: outbound drop drops 192.0.2.1:80", e.getMessage());
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(200), "waited the drop timeout");
+    }
+
+    @Test
+    void socks5AndHttpOutboundsGoThroughTheirProxyByName() throws Exception {
+        Credentials bob = new Credentials("bob", "pw");
+        try (FakeProxy socks = FakeProxy.start(p -> {
+            p.expect("05 02 00 02").send("05 02").expect("01 03 626f62 02 7077").send("01 00")
+                    .expect("05 01 00 03 09 6c6f63616c686f7374 0050").send("05 00 00 01 00000000 0000");
+            p.echo();
+        })) {
+            Outbound.Socks5 corp = new Outbound.Socks5("corp", socks.address(), Optional.of(bob), false, TIMEOUT, HERE);
+            try (SocketChannel ch = connectors.connect(corp, Destination.of("localhost", 80))) {
+                assertEchoes(ch);
+            }
+        }
+        try (FakeProxy http = FakeProxy.start(p -> {
+            p.expectText("CONNECT localhost:80 HTTP/1.1\r\nHost: localhost:80\r\n\r\n").sendText("HTTP/1.1 200 OK\r\n\r\n");
+            p.echo();
+        })) {
+            Outbound.Http web = new Outbound.Http("web", http.address(), Optional.empty(), TIMEOUT, HERE);
+            try (SocketChannel ch = connectors.connect(web, Destination.of("localhost", 80))) {
+                assertEchoes(ch);
+            }
+        }
+    }
+
+    @Test
+    void aDeadProxyIsAnOutboundExceptionThatIsAlsoAConnectException() throws Exception {
+        HostPort dead = new HostPort("127.0.0.1", Socks5ClientTest.freePort());
+        Outbound.Socks5 corp = new Outbound.Socks5("corp", dead, Optional.empty(), false, TIMEOUT, HERE);
+        ConnectException e = assertThrows(ConnectException.class, () -> connectors.connect(corp, Destination.of("example.com", 443)));
+        assertTrue(e instanceof OutboundException, "names the proxy: " + e);
+    }
+
+    private static void assertEchoes(SocketChannel ch) throws IOException {
+        ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        ByteBuffer back = ByteBuffer.allocate(3);
+        while (back.hasRemaining() && ch.read(back) >= 0) {
+            // read until the three bytes are back
+        }
+        assertEquals(ByteBuffer.wrap(new byte[] {1, 2, 3}), back.flip());
+    }
+}
