@@ -12,8 +12,10 @@ public final class StackCounters {
         UDP_PENDING_FULL,
         /** The upstream socket could not take a datagram at once. */
         UDP_UPSTREAM_BUSY,
-        /** A SYN found the half-open or the connection table full (a SYN flood, or too many flows). */
+        /** A SYN found the connection table full. */
         TCP_BACKLOG_FULL,
+        /** A half-open connection gave way to a newer SYN (a SYN flood, or dials that never finish). */
+        TCP_HALF_OPEN_EVICTED,
         /** A protocol the stack does not relay (yet). */
         NOT_RELAYED
     }

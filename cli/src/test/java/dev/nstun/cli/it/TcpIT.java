@@ -22,6 +22,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * TCP through the stack with the Linux kernel as the peer on both sides: real clients inside the
@@ -47,6 +49,12 @@ class TcpIT {
             ex.sendResponseHeaders(200, blob.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(blob);
+            }
+        });
+        http.createContext("/blob16", ex -> {
+            ex.sendResponseHeaders(200, 16 * MIB);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(blob, 0, 16 * MIB);
             }
         });
         http.createContext("/upload", ex -> {
@@ -93,6 +101,24 @@ class TcpIT {
                 "--data-binary", "@" + file, "http://198.18.0.2:" + http.getAddress().getPort() + "/upload");
         assertEquals(0, p.exitCode(), p.describe());
         assertEquals(sha256(blob) + " " + blob.length, p.stdout(), p.describe());
+    }
+
+    /**
+     * A bad link both ways: the seeded fault injector drops 5%, reorders 25%, duplicates 5% and
+     * corrupts 1% of the packets in each direction (this kernel has no sch_netem for tc netem).
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(ints = {1, 2, 3})
+    void transfersSurviveLossReorderingDuplicationAndCorruption(int seed, @TempDir Path dir) throws Exception {
+        String faults = "loss=5,reorder=25,duplicate=5,corrupt=1,seed=" + seed;
+        byte[] part = java.util.Arrays.copyOf(blob, 16 * MIB);
+        Path file = Files.write(dir.resolve("upload.bin"), part);
+        String base = "http://198.18.0.2:" + http.getAddress().getPort();
+        NstunProcess p = NstunProcess.run("run", "--host-loopback", "--debug-faults", faults, "--", "sh", "-c",
+                "curl -sS --max-time 90 " + base + "/blob16 | sha256sum; "
+                        + "curl -sS --max-time 90 --data-binary @" + file + " " + base + "/upload");
+        assertEquals(0, p.exitCode(), p.describe());
+        assertEquals(sha256(part) + "  -\n" + sha256(part) + " " + part.length, p.stdout(), p.describe());
     }
 
     @Test

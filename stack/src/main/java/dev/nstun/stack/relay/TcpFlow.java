@@ -17,6 +17,10 @@ final class TcpFlow {
     SocketChannel channel;
     SelectionKey selectionKey;
     boolean dialing = true;
+    /** The virtual thread connecting the upstream, interrupted to give the dial up. */
+    volatile Thread dialThread;
+    /** Dialing, or accepted but the handshake with the command is not complete: counts against the backlog. */
+    boolean halfOpen = true;
     /** Bytes read from the command that the upstream socket did not take yet. */
     ByteBuffer toUpstream;
     /** We shut down the upstream's output (the command sent FIN). */
@@ -26,8 +30,9 @@ final class TcpFlow {
     /** Reading the upstream waits for room in the connection's send buffer. */
     boolean readPaused;
     boolean inDirtyList;
+    /** When this flow's live timer entry fires ({@link Long#MAX_VALUE}: none armed); entries with other deadlines are stale. */
     long timerDeadline = Long.MAX_VALUE;
-    boolean removed;
+    volatile boolean removed;
 
     TcpFlow(FlowKey key, FlowId id, TcpConnection conn) {
         this.key = key;

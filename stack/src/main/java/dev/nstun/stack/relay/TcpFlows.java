@@ -28,6 +28,7 @@ import java.nio.channels.SocketChannel;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.PriorityQueue;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -46,10 +47,14 @@ public final class TcpFlows {
     /** Largest relay chunk: one read or write of the upstream socket. */
     private static final int CHUNK = 64 * 1024;
 
-    /** Limits: half-open connections (dialing) and all connections. */
+    /**
+     * Limits: half-open connections (dialing, or not yet through the handshake with the command) and
+     * all connections. 2048 half-open keeps a client that opens a thousand connections at once
+     * whole (Linux's own SYN backlog is of that order) while a flood stays within ~100 MiB.
+     */
     public record Config(TcpConfig tcp, int maxHalfOpen, int maxConnections) {
         public static Config defaults(int mtu) {
-            return new Config(TcpConfig.defaults(mtu), 256, 16384);
+            return new Config(TcpConfig.defaults(mtu), 2048, 16384);
         }
     }
 
@@ -69,7 +74,8 @@ public final class TcpFlows {
     private final PriorityQueue<TimerEntry> timers = new PriorityQueue<>();
     private final ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK);
     private final SegmentSink sink;
-    private int halfOpen;
+    /** Half-open flows, oldest first: the backlog, bounded by {@link Config#maxHalfOpen()}. */
+    private final LinkedHashSet<TcpFlow> halfOpenFlows = new LinkedHashSet<>();
 
     private record TimerEntry(long deadline, TcpFlow flow) implements Comparable<TimerEntry> {
         @Override
@@ -115,14 +121,17 @@ public final class TcpFlows {
         FlowKey key = FlowKey.of(ip, seg.sourcePort(), seg.destinationPort());
         TcpFlow flow = flows.get(key);
         if (flow != null) {
-            flow.conn.process(nowNanos, seg);
+            boolean replyDue = flow.conn.process(nowNanos, seg);
             if (flow.conn.isClosed() && TcpConnection.isConnectionRequest(seg) && flow.conn.closeReason() == CloseReason.NONE) {
                 // A SYN ended TIME-WAIT: it opens a new incarnation of the 4-tuple.
                 remove(flow);
                 open(nowNanos, key, ip, seg);
                 return;
             }
-            markDirty(flow);
+            // An ACK that may not wait goes before the next segment of this batch can fold into it (see
+            // TcpConnection.process); relaying first lets it carry the window the upstream's read opens.
+            if (replyDue) serviceOne(flow, nowNanos);
+            else markDirty(flow);
             return;
         }
         if (!TcpConnection.isConnectionRequest(seg)) {
@@ -133,18 +142,25 @@ public final class TcpFlows {
     }
 
     private void open(long nowNanos, FlowKey key, IpPacket ip, TcpSegment seg) {
-        if (halfOpen >= config.maxHalfOpen() || flows.size() >= config.maxConnections()) {
-            // A full backlog: drop the SYN; the command's kernel retries it.
+        if (flows.size() >= config.maxConnections()) {
+            // A full table: drop the SYN as a full backlog would; the command's kernel retries it.
             counters.count(StackCounters.Drop.TCP_BACKLOG_FULL);
             return;
+        }
+        if (halfOpenFlows.size() >= config.maxHalfOpen()) {
+            // A SYN flood, or dials to a destination that never answers: the oldest half-open flow
+            // makes room, so new connections are never starved (the victim's SYN retry starts anew).
+            evict(halfOpenFlows.iterator().next());
         }
         TcpConnection conn = TcpConnection.fromSyn(nowNanos, ip, seg, config.tcp(), isns.isn(ip, seg, nowNanos));
         FlowId id = new FlowId(FlowId.Protocol.TCP, ip.sourceAddress(), key.sourcePort(), ip.destinationAddress(), key.destinationPort());
         TcpFlow flow = new TcpFlow(key, id, conn);
         flow.syn = ByteBuffer.allocate(ip.length()).put(0, ip.buffer(), ip.offset(), ip.length());
         flows.put(key, flow);
-        halfOpen++;
+        halfOpenFlows.add(flow);
         dialExecutor.execute(() -> {
+            flow.dialThread = Thread.currentThread();
+            if (flow.removed) return; // evicted before the dial began
             try {
                 SocketChannel ch = dialer.connectTcp(id);
                 onLoop.accept(() -> connected(flow, ch));
@@ -156,7 +172,7 @@ public final class TcpFlows {
 
     private void connected(TcpFlow flow, SocketChannel ch) {
         flow.dialing = false;
-        halfOpen--;
+        flow.dialThread = null;
         flow.syn = null;
         if (flow.removed) {
             closeQuietly(ch);
@@ -180,7 +196,7 @@ public final class TcpFlows {
 
     private void dialFailed(TcpFlow flow, Exception e) {
         flow.dialing = false;
-        halfOpen--;
+        flow.dialThread = null;
         if (flow.removed) return;
         long now = System.nanoTime();
         String why = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -195,7 +211,7 @@ public final class TcpFlows {
         } else {
             // Timed out (or failed oddly): stay silent, as a destination that drops SYNs would, and
             // let the command's own SYN retries time out.
-            log.info("{}: cannot connect: {}", flow.id, why);
+            log.debug("{}: cannot connect: {}", flow.id, why);
             remove(flow);
         }
     }
@@ -265,11 +281,18 @@ public final class TcpFlows {
             finish(flow);
             return;
         }
+        if (flow.halfOpen && conn.state().isSynchronized()) {
+            flow.halfOpen = false;
+            halfOpenFlows.remove(flow);
+        }
         updateInterest(flow);
         long at = conn.pollAt();
         if (at == Long.MIN_VALUE) {
             markDirty(flow);
-        } else if (at != Long.MAX_VALUE && at != flow.timerDeadline) {
+        } else if (at < flow.timerDeadline) {
+            // Only an earlier deadline needs a new entry: a later one (the keepalive deadline moves with
+            // every segment) lets the armed entry fire early and re-arm here, so the queue does not
+            // fill with stale entries at the packet rate.
             flow.timerDeadline = at;
             timers.add(new TimerEntry(at, flow));
         }
@@ -352,6 +375,7 @@ public final class TcpFlows {
 
     /** The connection is closed: close the upstream the way it ended (RST for RST). */
     private void finish(TcpFlow flow) {
+        log.debug("{}: closed ({})", flow.id, flow.conn.closeReason());
         if (flow.channel != null && flow.channel.isOpen()) {
             if (flow.conn.closeReason() != CloseReason.NONE) {
                 try {
@@ -369,7 +393,22 @@ public final class TcpFlows {
         if (flow.removed) return;
         flow.removed = true;
         flows.remove(flow.key, flow);
+        halfOpenFlows.remove(flow);
         if (flow.selectionKey != null) flow.selectionKey.cancel();
+    }
+
+    /** Gives up a half-open flow: stops its dial, or resets it and closes its upstream. */
+    private void evict(TcpFlow flow) {
+        counters.count(StackCounters.Drop.TCP_HALF_OPEN_EVICTED);
+        Thread dial = flow.dialThread;
+        if (flow.dialing) {
+            remove(flow);
+            if (dial != null) dial.interrupt(); // an interrupted connect closes its channel and returns
+            return;
+        }
+        flow.conn.abort();
+        flow.conn.dispatch(System.nanoTime(), sink);
+        finish(flow);
     }
 
     private void markDirty(TcpFlow flow) {

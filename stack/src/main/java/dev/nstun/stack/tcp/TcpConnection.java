@@ -18,7 +18,7 @@ import java.nio.ByteBuffer;
  * <p>Shape (after smoltcp's socket/tcp.rs): {@link #process} takes a segment, {@link #dispatch}
  * emits whatever is due, {@link #pollAt} says when to call {@code dispatch} next. The receiving half
  * is {@link TcpReceiver}, the sending half {@link TcpSender}; this class holds the state and the
- * transitions between states, all in the one switch of {@link #process}.
+ * transitions between states, all in the one switch behind {@link #process}.
  *
  * <p>Connect-then-accept: {@link #fromSyn} answers nothing; the loop connects the upstream first,
  * then calls {@link #accept} (the SYN-ACK goes) or {@link #refuse} (a RST goes: ECONNREFUSED).
@@ -143,10 +143,24 @@ public final class TcpConnection {
      * sent here but by the next {@link #dispatch}. In TIME-WAIT, a SYN that may start a new
      * incarnation closes this connection without reply: the loop then treats it as a new SYN.
      *
-     * <p>Every transition is in this one switch over (segment kind, state), in the order of RFC 9293
+     * <p>Returns whether a reply may not wait for the end of the batch of segments the loop is handing
+     * over: a SYN-ACK, a RST, or an ACK that must not fold into the next segment's (out-of-order data,
+     * a filled hole, an unacceptable segment, FIN, or in-order data past the stretch limit of
+     * {@link TcpReceiver}). The loop must then {@link #dispatch} before it hands over the next segment.
+     * Otherwise a whole batch read from the TUN folds into one ACK: the peer sees one duplicate ACK
+     * where RFC 5681 §4.2 and RFC 2018 §4 promise one per out-of-order segment, and, with a window of a
+     * few 64 KiB segments, one ACK per window, whose loss leaves it nothing but its retransmission timer.
+     */
+    public boolean process(long nowNanos, TcpSegment seg) {
+        take(nowNanos, seg);
+        return resetDue || synAckDue || accepted && state != TcpState.CLOSED && rcv.ackBeforeNextSegment();
+    }
+
+    /**
+     * Every transition is in this one switch over (segment kind, state), in the order of RFC 9293
      * §3.10.7; the sequence check ({@link #sequenceCheck}) comes first wherever the RFC puts it first.
      */
-    public void process(long nowNanos, TcpSegment seg) {
+    private void take(long nowNanos, TcpSegment seg) {
         outputPending = true;
         int seq = seg.seqNumber();
         switch (Kind.of(seg)) {

@@ -17,6 +17,13 @@ import java.nio.ByteBuffer;
  * {@link TcpConfig#delayedAckNanos} otherwise; at once for the first
  * {@link TcpConfig#quickAckSegments} segments, for out-of-order data and data filling a hole, for
  * FIN, and when reading opens the window a lot.
+ *
+ * <p>The loop hands segments over in batches (whatever the TUN holds) and dispatches after each
+ * batch. Within a batch, in-order data may fold into one stretch ACK of at most {@link #stretchLimit}
+ * bytes, as GRO makes a Linux receiver do; an ACK that carries news of loss — a duplicate ACK for
+ * out-of-order data, the ACK of a filled hole, the answer to an unacceptable segment — never folds:
+ * {@link #ackBeforeNextSegment} tells the loop to dispatch before the next segment, so the sender
+ * sees one duplicate ACK per out-of-order segment and at least four ACKs per window.
  */
 final class TcpReceiver {
     /** PAWS forgets TS.Recent after 24 days idle (RFC 7323 §5.5). */
@@ -36,6 +43,7 @@ final class TcpReceiver {
 
     private boolean ackPending;
     private boolean ackNow;
+    private boolean ackBeforeNext;
     private long ackDeadline = Long.MAX_VALUE;
     private int unackedBytes;
     private int quickAcks;
@@ -129,33 +137,39 @@ final class TcpReceiver {
                 ring.commit(next - rcvNxt);
                 unackedBytes += next - rcvNxt;
                 rcvNxt = next;
-                if (filledHole) ackNow = true;
+                if (filledHole) ackNow();
                 scheduleAck(nowNanos);
             } else {
                 outOfOrder.add(from, to);
-                ackNow = true;
+                ackNow();
             }
         } else if (length > 0) {
-            ackNow = true;
+            ackNow();
         }
         if (seg.fin() && to == end && !finReceived && SeqNumber.ge(end, rcvNxt)) {
             finPending = true;
             finSeq = end;
-            ackNow = true;
+            ackNow();
         }
         if (finPending && rcvNxt == finSeq) {
             finPending = false;
             finReceived = true;
             rcvNxt++;
-            ackNow = true;
+            ackNow();
             return true;
         }
         return false;
     }
 
-    /** Asks for an ACK at once (out-of-window segment, challenge ACK, window update, dropped data). */
+    /** Asks for an ACK at once, before the next segment (out-of-window segment, challenge ACK, dropped data, FIN). */
     void ackNow() {
         ackNow = true;
+        ackBeforeNext = true;
+    }
+
+    /** Returns whether the ACK due may not fold into the next segment's: the loop must dispatch first. */
+    boolean ackBeforeNextSegment() {
+        return ackBeforeNext;
     }
 
     /** Returns whether an ACK is due at {@code nowNanos}. */
@@ -172,6 +186,7 @@ final class TcpReceiver {
     void onAckSent() {
         ackPending = false;
         ackNow = false;
+        ackBeforeNext = false;
         ackDeadline = Long.MAX_VALUE;
         unackedBytes = 0;
         lastAckSent = rcvNxt;
@@ -234,6 +249,7 @@ final class TcpReceiver {
 
     private void scheduleAck(long nowNanos) {
         ackPending = true;
+        if (unackedBytes >= stretchLimit()) ackBeforeNext = true;
         if (quickAcks > 0) {
             quickAcks--;
             ackNow = true;
@@ -244,12 +260,28 @@ final class TcpReceiver {
         }
     }
 
+    /**
+     * Returns how many in-order bytes one ACK may cover within a batch: two full segments (RFC 5681 §4.2)
+     * or, when more, a quarter of the buffer up to 64 KiB (GRO's largest aggregate), so that the sender
+     * gets at least four ACKs per window and losing one costs it nothing.
+     */
+    private int stretchLimit() {
+        return Math.max(2 * rcvMss, Math.min(64 * 1024, ring.capacity() / 4));
+    }
+
     /** Returns the right edge the free space would allow, rounded down to what the scaled field can say. */
     private int candidateEdge() {
         return rcvNxt + (Math.min(ring.free() >>> shift, 65535) << shift);
     }
 
+    /**
+     * Returns min(buffer / 2, Eff.snd.MSS) of RFC 1122 §4.2.3.3, with the peer's largest segment so far as
+     * the MSS (Linux's rcv_mss) and rounded down to what the scaled window field can say: the candidate
+     * edge is rounded down too, and otherwise freeing exactly one full segment (MSS less the options,
+     * seldom a multiple of the scale unit) would never be enough to open the window.
+     */
     private int swsThreshold() {
-        return Math.min(ring.capacity() / 2, ourMss);
+        int threshold = Math.min(ring.capacity() / 2, rcvMss);
+        return Math.max(1 << shift, threshold >>> shift << shift);
     }
 }

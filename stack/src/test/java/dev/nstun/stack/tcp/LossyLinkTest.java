@@ -27,7 +27,9 @@ import org.junit.jupiter.api.Test;
  * Two parties over an in-memory link with a seeded fault injector, under a virtual clock: our
  * {@link TcpConnection} against {@link MiniClient}, 4 MiB each way at once, checked by SHA-256.
  * No threads, no sleeps: the loop below jumps from one event (a delivery, a timer) to the next, and
- * checks after every dispatch that the connection's {@code pollAt} lies in the future.
+ * checks after every dispatch that the connection's {@code pollAt} lies in the future. Like the
+ * stack's loop, it hands over every packet due at one instant as a batch, dispatching within it only
+ * where {@code process} says a reply is due.
  */
 class LossyLinkTest {
     static final int SIZE = 4 << 20;
@@ -149,8 +151,11 @@ class LossyLinkTest {
                     if (!TcpConnection.isConnectionRequest(seg)) continue;
                     conn = TcpConnection.fromSyn(now, ip, seg, cfg, 0x7fff_ff00);
                     conn.accept(now);
-                } else {
-                    conn.process(now, seg);
+                } else if (conn.process(now, seg)) {
+                    // As the relay does: read what the segment made readable, then let the reply go before the next segment.
+                    read += drain(conn, readBuffer, uploaded);
+                    sink.now = now;
+                    conn.dispatch(now, sink);
                 }
             }
             for (ByteBuffer p : toClient.due(now)) {
@@ -159,11 +164,7 @@ class LossyLinkTest {
             }
             if (client.bytesDownloaded() == size && downloadDone < 0) downloadDone = now;
             if (conn != null) {
-                while (conn.readable() > 0) {
-                    conn.read(readBuffer.clear());
-                    uploaded.update(readBuffer.array(), 0, readBuffer.position());
-                    read += readBuffer.position();
-                }
+                read += drain(conn, readBuffer, uploaded);
                 if (read == size && uploadDone < 0) uploadDone = now;
                 if (written < size) {
                     written += conn.write(ByteBuffer.wrap(download, written, Math.min(size - written, 64 * 1024)));
@@ -188,6 +189,17 @@ class LossyLinkTest {
         assertEquals(0, client.resetsReceived(), "RSTs the client got");
         assertEquals(CloseReason.NONE, conn.closeReason(), "close reason");
         return new Outcome(now, downloadDone, uploadDone, toClient.sent, toUs.sent);
+    }
+
+    /** Reads everything readable into {@code digest}; returns the count. */
+    private static long drain(TcpConnection conn, ByteBuffer buffer, MessageDigest digest) {
+        long n = 0;
+        while (conn.readable() > 0) {
+            conn.read(buffer.clear());
+            digest.update(buffer.array(), 0, buffer.position());
+            n += buffer.position();
+        }
+        return n;
     }
 
     private static TcpSegment verified(ByteBuffer p, Ipv4Packet ip) {

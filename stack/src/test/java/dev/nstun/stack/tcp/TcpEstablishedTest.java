@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nstun.stack.wire.SeqNumber;
 import dev.nstun.stack.wire.TcpSegment;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -223,6 +224,43 @@ class TcpEstablishedTest {
             TcpConnection conn = establishedWithDelayedAck(0);
             send(conn, 20, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(2)).withPayload("b"));
             recv(conn, 20, RECV_TEMPL);
+        }
+
+        @Test
+        void inOrderSegmentsOfOneBatchFoldIntoOneAckOfAtMost64KiB() {
+            TcpConnection conn = fromSyn(CFG.withBuffers(256 * 1024, 65535).withDelayedAck(ms(40), 1), SYN.withWindowScale(7));
+            conn.accept(0);
+            recv(conn, 0, SYN_ACK.withWindowScale(3));
+            send(conn, 10, SEND_TEMPL);
+            // A quick ACK goes with the dispatch after the batch, and opens the scaled window.
+            assertFalse(send(conn, 15, SEND_TEMPL.withPayload(pattern(0, 1460))), "segment 0: reply due");
+            assertEquals(1, recvAll(conn, 15).size(), "ACKs of segment 0");
+            // Segments 1 to 44 are 64240 bytes: their ACK may wait for the end of the batch; the 45th passes 64 KiB.
+            for (int n = 1; n <= 44; n++) {
+                assertFalse(send(conn, 20, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(1 + n * 1460)).withPayload(pattern(n, 1460))),
+                        "segment " + n + ": reply due");
+            }
+            assertTrue(send(conn, 20, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(1 + 45 * 1460)).withPayload(pattern(45, 1460))),
+                    "segment 45: reply due");
+            assertAcks(recvAll(conn, 20), REMOTE_SEQ.plus(1 + 46 * 1460));
+            // The batch ends two segments later: RFC 5681 §4.2, their ACK goes with the dispatch after it.
+            send(conn, 20, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(1 + 46 * 1460)).withPayload(pattern(46, 1460)));
+            send(conn, 20, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(1 + 47 * 1460)).withPayload(pattern(47, 1460)));
+            assertAcks(recvAll(conn, 20), REMOTE_SEQ.plus(1 + 48 * 1460));
+        }
+
+        private static void assertAcks(List<Seg> got, SeqNumber ack) {
+            assertEquals(1, got.size(), "ACKs: " + got);
+            assertEquals(ack.value(), got.get(0).ack(), "ack: got " + got.get(0));
+        }
+
+        @Test
+        void outOfOrderSegmentNeverWaitsForTheBatch() {
+            TcpConnection conn = establishedWithDelayedAck(0);
+            assertTrue(send(conn, 20, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(2)).withPayload("b")), "out of order: reply due");
+            recv(conn, 20, RECV_TEMPL);
+            assertTrue(send(conn, 21, SEND_TEMPL.withPayload("a")), "filling the hole: reply due");
+            recv(conn, 21, RECV_TEMPL.withAck(REMOTE_SEQ.plus(3)).withWindow(65533));
         }
 
         @Test

@@ -50,9 +50,9 @@ class TcpTestSupport {
         return s.toPacket(REMOTE_ADDR, REMOTE_PORT, LOCAL_ADDR, LOCAL_PORT);
     }
 
-    /** The command sends {@code seg} at {@code atMillis}. */
-    static void send(TcpConnection conn, long atMillis, Seg seg) {
-        conn.process(ms(atMillis), Seg.tcp(packet(seg)));
+    /** The command sends {@code seg} at {@code atMillis}; returns whether the connection says a reply is due at once. */
+    static boolean send(TcpConnection conn, long atMillis, Seg seg) {
+        return conn.process(ms(atMillis), Seg.tcp(packet(seg)));
     }
 
     /** Returns every segment {@code dispatch} emits at {@code atMillis}. */
