@@ -3,6 +3,7 @@ package dev.nstun.stack.icmp;
 import dev.nstun.stack.PacketOutput;
 import dev.nstun.stack.StackCounters;
 import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.flow.FlowTable;
 import dev.nstun.stack.wire.Checksum;
 import dev.nstun.stack.wire.DropReason;
 import dev.nstun.stack.wire.IcmpMessage;
@@ -18,8 +19,6 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.LongStream;
@@ -71,8 +70,7 @@ public final class EchoFlows {
     private final IcmpV4Message icmp4 = new IcmpV4Message();
     private final IcmpV6Message icmp6 = new IcmpV6Message();
     private final EchoKey probe = new EchoKey();
-    /** Access-ordered: iteration starts at the flow idle the longest. */
-    private final LinkedHashMap<EchoKey, EchoFlow> flows = new LinkedHashMap<>(64, 0.75f, true);
+    private final FlowTable<EchoKey, EchoFlow> flows;
 
     public EchoFlows(EchoTransport transport, Consumer<Runnable> onLoop, PacketOutput output,
                      StackCounters counters, Config config) {
@@ -81,6 +79,7 @@ public final class EchoFlows {
         this.output = output;
         this.counters = counters;
         this.config = config;
+        this.flows = new FlowTable<>(config.maxFlows(), f -> f.lastActiveNanos + config.idleNanos(), EchoFlows::close);
         this.local4 = config.answeredLocally().stream().filter(a -> a instanceof Inet4Address)
                 .mapToInt(a -> Ipv4Packet.toInt((Inet4Address) a)).toArray();
         this.local6 = config.answeredLocally().stream().filter(a -> a instanceof Inet6Address)
@@ -148,36 +147,18 @@ public final class EchoFlows {
 
     /** Closes flows idle past their timeout; returns when the next one may expire ({@link Long#MAX_VALUE} if none). */
     public long expire(long nowNanos) {
-        long next = Long.MAX_VALUE;
-        for (Iterator<EchoFlow> it = flows.values().iterator(); it.hasNext(); ) {
-            EchoFlow f = it.next();
-            long deadline = f.lastActiveNanos + config.idleNanos();
-            if (deadline - nowNanos <= 0) {
-                it.remove();
-                close(f);
-            } else {
-                next = Math.min(next, deadline);
-            }
-        }
-        return next;
+        return flows.expire(nowNanos);
     }
 
     /** Closes every flow (the loop is ending). */
     public void closeAll() {
-        flows.values().forEach(EchoFlows::close);
-        flows.clear();
+        flows.closeAll();
     }
 
     private EchoFlow open(long nowNanos, IpPacket ip) {
-        if (flows.size() >= config.maxFlows()) {
-            Iterator<EchoFlow> oldest = flows.values().iterator();
-            EchoFlow evicted = oldest.next();
-            oldest.remove();
-            close(evicted);
-        }
         EchoKey key = probe.copy();
         EchoFlow flow = new EchoFlow(this, key, ip.destinationAddress(), nowNanos);
-        flows.put(key, flow);
+        flows.add(key, flow);
         try {
             flow.channel = transport.open(flow.destination, flow);
             flow.state = EchoFlow.State.OPEN;

@@ -6,6 +6,7 @@ import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowKey;
 import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.flow.FlowTable;
 import dev.nstun.stack.wire.IpPacket;
 import dev.nstun.stack.wire.Ipv4Packet;
 import dev.nstun.stack.wire.Ipv6Packet;
@@ -17,8 +18,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -52,8 +51,7 @@ public final class UdpFlows {
     private final UdpDatagram udp = new UdpDatagram();
     private final Ipv4Packet quoted4 = new Ipv4Packet();
     private final Ipv6Packet quoted6 = new Ipv6Packet();
-    /** Access-ordered: iteration starts at the flow idle the longest. */
-    private final LinkedHashMap<FlowKey, UdpFlow> flows = new LinkedHashMap<>(64, 0.75f, true);
+    private final FlowTable<FlowKey, UdpFlow> flows;
 
     public UdpFlows(Dialer dialer, Selector selector, Executor dialExecutor, Consumer<Runnable> onLoop,
                     PacketOutput output, StackCounters counters, Config config) {
@@ -64,6 +62,7 @@ public final class UdpFlows {
         this.output = output;
         this.counters = counters;
         this.config = config;
+        this.flows = new FlowTable<>(config.maxFlows(), f -> f.lastActiveNanos + timeoutOf(f), this::close);
     }
 
     /** Handles a UDP packet from the command; {@code ip} is checked and its datagram too. */
@@ -92,24 +91,12 @@ public final class UdpFlows {
 
     /** Closes flows idle past their timeout; returns when the next one may expire. */
     public long expire(long nowNanos) {
-        long next = Long.MAX_VALUE;
-        for (Iterator<UdpFlow> it = flows.values().iterator(); it.hasNext(); ) {
-            UdpFlow f = it.next();
-            long deadline = f.lastActiveNanos + timeoutOf(f);
-            if (deadline - nowNanos <= 0) {
-                it.remove();
-                close(f);
-            } else {
-                next = Math.min(next, deadline);
-            }
-        }
-        return next;
+        return flows.expire(nowNanos);
     }
 
     /** Closes every flow (the loop is ending). */
     public void closeAll() {
-        flows.values().forEach(this::close);
-        flows.clear();
+        flows.closeAll();
     }
 
     /** Relays datagrams waiting on the flow's upstream channel back to the command. */
@@ -136,15 +123,9 @@ public final class UdpFlows {
     }
 
     private UdpFlow open(long nowNanos, FlowKey key, IpPacket ip) {
-        if (flows.size() >= config.maxFlows()) {
-            Iterator<UdpFlow> oldest = flows.values().iterator();
-            UdpFlow evicted = oldest.next();
-            oldest.remove();
-            close(evicted);
-        }
         FlowId id = new FlowId(FlowId.Protocol.UDP, ip.sourceAddress(), key.sourcePort(), ip.destinationAddress(), key.destinationPort());
         UdpFlow flow = new UdpFlow(key, id, nowNanos);
-        flows.put(key, flow);
+        flows.add(key, flow);
         dialExecutor.execute(() -> {
             try {
                 DatagramChannel ch = dialer.openUdp(id);
