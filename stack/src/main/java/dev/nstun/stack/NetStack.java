@@ -106,6 +106,7 @@ public final class NetStack implements Runnable {
                 for (Runnable task; (task = tasks.poll()) != null; ) task.run();
                 if (tunReady) drainDevice(now);
                 tcpFlows.service(now);
+                device.flush();
                 if (now - nextHousekeeping >= 0) {
                     udpFlows.expire(now);
                     echoFlows.expire(now);

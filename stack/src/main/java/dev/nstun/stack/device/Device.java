@@ -26,6 +26,10 @@ public interface Device extends AutoCloseable {
     /** Makes a thread blocked in {@link #awaitReceivable} return early. */
     void wakeUp();
 
+    /** Sends whatever the device still holds back; the loop calls it at the end of every turn. */
+    default void flush() throws IOException {
+    }
+
     @Override
     void close() throws IOException;
 }

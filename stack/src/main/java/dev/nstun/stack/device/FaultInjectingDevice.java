@@ -52,7 +52,7 @@ public final class FaultInjectingDevice extends ForwardingDevice {
      * real device has nothing more in this batch, so they need no wakeup of their own.
      */
     private final ArrayDeque<ByteBuffer> inbound = new ArrayDeque<>();
-    /** A packet to the command held back to go after the next one. */
+    /** A packet to the command held back to go after the next one, or at the end of the loop's turn. */
     private ByteBuffer heldOutbound;
 
     public FaultInjectingDevice(Device inner, Faults faults) {
@@ -113,6 +113,17 @@ public final class FaultInjectingDevice extends ForwardingDevice {
             heldOutbound = null;
             inner.transmit(held);
         }
+    }
+
+    /** Reordering, not loss: a held-back packet goes at the end of the turn even if nothing follows it. */
+    @Override
+    public void flush() throws IOException {
+        if (heldOutbound != null) {
+            ByteBuffer held = heldOutbound;
+            heldOutbound = null;
+            inner.transmit(held);
+        }
+        inner.flush();
     }
 
     private boolean chance(double percent) {

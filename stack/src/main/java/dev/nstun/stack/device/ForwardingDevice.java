@@ -32,6 +32,11 @@ public abstract class ForwardingDevice implements Device {
     }
 
     @Override
+    public void flush() throws IOException {
+        inner.flush();
+    }
+
+    @Override
     public void close() throws IOException {
         inner.close();
     }

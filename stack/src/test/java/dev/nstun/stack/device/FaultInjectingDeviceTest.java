@@ -55,6 +55,10 @@ class FaultInjectingDeviceTest {
         d.transmit(ByteBuffer.wrap(packet(2)));
         assertEquals(2, link.transmitted.get(0)[39]);
         assertEquals(1, link.transmitted.get(1)[39]);
+        d.transmit(ByteBuffer.wrap(packet(3)));
+        assertEquals(2, link.transmitted.size(), "held back again");
+        d.flush();
+        assertEquals(3, link.transmitted.get(2)[39], "the end of the turn sends what is held: reordering is not loss");
         link.toReceive.add(packet(5));
         assertEquals(List.of(5), receiveAll(d), "a held-back packet still arrives within the batch");
     }
