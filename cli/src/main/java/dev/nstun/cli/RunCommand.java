@@ -7,7 +7,11 @@ import dev.nstun.netns.Sandbox;
 import dev.nstun.netns.SandboxException;
 import dev.nstun.netns.TunSpec;
 import dev.nstun.netns.Users;
+import dev.nstun.policies.config.Environment;
+import dev.nstun.policies.config.PolicyException;
+import dev.nstun.policies.config.PolicyLoader;
 import dev.nstun.stack.NetStack;
+import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.icmp.EchoFlows;
 import dev.nstun.stack.relay.TcpFlows;
 import dev.nstun.stack.udp.UdpFlows;
@@ -73,6 +77,10 @@ public final class RunCommand implements Callable<Integer> {
             description = "Run COMMAND as this user (default: the user who ran sudo; root if started as root without sudo).")
     String user;
 
+    @Option(names = {"-p", "--policy"}, paramLabel = "FILE",
+            description = "Send each flow where this policy file's rules say (docs/policy.md). Without it, every flow goes directly.")
+    Path policyFile;
+
     @Option(names = "--host-loopback",
             description = "Let the command reach the host's loopback (127.0.0.1, ::1) at " + RESOLVER_IPV4 + " / " + RESOLVER_IPV6
                     + " on any port but 53 (like pasta's --map-host-loopback).")
@@ -123,7 +131,16 @@ public final class RunCommand implements Callable<Integer> {
             upstream = HostResolver.fromResolvConf(Path.of("/etc/resolv.conf"));
             if (upstream == null) log.warn("the host's /etc/resolv.conf names no nameserver: the command's DNS queries will fail (give --dns-upstream)");
         }
-        DirectDialer dialer = new DirectDialer(InetAddress.getByName(RESOLVER_IPV4), InetAddress.getByName(RESOLVER_IPV6), upstream, hostLoopback);
+        DirectDialer direct = new DirectDialer(InetAddress.getByName(RESOLVER_IPV4), InetAddress.getByName(RESOLVER_IPV6), upstream, hostLoopback);
+        Dialer dialer = direct;
+        if (policyFile != null) {
+            try {
+                dialer = new PolicyDialer(PolicyLoader.load(policyFile, policyEnvironment(who)), direct);
+            } catch (PolicyException e) {
+                e.problems().forEach(problem -> err.println(problem));
+                return ExitCodes.NSTUN_FAILED;
+            }
+        }
 
         FaultInjectingDevice.Faults faults = null;
         if (debugFaults != null) {
@@ -200,6 +217,28 @@ public final class RunCommand implements Callable<Integer> {
             return null;
         }
         return c.uid() == Users.effectiveUid() ? Credentials.UNCHANGED : c;
+    }
+
+    /** What the policy's secrets are read with: ~ is the home of the user the command runs as. */
+    private static Environment policyEnvironment(Credentials who) {
+        Environment system = Environment.system();
+        Path home = who.unchanged() || who.home() == null ? system.home() : Path.of(who.home());
+        return new Environment() {
+            @Override
+            public java.util.Optional<String> variable(String name) {
+                return system.variable(name);
+            }
+
+            @Override
+            public Path home() {
+                return home;
+            }
+
+            @Override
+            public String readFile(Path path) throws IOException {
+                return system.readFile(path);
+            }
+        };
     }
 
     private static Map<String, String> environment(Credentials who) {
