@@ -102,6 +102,7 @@ public final class NetStack implements Runnable {
                     selector.select(waitMillis);
                 }
                 now = System.nanoTime();
+                tcpFlows.tick(now);
                 serviceSockets(now);
                 for (Runnable task; (task = tasks.poll()) != null; ) task.run();
                 if (tunReady) drainDevice(now);

@@ -76,6 +76,8 @@ public final class TcpFlows {
     private final SegmentSink sink;
     /** Half-open flows, oldest first: the backlog, bounded by {@link Config#maxHalfOpen()}. */
     private final LinkedHashSet<TcpFlow> halfOpenFlows = new LinkedHashSet<>();
+    /** The loop's clock at the start of its turn: dial results and evictions happen "now" too. */
+    private long now;
 
     private record TimerEntry(long deadline, TcpFlow flow) implements Comparable<TimerEntry> {
         @Override
@@ -109,6 +111,11 @@ public final class TcpFlows {
                 output.send(length);
             }
         };
+    }
+
+    /** Sets the time for what happens this turn outside {@link #onPacket} and {@link #service}. */
+    public void tick(long nowNanos) {
+        now = nowNanos;
     }
 
     /** Returns the number of connections in the table. */
@@ -189,7 +196,7 @@ public final class TcpFlows {
             return;
         }
         flow.channel = ch;
-        flow.conn.accept(System.nanoTime());
+        flow.conn.accept(now);
         log.debug("{}: connected", flow.id);
         markDirty(flow);
     }
@@ -198,7 +205,6 @@ public final class TcpFlows {
         flow.dialing = false;
         flow.dialThread = null;
         if (flow.removed) return;
-        long now = System.nanoTime();
         String why = e.getMessage() == null ? e.toString() : e.getMessage();
         if (e instanceof FlowRefusedException || e instanceof ConnectException && !why.contains("timed out")) {
             log.debug("{}: refused: {}", flow.id, why);
@@ -407,7 +413,7 @@ public final class TcpFlows {
             return;
         }
         flow.conn.abort();
-        flow.conn.dispatch(System.nanoTime(), sink);
+        flow.conn.dispatch(now, sink);
         finish(flow);
     }
 
