@@ -161,10 +161,17 @@ public final class RunCommand implements Callable<Integer> {
                 return ExitCodes.NSTUN_FAILED;
             }
         }
+        SignalForwarder signals = SignalForwarder.install();
         Sandbox sandbox;
         try {
+            if (signals.firstHeld() != 0) {
+                signals.uninstall();
+                if (pcapWriter != null) pcapWriter.close();
+                return 128 + signals.firstHeld();
+            }
             sandbox = Sandbox.start(new Sandbox.Spec(tunSpec(), resolvConf(), who, command, env, null));
         } catch (SandboxException e) {
+            signals.uninstall();
             err.println("nstun: " + e.getMessage());
             if (pcapWriter != null) pcapWriter.close();
             return ExitCodes.NSTUN_FAILED;
@@ -184,6 +191,7 @@ public final class RunCommand implements Callable<Integer> {
         try {
             stack = new NetStack(link, dialer, UdpFlows.Config.defaults(), TcpFlows.Config.defaults(mtu), echo, echoConfig);
         } catch (IOException e) {
+            signals.uninstall();
             echo.close();
             sandbox.close();
             link.close();
@@ -191,7 +199,7 @@ public final class RunCommand implements Callable<Integer> {
             return ExitCodes.NSTUN_FAILED;
         }
         Thread loopThread = Thread.ofPlatform().name("nstun-stack").daemon(true).start(stack);
-        SignalForwarder signals = SignalForwarder.install(sandbox::signal);
+        signals.attach(sandbox::signal);
         int status;
         try {
             status = sandbox.waitFor();
