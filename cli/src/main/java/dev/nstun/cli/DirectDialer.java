@@ -3,6 +3,7 @@ package dev.nstun.cli;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.flow.UdpUpstream;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -29,12 +30,12 @@ final class DirectDialer implements Dialer {
     }
 
     @Override
-    public DatagramChannel openUdp(FlowId flow) throws IOException {
+    public UdpUpstream openUdp(FlowId flow) throws IOException {
         InetSocketAddress target = target(flow);
         DatagramChannel ch = DatagramChannel.open();
         try {
             ch.connect(target);
-            return ch;
+            return UdpUpstream.connected(ch);
         } catch (IOException e) {
             ch.close();
             throw e;

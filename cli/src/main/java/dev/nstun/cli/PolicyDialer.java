@@ -11,6 +11,7 @@ import dev.nstun.policies.rules.RuleMatcher;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.flow.UdpUpstream;
 import java.io.IOException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SocketChannel;
@@ -52,7 +53,7 @@ final class PolicyDialer implements Dialer {
     }
 
     @Override
-    public DatagramChannel openUdp(FlowId flow) throws IOException {
+    public UdpUpstream openUdp(FlowId flow) throws IOException {
         if (NstunAddresses.contains(flow.destination())) {
             if (flow.destinationPort() == 53 && !dnsDirect) throw new FlowRefusedException("DNS through a proxy is not relayed yet");
             return nstunAddresses.openUdp(flow);
@@ -65,7 +66,7 @@ final class PolicyDialer implements Dialer {
         DatagramChannel ch = DatagramChannel.open();
         try {
             ch.connect(flow.destinationSocket());
-            return ch;
+            return UdpUpstream.connected(ch);
         } catch (IOException e) {
             ch.close();
             throw e;

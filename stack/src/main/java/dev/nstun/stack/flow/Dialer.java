@@ -1,20 +1,20 @@
 package dev.nstun.stack.flow;
 
 import java.io.IOException;
-import java.nio.channels.DatagramChannel;
 import java.nio.channels.SocketChannel;
 
 /**
  * Where the stack's flows go: the seam between "a flow arrived" and "what to connect it to". The
  * stack calls it on a virtual thread, so an implementation may block (DNS, a proxy handshake);
- * it returns a connected channel or throws, and the stack then owns the channel.
+ * it returns a connected channel (or relay) or throws, and the stack then owns the channel.
  */
 public interface Dialer {
     /**
-     * Opens the upstream of a UDP flow: a channel connected to where its datagrams should go.
-     * Throws {@link FlowRefusedException} when policy refuses the flow.
+     * Opens the upstream of a UDP flow: where its datagrams should go (a socket connected to the
+     * destination, or a proxy's relay). Throws {@link FlowRefusedException} when policy refuses
+     * the flow; the command then sees ICMP port unreachable.
      */
-    DatagramChannel openUdp(FlowId flow) throws IOException;
+    UdpUpstream openUdp(FlowId flow) throws IOException;
 
     /**
      * Connects the upstream of a TCP flow, blocking until it is connected. The command's SYN is

@@ -2,14 +2,27 @@ package dev.nstun.stack.flow;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 
 /**
  * One flow of the wrapped command, as its packets name it: protocol, source and destination.
- * Made once per flow (not per packet); the destination is what the command asked for.
+ * Made once per flow (not per packet); the destination is what the command asked for. When the
+ * destination is a fake address nstun's DNS handed out, {@code destinationName} is the name it
+ * stands for, so that rules can match the name and a proxy can resolve it.
  */
-public record FlowId(Protocol protocol, InetAddress source, int sourcePort, InetAddress destination, int destinationPort) {
+public record FlowId(Protocol protocol, InetAddress source, int sourcePort, InetAddress destination, int destinationPort,
+                     Optional<String> destinationName) {
     /** The transport protocols that carry flows. */
     public enum Protocol { TCP, UDP }
+
+    public FlowId(Protocol protocol, InetAddress source, int sourcePort, InetAddress destination, int destinationPort) {
+        this(protocol, source, sourcePort, destination, destinationPort, Optional.empty());
+    }
+
+    /** Returns this flow with the name its (fake) destination address stands for. */
+    public FlowId withDestinationName(String name) {
+        return new FlowId(protocol, source, sourcePort, destination, destinationPort, Optional.of(name));
+    }
 
     /** Returns the destination as a socket address. */
     public InetSocketAddress destinationSocket() {
@@ -18,7 +31,8 @@ public record FlowId(Protocol protocol, InetAddress source, int sourcePort, Inet
 
     @Override
     public String toString() {
-        return protocol.name().toLowerCase(java.util.Locale.ROOT) + " " + format(source, sourcePort) + " -> " + format(destination, destinationPort);
+        String s = protocol.name().toLowerCase(java.util.Locale.ROOT) + " " + format(source, sourcePort) + " -> " + format(destination, destinationPort);
+        return destinationName.map(n -> s + " (" + n + ")").orElse(s);
     }
 
     private static String format(InetAddress a, int port) {

@@ -187,7 +187,8 @@ public final class TcpFlows {
         }
         try {
             ch.configureBlocking(false);
-            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            // An in-process service (nstun's DNS over TCP) answers on a UNIX socket, which has no Nagle.
+            if (ch.supportedOptions().contains(StandardSocketOptions.TCP_NODELAY)) ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             flow.selectionKey = ch.register(selector, SelectionKey.OP_READ, flow);
         } catch (IOException e) {
             closeQuietly(ch);
@@ -383,7 +384,7 @@ public final class TcpFlows {
     private void finish(TcpFlow flow) {
         log.debug("{}: closed ({})", flow.id, flow.conn.closeReason());
         if (flow.channel != null && flow.channel.isOpen()) {
-            if (flow.conn.closeReason() != CloseReason.NONE) {
+            if (flow.conn.closeReason() != CloseReason.NONE && flow.channel.supportedOptions().contains(StandardSocketOptions.SO_LINGER)) {
                 try {
                     flow.channel.setOption(StandardSocketOptions.SO_LINGER, 0); // close() then sends RST
                 } catch (IOException e) {

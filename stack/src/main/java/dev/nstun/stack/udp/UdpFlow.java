@@ -2,8 +2,8 @@ package dev.nstun.stack.udp;
 
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowKey;
+import dev.nstun.stack.flow.UdpUpstream;
 import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.util.ArrayDeque;
 
@@ -21,7 +21,7 @@ final class UdpFlow {
     final FlowKey key;
     final FlowId id;
     State state = State.OPENING;
-    DatagramChannel channel;
+    UdpUpstream upstream;
     SelectionKey selectionKey;
     long lastActiveNanos;
     /** Whole IP packets (copies) received while OPENING, replayed or answered when it settles. */

@@ -7,6 +7,7 @@ import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowKey;
 import dev.nstun.stack.flow.FlowRefusedException;
 import dev.nstun.stack.flow.FlowTable;
+import dev.nstun.stack.flow.UdpUpstream;
 import dev.nstun.stack.wire.IpPacket;
 import dev.nstun.stack.wire.Ipv4Packet;
 import dev.nstun.stack.wire.Ipv6Packet;
@@ -15,7 +16,6 @@ import dev.nstun.stack.wire.UdpDatagram;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.concurrent.Executor;
@@ -109,14 +109,14 @@ public final class UdpFlows {
             out.clear().position(payloadOffset);
             int n;
             try {
-                n = flow.channel.read(out);
+                n = flow.upstream.receive(out);
             } catch (IOException e) {
                 // An ICMP error for an earlier datagram (e.g. port unreachable): the command sees it as one too.
                 log.debug("{}: {}", flow.id, e.getMessage());
                 answerUnreachable(flow);
                 return;
             }
-            if (n <= 0) return;
+            if (n < 0) return;
             flow.lastActiveNanos = nowNanos;
             output.send(builder.udp(out, 0, flow.key.destinationPort(), flow.key.sourcePort(), n));
         }
@@ -128,8 +128,8 @@ public final class UdpFlows {
         flows.add(key, flow);
         dialExecutor.execute(() -> {
             try {
-                DatagramChannel ch = dialer.openUdp(id);
-                onLoop.accept(() -> opened(flow, ch));
+                UdpUpstream upstream = dialer.openUdp(id);
+                onLoop.accept(() -> opened(flow, upstream));
             } catch (IOException | RuntimeException e) {
                 onLoop.accept(() -> failed(flow, e));
             }
@@ -137,22 +137,22 @@ public final class UdpFlows {
         return flow;
     }
 
-    private void opened(UdpFlow flow, DatagramChannel channel) {
+    private void opened(UdpFlow flow, UdpUpstream upstream) {
         if (flows.get(flow.key) != flow) { // expired or evicted meanwhile
-            closeQuietly(channel);
+            closeQuietly(upstream);
             return;
         }
         try {
-            channel.configureBlocking(false);
-            flow.selectionKey = channel.register(selector, SelectionKey.OP_READ, flow);
+            upstream.channel().configureBlocking(false);
+            flow.selectionKey = upstream.channel().register(selector, SelectionKey.OP_READ, flow);
         } catch (IOException e) {
-            closeQuietly(channel);
+            closeQuietly(upstream);
             failed(flow, e);
             return;
         }
-        flow.channel = channel;
+        flow.upstream = upstream;
         flow.state = UdpFlow.State.OPEN;
-        log.debug("{}: open via {}", flow.id, channel);
+        log.debug("{}: open via {}", flow.id, upstream);
         for (ByteBuffer packet; (packet = flow.pending.poll()) != null; ) {
             IpPacket ip = view(packet);
             if (udp.wrapChecked(packet, ip.payloadOffset(), ip.payloadLength()) == null) forward(flow, udp);
@@ -176,7 +176,7 @@ public final class UdpFlows {
         int position = buf.position();
         buf.limit(datagram.payloadOffset() + datagram.payloadLength()).position(datagram.payloadOffset());
         try {
-            if (flow.channel.write(buf) == 0) counters.count(StackCounters.Drop.UDP_UPSTREAM_BUSY);
+            if (!flow.upstream.send(buf)) counters.count(StackCounters.Drop.UDP_UPSTREAM_BUSY);
         } catch (IOException e) {
             log.debug("{}: send failed: {}", flow.id, e.getMessage());
             answerUnreachable(flow);
@@ -225,13 +225,13 @@ public final class UdpFlows {
 
     private void close(UdpFlow f) {
         if (f.selectionKey != null) f.selectionKey.cancel();
-        if (f.channel != null) closeQuietly(f.channel);
+        if (f.upstream != null) closeQuietly(f.upstream);
         f.pending.clear();
     }
 
-    private static void closeQuietly(DatagramChannel ch) {
+    private static void closeQuietly(UdpUpstream upstream) {
         try {
-            ch.close();
+            upstream.close();
         } catch (IOException e) {
             log.debug("closing a UDP upstream: {}", e.getMessage());
         }
