@@ -5,6 +5,7 @@ import dev.nstun.policies.config.Outbound;
 import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.outbound.Connectors;
 import dev.nstun.policies.outbound.Destination;
+import dev.nstun.policies.outbound.OutboundException;
 import dev.nstun.policies.rules.FlowKey;
 import dev.nstun.policies.rules.Match;
 import dev.nstun.policies.rules.RuleMatcher;
@@ -13,59 +14,101 @@ import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowRefusedException;
 import dev.nstun.stack.flow.UdpUpstream;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SocketChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends each flow where the policy's first matching rule says (by destination address and port:
- * names arrive with fake-IP DNS). nstun's own addresses (the resolver, the host's loopback) stay
- * with {@link DirectDialer}. UDP goes only to direct outbounds for now; DNS only when the policy's
- * DNS outbound is direct. Everything else is refused at once, never sent around the policy.
+ * Sends each flow where the policy's first matching rule says. A flow to a fake address carries
+ * its name: domain rules match it and proxies are asked for the name (resolved at the proxy); a
+ * direct outbound resolves it here, in the init namespace. nstun's own addresses (host loopback)
+ * stay with {@link DirectDialer}. Whatever cannot be relayed is refused at once, never sent around
+ * the policy. {@link #replace} swaps the policy for new flows; open ones keep their outbound.
  */
 final class PolicyDialer implements Dialer {
     private static final Logger log = LoggerFactory.getLogger(PolicyDialer.class);
 
-    private final Policy policy;
-    private final RuleMatcher matcher;
+    private record Active(Policy policy, RuleMatcher matcher) {}
+
     private final Connectors connectors = new Connectors();
     private final DirectDialer nstunAddresses;
-    private final boolean dnsDirect;
+    private final FailureLog failures = new FailureLog(log);
+    private volatile Active active;
 
     PolicyDialer(Policy policy, DirectDialer nstunAddresses) {
-        this.policy = policy;
-        this.matcher = RuleMatcher.of(policy);
         this.nstunAddresses = nstunAddresses;
-        this.dnsDirect = policy.dnsOutbound() instanceof Outbound.Direct;
-        if (!dnsDirect) {
-            log.warn("DNS through the {} outbound is not relayed yet: names will not resolve inside "
-                    + "(nothing is sent around the proxy); use addresses, or dns: {{via: direct}}", policy.dnsOutbound().name());
-        }
+        replace(policy);
+    }
+
+    /** Makes new flows follow {@code policy}. */
+    void replace(Policy policy) {
+        active = new Active(policy, RuleMatcher.of(policy));
+    }
+
+    /** Returns the policy new flows follow. */
+    Policy policy() {
+        return active.policy();
     }
 
     @Override
     public SocketChannel connectTcp(FlowId flow) throws IOException {
-        if (NstunAddresses.contains(flow.destination())) return nstunAddresses.connectTcp(flow);
-        Match m = matcher.match(FlowKey.ofAddress(flow.destination(), flow.destinationPort(), Network.TCP));
-        log.debug("{}: rule {} -> outbound {}", flow, m.rule().number(), m.outbound().name());
-        return connectors.connect(m.outbound(), Destination.of(flow.destination(), flow.destinationPort()));
+        if (flow.destinationName().isEmpty() && NstunAddresses.contains(flow.destination())) return nstunAddresses.connectTcp(flow);
+        Match m = match(flow, Network.TCP);
+        try {
+            return connectors.connect(m.outbound(), destination(flow));
+        } catch (OutboundException e) {
+            failures.warn(m.outbound().name() + "/" + e.kind(), flow + ": " + e.getMessage(), System.nanoTime());
+            throw e;
+        }
     }
 
     @Override
     public UdpUpstream openUdp(FlowId flow) throws IOException {
-        if (NstunAddresses.contains(flow.destination())) {
-            if (flow.destinationPort() == 53 && !dnsDirect) throw new FlowRefusedException("DNS through a proxy is not relayed yet");
-            return nstunAddresses.openUdp(flow);
-        }
-        Match m = matcher.match(FlowKey.ofAddress(flow.destination(), flow.destinationPort(), Network.UDP));
+        if (flow.destinationName().isEmpty() && NstunAddresses.contains(flow.destination())) return nstunAddresses.openUdp(flow);
+        Match m = match(flow, Network.UDP);
+        return switch (m.outbound()) {
+            case Outbound.Direct direct -> direct(flow, direct);
+            case Outbound.Reject reject -> throw new FlowRefusedException("outbound " + reject.name() + " rejects " + flow);
+            case Outbound.Drop drop -> UdpUpstreams.discarding();
+            case Outbound.Socks5 socks5 -> UdpUpstreams.throughSocks5(socks5, destination(flow), failures);
+            case Outbound.Http http -> throw new FlowRefusedException("UDP cannot go through the http outbound " + http.name()
+                    + " (HTTP CONNECT carries TCP only); refused so that the command falls back (QUIC to TCP) at once");
+        };
+    }
+
+    private Match match(FlowId flow, Network network) {
+        FlowKey key = flow.destinationName()
+                .map(name -> FlowKey.ofDomain(name, flow.destinationPort(), network))
+                .orElseGet(() -> FlowKey.ofAddress(flow.destination(), flow.destinationPort(), network));
+        Match m = active.matcher().match(key);
         log.debug("{}: rule {} -> outbound {}", flow, m.rule().number(), m.outbound().name());
-        if (!(m.outbound() instanceof Outbound.Direct)) {
-            throw new FlowRefusedException("UDP through the " + m.outbound().type() + " outbound " + m.outbound().name() + " is not relayed yet");
+        return m;
+    }
+
+    private static Destination destination(FlowId flow) {
+        return flow.destinationName()
+                .map(name -> Destination.of(name, flow.destinationPort()))
+                .orElseGet(() -> Destination.of(flow.destination(), flow.destinationPort()));
+    }
+
+    private static UdpUpstream direct(FlowId flow, Outbound.Direct direct) throws IOException {
+        InetSocketAddress target = flow.destinationSocket();
+        if (flow.destinationName().isPresent()) {
+            try {
+                target = new InetSocketAddress(InetAddress.getByName(flow.destinationName().get()), flow.destinationPort());
+            } catch (UnknownHostException e) {
+                throw new NoRouteToHostException("Host unreachable: " + flow.destinationName().get() + " does not resolve (direct)");
+            }
         }
         DatagramChannel ch = DatagramChannel.open();
         try {
-            ch.connect(flow.destinationSocket());
+            if (direct.sourceAddress().isPresent()) ch.bind(new InetSocketAddress(direct.sourceAddress().get(), 0));
+            ch.connect(target);
             return UdpUpstream.connected(ch);
         } catch (IOException e) {
             ch.close();

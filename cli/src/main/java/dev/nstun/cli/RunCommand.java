@@ -133,9 +133,11 @@ public final class RunCommand implements Callable<Integer> {
         }
         DirectDialer direct = new DirectDialer(InetAddress.getByName(RESOLVER_IPV4), InetAddress.getByName(RESOLVER_IPV6), upstream, hostLoopback);
         Dialer dialer = direct;
+        PolicyDialer policyDialer = null;
         if (policyFile != null) {
             try {
-                dialer = new PolicyDialer(PolicyLoader.load(policyFile, policyEnvironment(who)), direct);
+                policyDialer = new PolicyDialer(PolicyLoader.load(policyFile, policyEnvironment(who)), direct);
+                dialer = policyDialer;
             } catch (PolicyException e) {
                 e.problems().forEach(problem -> err.println(problem));
                 return ExitCodes.NSTUN_FAILED;
@@ -161,7 +163,9 @@ public final class RunCommand implements Callable<Integer> {
                 return ExitCodes.NSTUN_FAILED;
             }
         }
-        SignalForwarder signals = SignalForwarder.install();
+        PolicyReloader reloader = policyDialer == null ? null
+                : new PolicyReloader(policyFile, policyEnvironment(who), policyDialer, registry, runId);
+        SignalForwarder signals = SignalForwarder.install(reloader);
         Sandbox sandbox;
         try {
             if (signals.firstHeld() != 0) {
@@ -177,7 +181,7 @@ public final class RunCommand implements Callable<Integer> {
             return ExitCodes.NSTUN_FAILED;
         }
         try {
-            registry.record(runId, sandbox.namespaceId());
+            registry.record(runId, sandbox.namespaceId(), java.util.Optional.ofNullable(policyFile));
         } catch (IOException e) {
             log.warn("cannot record this run under /run/nstun ({}): if nstun is killed, processes the command started may linger", e.getMessage());
         }

@@ -11,12 +11,14 @@ import sun.misc.SignalHandler;
  * Passes SIGTERM, SIGHUP and SIGINT on to the command instead of letting the JVM exit. The command
  * shares nstun's process group, so a terminal's Ctrl-C already reached it: SIGINT is forwarded only
  * when nstun's group is not the terminal's foreground group (then it came from kill, not the tty).
+ * With a policy file, SIGHUP is nstun's own (re-read the policy, as daemons do) and is not passed on.
  *
  * <p>Installed before the command starts, so that no signal can take the JVM's default path (exit
  * without cleaning up) in the window between the command's start and the stack's: a signal caught
  * before {@link #attach} is held and delivered to the command as soon as it is attached.
  */
 final class SignalForwarder {
+    private static final int SIGHUP = 1;
     private static final int SIGINT = 2;
 
     private final List<Signal> signals = new ArrayList<>();
@@ -26,13 +28,18 @@ final class SignalForwarder {
 
     private SignalForwarder() {}
 
-    static SignalForwarder install() {
+    /** Installs the handlers; {@code onHangup}, when not null, takes SIGHUP (run on a thread of its own). */
+    static SignalForwarder install(Runnable onHangup) {
         SignalForwarder f = new SignalForwarder();
         for (String name : List.of("TERM", "HUP", "INT")) {
             Signal s = new Signal(name);
             f.signals.add(s);
             f.previous.add(Signal.handle(s, sig -> {
                 if (sig.getNumber() == SIGINT && fromTerminal()) return;
+                if (sig.getNumber() == SIGHUP && onHangup != null) {
+                    Thread.ofVirtual().name("nstun-reload").start(onHangup);
+                    return;
+                }
                 f.deliver(sig.getNumber());
             }));
         }

@@ -7,6 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * Each run records its namespace in {@code /run/nstun/PID.run}; a later start finds records whose
  * nstun is gone and kills the processes still in that namespace that carry the run's mark in their
  * environment ({@code NSTUN=ID}: namespace numbers are reused once a namespace is freed, so the
- * namespace alone would not prove a process is ours).
+ * namespace alone would not prove a process is ours). The record also names the run's policy file,
+ * so that {@code nstun reload} finds the runs it can ask to re-read theirs, and each reload's
+ * outcome is left beside it ({@code ID.reloaded}) for {@code nstun reload} to print.
  */
 public final class RunRegistry {
     private static final Logger log = LoggerFactory.getLogger(RunRegistry.class);
@@ -40,21 +45,79 @@ public final class RunRegistry {
         return pid + "." + startTime(pid);
     }
 
+    /** A run whose nstun is alive: its id, nstun's pid, its namespace and its policy file if any. */
+    public record Run(String id, long pid, String namespaceId, Optional<Path> policy) {}
+
+    /** What a run's last reload came to: a number that grows with each reload, and what it said. */
+    public record ReloadOutcome(long sequence, boolean ok, List<String> lines) {}
+
     /** Records that run {@code runId} owns namespace {@code namespaceId}. */
     public void record(String runId, String namespaceId) throws IOException {
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Path tmp = dir.resolve(runId + ".tmp");
-        Files.writeString(tmp, namespaceId + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, dir.resolve(runId + ".run"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        record(runId, namespaceId, Optional.empty());
+    }
+
+    /** Records that run {@code runId} owns namespace {@code namespaceId} and follows {@code policy}. */
+    public void record(String runId, String namespaceId, Optional<Path> policy) throws IOException {
+        String text = namespaceId + "\n" + policy.map(p -> "policy " + p.toAbsolutePath() + "\n").orElse("");
+        writeAtomically(runId + ".run", text);
+    }
+
+    /** Leaves the outcome of run {@code runId}'s reload number {@code sequence} for {@code nstun reload}. */
+    public void recordReload(String runId, ReloadOutcome outcome) throws IOException {
+        StringBuilder text = new StringBuilder().append(outcome.sequence()).append(outcome.ok() ? " ok" : " failed").append('\n');
+        outcome.lines().forEach(l -> text.append(l.replace('\n', ' ')).append('\n'));
+        writeAtomically(runId + ".reloaded", text.toString());
+    }
+
+    /** Returns the outcome of run {@code runId}'s last reload, if it had one. */
+    public Optional<ReloadOutcome> lastReload(String runId) {
+        try {
+            List<String> lines = Files.readAllLines(dir.resolve(runId + ".reloaded"), StandardCharsets.UTF_8);
+            if (lines.isEmpty()) return Optional.empty();
+            String[] head = lines.get(0).split(" ", 2);
+            return Optional.of(new ReloadOutcome(Long.parseLong(head[0]), head.length > 1 && head[1].equals("ok"),
+                    List.copyOf(lines.subList(1, lines.size()))));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Returns the runs whose nstun is still alive, oldest record first. */
+    public List<Run> live() {
+        List<Run> runs = new ArrayList<>();
+        if (!Files.isDirectory(dir)) return runs;
+        try (DirectoryStream<Path> records = Files.newDirectoryStream(dir, "*.run")) {
+            for (Path record : records) {
+                String runId = record.getFileName().toString().replaceFirst("\\.run$", "");
+                if (!isAlive(runId)) continue;
+                List<String> lines = Files.readAllLines(record, StandardCharsets.UTF_8);
+                if (lines.isEmpty()) continue;
+                Optional<Path> policy = lines.stream().filter(l -> l.startsWith("policy ")).findFirst()
+                        .map(l -> Path.of(l.substring("policy ".length())));
+                runs.add(new Run(runId, Long.parseLong(runId.substring(0, runId.indexOf('.'))), lines.get(0).trim(), policy));
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("cannot read {}: {}", dir, e.getMessage());
+        }
+        runs.sort(java.util.Comparator.comparing(Run::id));
+        return runs;
     }
 
     /** Forgets run {@code runId}: its namespace is gone. */
     public void forget(String runId) {
         try {
             Files.deleteIfExists(dir.resolve(runId + ".run"));
+            Files.deleteIfExists(dir.resolve(runId + ".reloaded"));
         } catch (IOException e) {
             log.debug("cannot remove the record of run {}: {}", runId, e.getMessage());
         }
+    }
+
+    private void writeAtomically(String name, String text) throws IOException {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path tmp = dir.resolve(name + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Kills what runs whose nstun is gone left behind, and forgets them. Returns how many processes. */
@@ -65,7 +128,8 @@ public final class RunRegistry {
             for (Path record : runs) {
                 String runId = record.getFileName().toString().replaceFirst("\\.run$", "");
                 if (isAlive(runId)) continue;
-                String namespace = Files.readString(record, StandardCharsets.UTF_8).trim();
+                List<String> lines = Files.readAllLines(record, StandardCharsets.UTF_8);
+                String namespace = lines.isEmpty() ? "" : lines.get(0).trim();
                 for (long pid : Sandbox.processesIn(namespace)) {
                     if (hasMark(pid, runId)) {
                         LibC.INSTANCE.kill((int) pid, 9);
@@ -73,6 +137,7 @@ public final class RunRegistry {
                     }
                 }
                 Files.deleteIfExists(record);
+                Files.deleteIfExists(dir.resolve(runId + ".reloaded"));
             }
         } catch (IOException e) {
             log.debug("cannot read {}: {}", dir, e.getMessage());

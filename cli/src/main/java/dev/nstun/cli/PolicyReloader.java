@@ -1,0 +1,70 @@
+package dev.nstun.cli;
+
+import dev.nstun.netns.RunRegistry;
+import dev.nstun.policies.config.Environment;
+import dev.nstun.policies.config.Policy;
+import dev.nstun.policies.config.PolicyException;
+import dev.nstun.policies.config.PolicyLoader;
+import dev.nstun.policies.config.Problem;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Re-reads the policy file on SIGHUP or {@code nstun reload}: a valid file replaces the policy for
+ * new flows; a broken one changes nothing and says why, line and column, in the log and to
+ * {@code nstun reload}. A change of {@code dns.mode} takes effect with the next run only (the
+ * addresses handed out so far must keep meaning what they meant).
+ */
+final class PolicyReloader implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(PolicyReloader.class);
+
+    private final Path file;
+    private final Environment environment;
+    private final PolicyDialer dialer;
+    private final RunRegistry registry;
+    private final String runId;
+    private long reloads;
+
+    PolicyReloader(Path file, Environment environment, PolicyDialer dialer, RunRegistry registry, String runId) {
+        this.file = file;
+        this.environment = environment;
+        this.dialer = dialer;
+        this.registry = registry;
+        this.runId = runId;
+    }
+
+    @Override
+    public synchronized void run() {
+        reloads++;
+        RunRegistry.ReloadOutcome outcome;
+        try {
+            Policy next = PolicyLoader.load(file, environment);
+            Policy before = dialer.policy();
+            dialer.replace(next);
+            String line = "policy reloaded from " + file + ": " + next.outbounds().size() + " outbound(s), " + next.rules().size() + " rule(s)";
+            if (next.dns().mode() != before.dns().mode()) {
+                line += "; dns.mode " + next.dns().mode().label() + " takes effect with the next run (this one keeps " + before.dns().mode().label() + ")";
+            }
+            log.info(line);
+            outcome = new RunRegistry.ReloadOutcome(reloads, true, List.of(line));
+        } catch (PolicyException e) {
+            List<String> lines = new java.util.ArrayList<>();
+            lines.add("policy NOT reloaded: " + file + " has problems; the previous policy stays in force");
+            for (Problem p : e.problems()) lines.add(p.toString());
+            lines.forEach(log::warn);
+            outcome = new RunRegistry.ReloadOutcome(reloads, false, lines);
+        } catch (RuntimeException e) {
+            String line = "policy NOT reloaded from " + file + ": " + e;
+            log.warn(line);
+            outcome = new RunRegistry.ReloadOutcome(reloads, false, List.of(line));
+        }
+        try {
+            registry.recordReload(runId, outcome);
+        } catch (IOException e) {
+            log.debug("cannot record the reload's outcome: {}", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.nstun.cli;
+
+import dev.nstun.netns.LibC;
+import dev.nstun.netns.RunRegistry;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code nstun reload [PID]}: asks a running {@code nstun run -p FILE} to re-read its policy (the
+ * same as sending it SIGHUP) and prints what came of it. New flows follow the new policy; open ones
+ * keep the outbound they have.
+ */
+@Command(name = "reload", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Makes a running `nstun run -p FILE` re-read FILE (as SIGHUP to it does) and prints the outcome.",
+            "New flows follow the new policy; open flows stay where they are.",
+            "Exits 0 when the policy was reloaded, 1 when the file has problems (the old policy stays), 125 otherwise."})
+public final class ReloadCommand implements Callable<Integer> {
+    private static final int SIGHUP = 1;
+    private static final long ANSWER_MILLIS = 10_000;
+
+    @Spec CommandSpec spec;
+    @Mixin LoggingOptions logging;
+
+    @Parameters(arity = "0..1", paramLabel = "PID", description = "The nstun to reload; needed only when several run with a policy.")
+    Long pid;
+
+    private final RunRegistry registry;
+
+    public ReloadCommand() {
+        this(RunRegistry.system());
+    }
+
+    ReloadCommand(RunRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<RunRegistry.Run> withPolicy = registry.live().stream().filter(r -> r.policy().isPresent()).toList();
+        RunRegistry.Run run;
+        if (pid != null) {
+            Optional<RunRegistry.Run> chosen = withPolicy.stream().filter(r -> r.pid() == pid).findFirst();
+            if (chosen.isEmpty()) {
+                err.println("nstun: no running `nstun run -p FILE` has pid " + pid + describe(withPolicy));
+                return ExitCodes.NSTUN_FAILED;
+            }
+            run = chosen.get();
+        } else if (withPolicy.size() == 1) {
+            run = withPolicy.get(0);
+        } else if (withPolicy.isEmpty()) {
+            err.println("nstun: no running `nstun run -p FILE` to reload (runs are visible to root only: try sudo)");
+            return ExitCodes.NSTUN_FAILED;
+        } else {
+            err.println("nstun: several nstun runs have a policy; name one: nstun reload PID" + describe(withPolicy));
+            return ExitCodes.NSTUN_FAILED;
+        }
+        long before = registry.lastReload(run.id()).map(RunRegistry.ReloadOutcome::sequence).orElse(0L);
+        if (LibC.INSTANCE.kill((int) run.pid(), SIGHUP) != 0) {
+            err.println("nstun: cannot signal nstun " + run.pid() + " (it may have just ended)");
+            return ExitCodes.NSTUN_FAILED;
+        }
+        long deadline = System.nanoTime() + ANSWER_MILLIS * 1_000_000;
+        while (System.nanoTime() < deadline) {
+            Optional<RunRegistry.ReloadOutcome> outcome = registry.lastReload(run.id()).filter(o -> o.sequence() > before);
+            if (outcome.isPresent()) {
+                (outcome.get().ok() ? out : err).println("nstun " + run.pid() + ": " + String.join("\n", outcome.get().lines()));
+                return outcome.get().ok() ? 0 : 1;
+            }
+            Thread.sleep(50);
+        }
+        err.println("nstun: nstun " + run.pid() + " was signalled but did not report within " + ANSWER_MILLIS / 1000 + " s; see its log");
+        return ExitCodes.NSTUN_FAILED;
+    }
+
+    private static String describe(List<RunRegistry.Run> runs) {
+        if (runs.isEmpty()) return "";
+        StringBuilder s = new StringBuilder("; running with a policy:");
+        runs.forEach(r -> s.append("\n  ").append(r.pid()).append("  ").append(r.policy().orElseThrow()));
+        return s.toString();
+    }
+}

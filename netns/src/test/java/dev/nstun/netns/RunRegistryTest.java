@@ -1,0 +1,47 @@
+package dev.nstun.netns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunRegistryTest {
+    @Test
+    void liveRunsCarryTheirPolicyAndTheirLastReload(@TempDir Path dir) throws Exception {
+        RunRegistry registry = new RunRegistry(dir);
+        String me = RunRegistry.newRunId();
+        registry.record(me, "net:[4026532000]", Optional.of(Path.of("/etc/nstun/work.yaml")));
+        registry.record("1.999999999", "net:[4026532001]"); // pid 1 did not start at that tick: not alive
+
+        List<RunRegistry.Run> live = registry.live();
+        assertEquals(1, live.size(), live.toString());
+        assertEquals(ProcessHandle.current().pid(), live.get(0).pid());
+        assertEquals("net:[4026532000]", live.get(0).namespaceId());
+        assertEquals(Optional.of(Path.of("/etc/nstun/work.yaml")), live.get(0).policy());
+
+        assertTrue(registry.lastReload(me).isEmpty());
+        registry.recordReload(me, new RunRegistry.ReloadOutcome(2, false, List.of("policy NOT reloaded", "f.yaml:2:3: unknown key")));
+        RunRegistry.ReloadOutcome outcome = registry.lastReload(me).orElseThrow();
+        assertEquals(2, outcome.sequence());
+        assertFalse(outcome.ok());
+        assertEquals(List.of("policy NOT reloaded", "f.yaml:2:3: unknown key"), outcome.lines());
+
+        registry.forget(me);
+        assertTrue(registry.live().isEmpty());
+        assertFalse(Files.exists(dir.resolve(me + ".reloaded")));
+    }
+
+    @Test
+    void staleRecordsOfTheOldOneLineFormatAreStillCleaned(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("1.999999999.run"), "net:[4026532002]\n");
+        RunRegistry registry = new RunRegistry(dir);
+        assertEquals(0, registry.cleanStale());
+        assertFalse(Files.exists(dir.resolve("1.999999999.run")));
+    }
+}
