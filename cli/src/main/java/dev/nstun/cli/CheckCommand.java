@@ -1,25 +1,36 @@
 package dev.nstun.cli;
 
+import dev.nstun.policies.config.Outbound;
 import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.config.PolicyException;
 import dev.nstun.policies.config.PolicyLoader;
 import dev.nstun.policies.config.Problem;
+import dev.nstun.policies.outbound.Connectors;
+import dev.nstun.policies.probe.Probe;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code nstun check FILE}: validates a policy file, printing every problem as file:line:column. */
+/** {@code nstun check [--probe] FILE}: validates a policy file, printing every problem as file:line:column; probes it on request. */
 @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Checks a policy file and prints every problem in it, as FILE:LINE:COLUMN: message.",
-            "Exits 0 when the file is valid, 1 when it has problems."})
+            "With --probe, then tries each socks5 and http outbound (connect, authenticate, CONNECT to the DNS upstream,",
+            "UDP ASSOCIATE with udp: true) and one DNS query through dns.via, printing one line per check.",
+            "Exits 0 when the file is valid (and every probe passed), 1 when it has problems (or a probe failed)."},
+        footer = {"", "Examples:", "  nstun check work.yaml", "  nstun check --probe work.yaml"})
 public final class CheckCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin LoggingOptions logging;
+
+    @Option(names = "--probe", description = "Also contact each proxy and the DNS upstream (each check within 5 s, all at once).")
+    boolean probe;
 
     @Parameters(paramLabel = "FILE", description = "The policy file (YAML).")
     Path file;
@@ -28,13 +39,18 @@ public final class CheckCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Policy policy;
         try {
-            Policy policy = PolicyLoader.load(file);
-            out.printf("%s: valid (%d outbound(s), %d rule(s))%n", file, policy.outbounds().size(), policy.rules().size());
-            return 0;
+            policy = PolicyLoader.load(file);
         } catch (PolicyException e) {
             for (Problem p : e.problems()) err.println(p);
             return 1;
         }
+        out.printf("%s: valid (%d outbound(s), %d rule(s))%n", file, policy.outbounds().size(), policy.rules().size());
+        if (!probe) return 0;
+        List<Probe.Result> results = Probe.run(policy, new Connectors(Outbound.DEFAULT_CONNECT_TIMEOUT, new KernelSocketTuner()), Probe.DEFAULT_TIMEOUT);
+        for (Probe.Result r : results) out.println(r.line());
+        out.flush();
+        return results.stream().anyMatch(r -> r.status() == Probe.Status.FAIL) ? 1 : 0;
     }
 }

@@ -13,19 +13,17 @@ import java.nio.channels.SocketChannel;
 
 /**
  * Connects every flow straight to its destination from the init namespace ("direct"), except the
- * addresses that are nstun's own: DNS to the resolver address goes to the upstream resolver, and
- * with {@code hostLoopback} other ports of the resolver address reach the host's loopback.
+ * addresses that are nstun's own: with {@code hostLoopback} the resolver address's ports other
+ * than 53 (DNS, which the stack answers itself) reach the host's loopback; the rest is refused.
  */
 final class DirectDialer implements Dialer {
     private final InetAddress resolver4;
     private final InetAddress resolver6;
-    private final InetSocketAddress dnsUpstream;
     private final boolean hostLoopback;
 
-    DirectDialer(InetAddress resolver4, InetAddress resolver6, InetSocketAddress dnsUpstream, boolean hostLoopback) {
+    DirectDialer(InetAddress resolver4, InetAddress resolver6, boolean hostLoopback) {
         this.resolver4 = resolver4;
         this.resolver6 = resolver6;
-        this.dnsUpstream = dnsUpstream;
         this.hostLoopback = hostLoopback;
     }
 
@@ -51,10 +49,7 @@ final class DirectDialer implements Dialer {
     InetSocketAddress target(FlowId flow) throws FlowRefusedException {
         InetAddress dst = flow.destination();
         if (dst.equals(resolver4) || dst.equals(resolver6)) {
-            if (flow.destinationPort() == 53) {
-                if (dnsUpstream == null) throw new FlowRefusedException("no upstream DNS resolver (give --dns-upstream)");
-                return dnsUpstream;
-            }
+            if (flow.destinationPort() == 53) throw new FlowRefusedException("DNS at " + dst.getHostAddress() + " is answered by the stack, not dialed");
             if (!hostLoopback) {
                 throw new FlowRefusedException(dst.getHostAddress() + " answers only DNS on port 53 (--host-loopback reaches the host's loopback)");
             }

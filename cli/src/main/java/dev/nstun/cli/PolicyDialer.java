@@ -13,12 +13,8 @@ import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowRefusedException;
 import dev.nstun.stack.flow.UdpUpstream;
+import dev.nstun.stack.icmp.EchoTransport;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.NoRouteToHostException;
-import java.net.UnknownHostException;
-import java.nio.channels.DatagramChannel;
 import java.nio.channels.SocketChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,13 +31,14 @@ final class PolicyDialer implements Dialer {
 
     private record Active(Policy policy, RuleMatcher matcher) {}
 
-    private final Connectors connectors = new Connectors();
+    private final Connectors connectors;
     private final DirectDialer nstunAddresses;
     private final FailureLog failures = new FailureLog(log);
     private volatile Active active;
 
-    PolicyDialer(Policy policy, DirectDialer nstunAddresses) {
+    PolicyDialer(Policy policy, DirectDialer nstunAddresses, Connectors connectors) {
         this.nstunAddresses = nstunAddresses;
+        this.connectors = connectors;
         replace(policy);
     }
 
@@ -72,12 +69,32 @@ final class PolicyDialer implements Dialer {
         if (flow.destinationName().isEmpty() && NstunAddresses.contains(flow.destination())) return nstunAddresses.openUdp(flow);
         Match m = match(flow, Network.UDP);
         return switch (m.outbound()) {
-            case Outbound.Direct direct -> direct(flow, direct);
+            case Outbound.Direct direct -> UdpUpstream.connected(connectors.openUdp(direct, destination(flow)));
             case Outbound.Reject reject -> throw new FlowRefusedException("outbound " + reject.name() + " rejects " + flow);
             case Outbound.Drop drop -> UdpUpstreams.discarding();
-            case Outbound.Socks5 socks5 -> UdpUpstreams.throughSocks5(socks5, destination(flow), failures);
+            case Outbound.Socks5 socks5 -> UdpUpstreams.throughSocks5(connectors, socks5, destination(flow), flow.toString(), failures);
             case Outbound.Http http -> throw new FlowRefusedException("UDP cannot go through the http outbound " + http.name()
                     + " (HTTP CONNECT carries TCP only); refused so that the command falls back (QUIC to TCP) at once");
+        };
+    }
+
+    /**
+     * Returns {@code transport} restricted by the rules: ICMP echo has no proxy protocol, so a
+     * request is relayed only when the first rule that matches its address (rules naming ports
+     * never match it) says direct; otherwise the command gets "administratively prohibited"
+     * at once, and nothing goes around the proxy.
+     */
+    EchoTransport echoThrough(EchoTransport transport) {
+        return (destination, replies) -> {
+            if (NstunAddresses.contains(destination)) {
+                throw new FlowRefusedException("ICMP echo to " + destination.getHostAddress() + ": a fake address stands for a name, not a host to ping");
+            }
+            Match m = active.matcher().match(FlowKey.ofAddress(destination, 0, Network.TCP));
+            if (!(m.outbound() instanceof Outbound.Direct)) {
+                throw new FlowRefusedException("ICMP echo to " + destination.getHostAddress() + ": rule " + m.rule().number()
+                        + " sends it to " + m.outbound().name() + ", which carries no ICMP");
+            }
+            return transport.open(destination, replies);
         };
     }
 
@@ -94,25 +111,5 @@ final class PolicyDialer implements Dialer {
         return flow.destinationName()
                 .map(name -> Destination.of(name, flow.destinationPort()))
                 .orElseGet(() -> Destination.of(flow.destination(), flow.destinationPort()));
-    }
-
-    private static UdpUpstream direct(FlowId flow, Outbound.Direct direct) throws IOException {
-        InetSocketAddress target = flow.destinationSocket();
-        if (flow.destinationName().isPresent()) {
-            try {
-                target = new InetSocketAddress(InetAddress.getByName(flow.destinationName().get()), flow.destinationPort());
-            } catch (UnknownHostException e) {
-                throw new NoRouteToHostException("Host unreachable: " + flow.destinationName().get() + " does not resolve (direct)");
-            }
-        }
-        DatagramChannel ch = DatagramChannel.open();
-        try {
-            if (direct.sourceAddress().isPresent()) ch.bind(new InetSocketAddress(direct.sourceAddress().get(), 0));
-            ch.connect(target);
-            return UdpUpstream.connected(ch);
-        } catch (IOException e) {
-            ch.close();
-            throw e;
-        }
     }
 }

@@ -24,11 +24,15 @@ final class PolicyReloader implements Runnable {
     private final Path file;
     private final Environment environment;
     private final PolicyDialer dialer;
+    private final java.util.function.Consumer<Policy> alsoApply;
     private final RunRegistry registry;
     private final String runId;
     private long reloads;
 
-    PolicyReloader(Path file, Environment environment, PolicyDialer dialer, RunRegistry registry, String runId) {
+    /** {@code alsoApply} gets each new policy after the dialer (DNS forwarding follows {@code dns.via}). */
+    PolicyReloader(Path file, Environment environment, PolicyDialer dialer, java.util.function.Consumer<Policy> alsoApply,
+                   RunRegistry registry, String runId) {
+        this.alsoApply = alsoApply;
         this.file = file;
         this.environment = environment;
         this.dialer = dialer;
@@ -44,6 +48,7 @@ final class PolicyReloader implements Runnable {
             Policy next = PolicyLoader.load(file, environment);
             Policy before = dialer.policy();
             dialer.replace(next);
+            alsoApply.accept(next);
             String line = "policy reloaded from " + file + ": " + next.outbounds().size() + " outbound(s), " + next.rules().size() + " rule(s)";
             if (next.dns().mode() != before.dns().mode()) {
                 line += "; dns.mode " + next.dns().mode().label() + " takes effect with the next run (this one keeps " + before.dns().mode().label() + ")";

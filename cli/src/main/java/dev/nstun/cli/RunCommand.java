@@ -7,12 +7,23 @@ import dev.nstun.netns.Sandbox;
 import dev.nstun.netns.SandboxException;
 import dev.nstun.netns.TunSpec;
 import dev.nstun.netns.Users;
+import dev.nstun.policies.config.DnsSettings;
 import dev.nstun.policies.config.Environment;
+import dev.nstun.policies.config.HostPort;
+import dev.nstun.policies.config.Network;
+import dev.nstun.policies.config.Outbound;
+import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.config.PolicyException;
 import dev.nstun.policies.config.PolicyLoader;
+import dev.nstun.policies.config.ProxyUrl;
+import dev.nstun.policies.outbound.Connectors;
+import dev.nstun.stack.DnsEndpoint;
 import dev.nstun.stack.NetStack;
+import dev.nstun.stack.dns.DnsResolver;
+import dev.nstun.stack.dns.FakeIpPool;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.icmp.EchoFlows;
+import dev.nstun.stack.icmp.EchoTransport;
 import dev.nstun.stack.relay.TcpFlows;
 import dev.nstun.stack.udp.UdpFlows;
 import dev.nstun.stack.device.Device;
@@ -81,6 +92,16 @@ public final class RunCommand implements Callable<Integer> {
             description = "Send each flow where this policy file's rules say (docs/policy.md). Without it, every flow goes directly.")
     Path policyFile;
 
+    @Option(names = "--socks5", paramLabel = "URL",
+            description = "Send every flow through this SOCKS5 proxy, names resolved there: socks5://[USER[:PASSWORD]@]HOST[:PORT]"
+                    + " (port 1080 by default; the password may come from $NSTUN_PROXY_PASSWORD instead). Not with -p.")
+    String socks5Url;
+
+    @Option(names = "--http", paramLabel = "URL",
+            description = "Send every TCP flow through this HTTP CONNECT proxy: http://[USER[:PASSWORD]@]HOST[:PORT] (port 3128 by default);"
+                    + " UDP is refused. Not with -p.")
+    String httpUrl;
+
     @Option(names = "--host-loopback",
             description = "Let the command reach the host's loopback (127.0.0.1, ::1) at " + RESOLVER_IPV4 + " / " + RESOLVER_IPV6
                     + " on any port but 53 (like pasta's --map-host-loopback).")
@@ -120,28 +141,66 @@ public final class RunCommand implements Callable<Integer> {
         Integer notRunnable = checkRunnable(command.get(0), env.get("PATH"), err);
         if (notRunnable != null) return notRunnable;
 
-        InetSocketAddress upstream;
+        DnsSettings.Upstream upstreamOverride = null;
         if (dnsUpstream != null) {
-            upstream = parseHostPort(dnsUpstream, 53);
-            if (upstream == null) {
-                err.println("nstun: --dns-upstream " + dnsUpstream + ": expected an address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53");
+            upstreamOverride = parseDnsUpstream(dnsUpstream);
+            if (upstreamOverride == null) {
+                err.println("nstun: --dns-upstream " + dnsUpstream + ": expected an address with an optional port and transport,"
+                        + " e.g. 127.0.0.1:5353, [::1]:53 or tcp://10.0.0.53:53");
                 return ExitCodes.NSTUN_FAILED;
             }
-        } else {
-            upstream = HostResolver.fromResolvConf(Path.of("/etc/resolv.conf"));
-            if (upstream == null) log.warn("the host's /etc/resolv.conf names no nameserver: the command's DNS queries will fail (give --dns-upstream)");
         }
-        DirectDialer direct = new DirectDialer(InetAddress.getByName(RESOLVER_IPV4), InetAddress.getByName(RESOLVER_IPV6), upstream, hostLoopback);
+        if ((policyFile != null ? 1 : 0) + (socks5Url != null ? 1 : 0) + (httpUrl != null ? 1 : 0) > 1) {
+            err.println("nstun: give one of -p FILE, --socks5 URL and --http URL (a policy file can name several proxies)");
+            return ExitCodes.NSTUN_FAILED;
+        }
+        if (socks5Url != null && socks5Url.contains("://") && !socks5Url.startsWith("socks5://") && !socks5Url.startsWith("socks5h://")) {
+            err.println("nstun: --socks5 " + ProxyUrl.redact(socks5Url) + ": expected a socks5:// URL (for an HTTP proxy, use --http)");
+            return ExitCodes.NSTUN_FAILED;
+        }
+        if (httpUrl != null && httpUrl.contains("://") && !httpUrl.startsWith("http://")) {
+            err.println("nstun: --http " + ProxyUrl.redact(httpUrl) + ": expected an http:// URL (for a SOCKS5 proxy, use --socks5)");
+            return ExitCodes.NSTUN_FAILED;
+        }
+        Policy policy = null;
+        try {
+            if (policyFile != null) {
+                policy = PolicyLoader.load(policyFile, policyEnvironment(who));
+            } else if (socks5Url != null) {
+                policy = ProxyUrl.policyOf(socks5Url.contains("://") ? socks5Url : "socks5://" + socks5Url, policyEnvironment(who));
+            } else if (httpUrl != null) {
+                policy = ProxyUrl.policyOf(httpUrl.contains("://") ? httpUrl : "http://" + httpUrl, policyEnvironment(who));
+            }
+        } catch (PolicyException e) {
+            e.problems().forEach(problem -> err.println(socks5Url != null ? "nstun: --socks5: " + problem
+                    : httpUrl != null ? "nstun: --http: " + problem : problem.toString()));
+            return ExitCodes.NSTUN_FAILED;
+        }
+        Connectors connectors = new Connectors(Outbound.DEFAULT_CONNECT_TIMEOUT, new KernelSocketTuner());
+        DnsForwarding forwarding;
+        if (policy != null) {
+            forwarding = DnsForwarding.of(policy, upstreamOverride, connectors);
+        } else {
+            DnsSettings.Upstream upstream = upstreamOverride;
+            if (upstream == null) {
+                InetSocketAddress host = HostResolver.fromResolvConf(Path.of("/etc/resolv.conf"));
+                if (host != null) upstream = new DnsSettings.Upstream(Network.UDP, new HostPort(host.getAddress().getHostAddress(), host.getPort()));
+            }
+            if (upstream == null) log.warn("the host's /etc/resolv.conf names no nameserver: the command's DNS queries will fail (give --dns-upstream)");
+            forwarding = DnsForwarding.direct(upstream, connectors);
+        }
+        log.debug("DNS queries nstun does not answer itself go to {}", forwarding.describe());
+        DnsResolver resolver = policy != null && policy.dns().mode() == DnsSettings.Mode.FAKE_IP
+                ? new DnsResolver(DnsResolver.Mode.FAKE_IP, FakeIpPool.defaults(), DnsResolver.DEFAULT_TTL_SECONDS)
+                : new DnsResolver(DnsResolver.Mode.FORWARD, null, DnsResolver.DEFAULT_TTL_SECONDS);
+        DnsEndpoint.Config dnsConfig = new DnsEndpoint.Config((Inet4Address) InetAddress.getByName(RESOLVER_IPV4),
+                (Inet6Address) InetAddress.getByName(RESOLVER_IPV6), resolver, forwarding, registry.runtimeDirectory(runId));
+        DirectDialer direct = new DirectDialer(InetAddress.getByName(RESOLVER_IPV4), InetAddress.getByName(RESOLVER_IPV6), hostLoopback);
         Dialer dialer = direct;
         PolicyDialer policyDialer = null;
-        if (policyFile != null) {
-            try {
-                policyDialer = new PolicyDialer(PolicyLoader.load(policyFile, policyEnvironment(who)), direct);
-                dialer = policyDialer;
-            } catch (PolicyException e) {
-                e.problems().forEach(problem -> err.println(problem));
-                return ExitCodes.NSTUN_FAILED;
-            }
+        if (policy != null) {
+            policyDialer = new PolicyDialer(policy, direct, connectors);
+            dialer = policyDialer;
         }
 
         FaultInjectingDevice.Faults faults = null;
@@ -163,8 +222,9 @@ public final class RunCommand implements Callable<Integer> {
                 return ExitCodes.NSTUN_FAILED;
             }
         }
-        PolicyReloader reloader = policyDialer == null ? null
-                : new PolicyReloader(policyFile, policyEnvironment(who), policyDialer, registry, runId);
+        DnsSettings.Upstream dnsOverride = upstreamOverride;
+        PolicyReloader reloader = policyFile == null ? null
+                : new PolicyReloader(policyFile, policyEnvironment(who), policyDialer, p -> forwarding.use(p, dnsOverride), registry, runId);
         SignalForwarder signals = SignalForwarder.install(reloader);
         Sandbox sandbox;
         try {
@@ -193,7 +253,8 @@ public final class RunCommand implements Callable<Integer> {
                 List.of(InetAddress.getByName(RESOLVER_IPV4), InetAddress.getByName(RESOLVER_IPV6)));
         NetStack stack;
         try {
-            stack = new NetStack(link, dialer, UdpFlows.Config.defaults(), TcpFlows.Config.defaults(mtu), echo, echoConfig);
+            EchoTransport echoes = policyDialer != null ? policyDialer.echoThrough(echo) : echo;
+            stack = new NetStack(link, dialer, UdpFlows.Config.defaults(), TcpFlows.Config.defaults(mtu), echoes, echoConfig, dnsConfig);
         } catch (IOException e) {
             signals.uninstall();
             echo.close();
@@ -215,6 +276,7 @@ public final class RunCommand implements Callable<Integer> {
             sandbox.close();
             link.close();
             registry.forget(runId);
+            forwarding.close();
         }
         log.debug("command exited with status {}; packets in {}, out {}; drops {} {}",
                 status, stack.packetsIn(), stack.packetsOut(), stack.counters().snapshot(), stack.echoCounters());
@@ -292,6 +354,20 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /** Parses "addr", "addr:port", "[v6]" or "[v6]:port" without looking any name up; null if malformed. */
+    /** Parses --dns-upstream: [udp://|tcp://]ADDRESS[:PORT], an address literal (nothing to resolve it with). */
+    static DnsSettings.Upstream parseDnsUpstream(String text) {
+        Network transport = Network.UDP;
+        String rest = text;
+        if (text.startsWith("udp://")) {
+            rest = text.substring(6);
+        } else if (text.startsWith("tcp://")) {
+            transport = Network.TCP;
+            rest = text.substring(6);
+        }
+        InetSocketAddress a = parseHostPort(rest, 53);
+        return a == null ? null : new DnsSettings.Upstream(transport, new HostPort(a.getAddress().getHostAddress(), a.getPort()));
+    }
+
     static InetSocketAddress parseHostPort(String text, int defaultPort) {
         String host = text;
         int port = defaultPort;

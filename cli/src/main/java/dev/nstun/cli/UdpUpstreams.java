@@ -1,7 +1,10 @@
 package dev.nstun.cli;
 
 import dev.nstun.policies.config.Outbound;
+import dev.nstun.policies.outbound.Connectors;
 import dev.nstun.policies.outbound.Destination;
+import dev.nstun.policies.outbound.OutboundException;
+import dev.nstun.policies.outbound.Socks5UdpAssociation;
 import dev.nstun.stack.flow.FlowRefusedException;
 import dev.nstun.stack.flow.UdpUpstream;
 import java.io.IOException;
@@ -47,11 +50,30 @@ final class UdpUpstreams {
         };
     }
 
-    /** UDP through a SOCKS5 proxy's UDP ASSOCIATE (refused at once when the outbound has none). */
-    static UdpUpstream throughSocks5(Outbound.Socks5 socks5, Destination destination, FailureLog failures) throws IOException {
+    /**
+     * UDP through a SOCKS5 proxy's UDP ASSOCIATE, one association per flow (its idle timeout ends
+     * it). Refused at once when the outbound has no {@code udp: true} or the proxy turned out to
+     * lack UDP ASSOCIATE (said once in the log where that was found), so that the command falls
+     * back (QUIC to TCP) without waiting.
+     */
+    static UdpUpstream throughSocks5(Connectors connectors, Outbound.Socks5 socks5, Destination destination, String flow,
+                                     FailureLog failures) throws IOException {
         if (!socks5.udp()) {
-            throw new FlowRefusedException("the socks5 outbound " + socks5.name() + " has udp: false; refused so that the command falls back (QUIC to TCP) at once");
+            throw new FlowRefusedException("the socks5 outbound " + socks5.name() + " carries TCP only (no udp: true)");
         }
-        throw new FlowRefusedException("UDP through socks5 is being wired");
+        Socks5UdpAssociation association;
+        try {
+            association = connectors.associate(socks5, socks5.connectTimeout());
+        } catch (OutboundException e) {
+            if (e.kind() == OutboundException.Kind.UNSUPPORTED) throw new FlowRefusedException(e.getMessage());
+            failures.warn(socks5.name() + "/udp/" + e.kind(), flow + ": " + e.getMessage(), System.nanoTime());
+            throw e;
+        }
+        try {
+            return Socks5UdpUpstream.open(association, destination);
+        } catch (IOException | RuntimeException e) {
+            association.close();
+            throw e;
+        }
     }
 }

@@ -82,6 +82,14 @@ public final class RunRegistry {
         }
     }
 
+    /**
+     * Returns a directory for run {@code runId}'s sockets (nstun's DNS over TCP), under the registry
+     * so that a later start removes it should the run be killed. The caller creates it.
+     */
+    public Path runtimeDirectory(String runId) {
+        return dir.resolve(runId + ".d");
+    }
+
     /** Returns the runs whose nstun is still alive, oldest record first. */
     public List<Run> live() {
         List<Run> runs = new ArrayList<>();
@@ -108,9 +116,18 @@ public final class RunRegistry {
         try {
             Files.deleteIfExists(dir.resolve(runId + ".run"));
             Files.deleteIfExists(dir.resolve(runId + ".reloaded"));
+            deleteTree(runtimeDirectory(runId));
         } catch (IOException e) {
             log.debug("cannot remove the record of run {}: {}", runId, e.getMessage());
         }
+    }
+
+    private static void deleteTree(Path directory) throws IOException {
+        if (!Files.isDirectory(directory, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            for (Path entry : entries) Files.deleteIfExists(entry);
+        }
+        Files.deleteIfExists(directory);
     }
 
     private void writeAtomically(String name, String text) throws IOException {
@@ -138,6 +155,7 @@ public final class RunRegistry {
                 }
                 Files.deleteIfExists(record);
                 Files.deleteIfExists(dir.resolve(runId + ".reloaded"));
+                deleteTree(runtimeDirectory(runId));
             }
         } catch (IOException e) {
             log.debug("cannot read {}: {}", dir, e.getMessage());

@@ -41,7 +41,10 @@ class RunRegistryTest {
     void staleRecordsOfTheOldOneLineFormatAreStillCleaned(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("1.999999999.run"), "net:[4026532002]\n");
         RunRegistry registry = new RunRegistry(dir);
+        Path sockets = Files.createDirectories(registry.runtimeDirectory("1.999999999"));
+        Files.writeString(sockets.resolve("dns.sock"), "");
         assertEquals(0, registry.cleanStale());
         assertFalse(Files.exists(dir.resolve("1.999999999.run")));
+        assertFalse(Files.exists(sockets), "a killed run's socket directory goes too");
     }
 }

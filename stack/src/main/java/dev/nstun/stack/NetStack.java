@@ -59,6 +59,7 @@ public final class NetStack implements Runnable {
     private final UdpFlows udpFlows;
     private final TcpFlows tcpFlows;
     private final EchoFlows echoFlows;
+    private final DnsEndpoint dns;
     /** Bounded: 64 datagrams, 4 MiB in all, 30 s each (Linux's ipfrag defaults are of this order). */
     private final FragmentReassembler fragments = new FragmentReassembler(64, 4L << 20, FragmentReassembler.DEFAULT_TIMEOUT_MILLIS);
     private volatile boolean stopping;
@@ -69,6 +70,12 @@ public final class NetStack implements Runnable {
 
     public NetStack(Device device, Dialer dialer, UdpFlows.Config udpConfig, TcpFlows.Config tcpConfig,
                     EchoTransport echoTransport, EchoFlows.Config echoConfig) throws IOException {
+        this(device, dialer, udpConfig, tcpConfig, echoTransport, echoConfig, null);
+    }
+
+    /** A stack whose resolver address answers DNS as {@code dnsConfig} says (null: relayed like any UDP flow). */
+    public NetStack(Device device, Dialer dialer, UdpFlows.Config udpConfig, TcpFlows.Config tcpConfig,
+                    EchoTransport echoTransport, EchoFlows.Config echoConfig, DnsEndpoint.Config dnsConfig) throws IOException {
         this.device = device;
         this.selector = Selector.open();
         PacketOutput output = new PacketOutput() {
@@ -82,6 +89,8 @@ public final class NetStack implements Runnable {
                 transmit(length);
             }
         };
+        this.dns = dnsConfig == null ? null : new DnsEndpoint(dnsConfig, dialers, this::onLoop, output, counters);
+        if (dns != null) dialer = dns.wrap(dialer);
         this.udpFlows = new UdpFlows(dialer, selector, dialers, this::onLoop, output, counters, udpConfig);
         this.tcpFlows = new TcpFlows(dialer, selector, dialers, this::onLoop, output, counters, tcpConfig);
         this.echoFlows = new EchoFlows(echoTransport, this::onLoop, output, counters, echoConfig);
@@ -121,6 +130,13 @@ public final class NetStack implements Runnable {
             udpFlows.closeAll();
             tcpFlows.closeAll();
             echoFlows.closeAll();
+            if (dns != null) {
+                try {
+                    dns.close();
+                } catch (IOException e) {
+                    log.debug("closing the DNS endpoint: {}", e.getMessage());
+                }
+            }
             dialers.shutdownNow();
             try {
                 selector.close();
@@ -250,7 +266,11 @@ public final class NetStack implements Runnable {
             counters.count(bad);
             return;
         }
-        udpFlows.onPacket(now, ip, udp);
+        if (dns != null && dns.isQuery(ip, udp)) {
+            dns.onQuery(ip, udp);
+        } else {
+            udpFlows.onPacket(now, ip, udp);
+        }
     }
 
     private void onTcp(long now, IpPacket ip) {

@@ -17,7 +17,11 @@ public final class StackCounters {
         /** A half-open connection gave way to a newer SYN (a SYN flood, or dials that never finish). */
         TCP_HALF_OPEN_EVICTED,
         /** A protocol the stack does not relay (yet). */
-        NOT_RELAYED
+        NOT_RELAYED,
+        /** A DNS query that is not even a DNS header. */
+        DNS_MALFORMED,
+        /** A DNS query found too many queries already waiting for the upstream (answered SERVFAIL). */
+        DNS_TOO_MANY_PENDING
     }
 
     private final AtomicLongArray malformed = new AtomicLongArray(DropReason.values().length);

@@ -125,6 +125,16 @@ final class TestNetwork implements AutoCloseable {
         return absent6;
     }
 
+    /** Returns the name of the veth end on the host. */
+    String hostInterface() {
+        return hostVeth;
+    }
+
+    /** Returns the name of the veth end inside the namespace. */
+    String peerInterface() {
+        return peerVeth;
+    }
+
     /** Returns the words that run a command inside the namespace: {@code ip netns exec <name>}. */
     List<String> execPrefix() {
         return List.of("ip", "netns", "exec", namespace);

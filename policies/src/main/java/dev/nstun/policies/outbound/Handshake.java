@@ -29,6 +29,7 @@ final class Handshake {
     private final OutputStream out;
     private final String peer;
     private final Deadline deadline;
+    private boolean peerClosed;
 
     Handshake(SocketChannel channel, String peer, Deadline deadline) throws IOException {
         this.socket = channel.socket();
@@ -46,6 +47,7 @@ final class Handshake {
         } catch (ClosedChannelException e) {
             throw e;
         } catch (IOException e) {
+            peerClosed = true;
             throw new OutboundException(OutboundException.Kind.PROTOCOL,
                     peer + " closed the connection during the " + step + " (" + e.getMessage() + ")", e);
         }
@@ -75,10 +77,19 @@ final class Handshake {
                 if (decoder.decodeTruncated(buffer)) {
                     return decoder.message();
                 }
+                peerClosed = true;
                 throw new OutboundException(OutboundException.Kind.PROTOCOL, peer + " closed the connection during the " + step);
             }
             buffer.limit(have + n);
         }
+    }
+
+    /**
+     * Returns whether the peer closed or reset the connection during a step that failed. A SOCKS5
+     * server without UDP ASSOCIATE may do that instead of answering "command not supported".
+     */
+    boolean peerClosed() {
+        return peerClosed;
     }
 
     /** Clears the read timeout, so the channel's data stream is not bound by the handshake's. */
@@ -95,6 +106,7 @@ final class Handshake {
         } catch (ClosedChannelException e) {
             throw e;
         } catch (IOException e) {
+            peerClosed = true;
             throw new OutboundException(OutboundException.Kind.PROTOCOL,
                     peer + " broke the connection during the " + step + " (" + e.getMessage() + ")", e);
         }

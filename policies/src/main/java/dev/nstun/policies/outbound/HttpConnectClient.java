@@ -64,23 +64,33 @@ public final class HttpConnectClient {
      */
     public SocketChannel connect(Destination destination) throws IOException {
         Deadline deadline = Deadline.after(timeout);
-        SocketChannel channel = Sockets.connectToProxy(proxy, peer, deadline);
+        SocketChannel channel = connectToProxy(deadline);
         try {
-            Handshake handshake = new Handshake(channel, peer, deadline);
-            handshake.send(request(destination), "CONNECT request");
-            Head head = handshake.receive(new HttpResponseDecoder(), "CONNECT request");
-            for (int i = 0; head.status() < 200 && i < MAX_INTERIM_RESPONSES; i++) {
-                head = handshake.receive(new HttpResponseDecoder(), "CONNECT request");
-            }
-            if (head.status() < 200 || head.status() > 299) {
-                throw failure(head, destination);
-            }
-            handshake.finish();
+            tunnel(channel, destination, deadline);
             return channel;
         } catch (IOException | RuntimeException e) {
             Sockets.closeAfter(channel, e);
             throw e;
         }
+    }
+
+    /** Opens the TCP connection to the proxy; package-private for {@link Probe}, which times the steps apart. */
+    SocketChannel connectToProxy(Deadline deadline) throws IOException {
+        return Sockets.connectToProxy(proxy, peer, deadline);
+    }
+
+    /** Sends CONNECT on a connection to the proxy and reads the answer up to the tunnel's first byte. */
+    void tunnel(SocketChannel channel, Destination destination, Deadline deadline) throws IOException {
+        Handshake handshake = new Handshake(channel, peer, deadline);
+        handshake.send(request(destination), "CONNECT request");
+        Head head = handshake.receive(new HttpResponseDecoder(), "CONNECT request");
+        for (int i = 0; head.status() < 200 && i < MAX_INTERIM_RESPONSES; i++) {
+            head = handshake.receive(new HttpResponseDecoder(), "CONNECT request");
+        }
+        if (head.status() < 200 || head.status() > 299) {
+            throw failure(head, destination);
+        }
+        handshake.finish();
     }
 
     /** Returns the request: request line, Host, and Proxy-Authorization with credentials. */

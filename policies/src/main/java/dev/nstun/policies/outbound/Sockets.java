@@ -12,11 +12,13 @@ import java.net.StandardProtocolFamily;
 import java.net.UnknownHostException;
 import java.nio.channels.Channel;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.NetworkChannel;
 import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.Optional;
 
-/** Opening TCP connections within a deadline: to a proxy, or to a destination for {@code direct}. */
+/** Opening sockets: TCP connections within a deadline, to a proxy or to a destination for {@code direct}; UDP for {@code direct}. */
 final class Sockets {
     private Sockets() {
     }
@@ -34,7 +36,7 @@ final class Sockets {
             throw new OutboundException(OutboundException.Kind.PROXY_UNREACHABLE, peer + ": cannot resolve " + proxy.host(), e);
         }
         try {
-            return connect(addresses, proxy.port(), Optional.empty(), deadline);
+            return connect(addresses, proxy.port(), Optional.empty(), deadline, Prepare.NONE);
         } catch (SocketTimeoutException e) {
             throw timeout(peer + " did not accept the connection within " + deadline.describe(), e);
         } catch (ClosedChannelException e) {
@@ -50,14 +52,15 @@ final class Sockets {
      * {@code NoRouteToHostException}, {@code SocketTimeoutException}); after a timeout the deadline is
      * spent, so no further address is tried.
      */
-    static SocketChannel connect(List<InetAddress> addresses, int port, Optional<InetAddress> source, Deadline deadline)
-            throws IOException {
+    static SocketChannel connect(List<InetAddress> addresses, int port, Optional<InetAddress> source, Deadline deadline,
+                                 Prepare prepare) throws IOException {
         IOException last = null;
         for (InetAddress address : addresses) {
             if (source.isPresent() && family(source.get()) != family(address)) {
                 continue;
             }
             SocketChannel channel = SocketChannel.open(family(address));
+            prepare(channel, prepare);
             try {
                 if (source.isPresent()) {
                     channel.bind(new InetSocketAddress(source.get(), 0));
@@ -73,11 +76,54 @@ final class Sockets {
             }
         }
         if (last == null) {
-            boolean v4 = source.orElseThrow() instanceof Inet4Address;
-            throw new NoRouteToHostException("Network unreachable: source-address " + source.get().getHostAddress() + " is "
-                    + (v4 ? "IPv4" : "IPv6") + " but the destination has only " + (v4 ? "IPv6" : "IPv4") + " addresses");
+            throw familyMismatch(source.orElseThrow());
         }
         throw last;
+    }
+
+    /**
+     * Opens a datagram channel to the first of {@code addresses} whose family matches
+     * {@code source} (any, without one), prepared, bound to {@code source} when given, and connected.
+     */
+    static DatagramChannel openUdp(List<InetAddress> addresses, int port, Optional<InetAddress> source, Prepare prepare)
+            throws IOException {
+        InetAddress address = addresses.stream().filter(a -> source.isEmpty() || family(a) == family(source.get())).findFirst()
+                .orElseThrow(() -> familyMismatch(source.orElseThrow()));
+        DatagramChannel channel = DatagramChannel.open(family(address));
+        prepare(channel, prepare);
+        try {
+            if (source.isPresent()) {
+                channel.bind(new InetSocketAddress(source.get(), 0));
+            }
+            return channel.connect(new InetSocketAddress(address, port));
+        } catch (IOException | RuntimeException e) {
+            closeAfter(channel, e);
+            throw e;
+        }
+    }
+
+    /** Something done to a socket after it is opened and before it is bound or connected. */
+    @FunctionalInterface
+    interface Prepare {
+        /** Does nothing. */
+        Prepare NONE = channel -> { };
+
+        void prepare(NetworkChannel channel) throws IOException;
+    }
+
+    private static void prepare(NetworkChannel channel, Prepare prepare) throws IOException {
+        try {
+            prepare.prepare(channel);
+        } catch (IOException | RuntimeException e) {
+            closeAfter(channel, e);
+            throw e;
+        }
+    }
+
+    private static NoRouteToHostException familyMismatch(InetAddress source) {
+        boolean v4 = source instanceof Inet4Address;
+        return new NoRouteToHostException("Network unreachable: source-address " + source.getHostAddress() + " is "
+                + (v4 ? "IPv4" : "IPv6") + " but the destination has only " + (v4 ? "IPv6" : "IPv4") + " addresses");
     }
 
     /** Returns a {@link SocketTimeoutException} with {@code message} and {@code cause}. */

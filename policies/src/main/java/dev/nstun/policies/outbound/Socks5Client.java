@@ -91,16 +91,35 @@ public final class Socks5Client {
     /** Greets, authenticates, sends {@code command} and returns BND.ADDR/BND.PORT of a successful reply. */
     Destination request(Handshake handshake, Socks5CommandType command, Destination destination) throws IOException {
         authenticate(handshake);
+        return command(handshake, command, destination);
+    }
+
+    /**
+     * Sends {@code command} on an authenticated connection and returns BND.ADDR/BND.PORT of a
+     * successful reply. A server that closes the connection instead of answering UDP ASSOCIATE
+     * (some do rather than reply "command not supported") gives {@link Kind#UNSUPPORTED}.
+     */
+    Destination command(Handshake handshake, Socks5CommandType command, Destination destination) throws IOException {
         String step = command.label() + " request";
-        handshake.send(Socks5Codec.request(command, destination), step);
-        CommandReply reply = handshake.receive(Socks5ReplyDecoders.commandReply(), step);
+        CommandReply reply;
+        try {
+            handshake.send(Socks5Codec.request(command, destination), step);
+            reply = handshake.receive(Socks5ReplyDecoders.commandReply(), step);
+        } catch (OutboundException e) {
+            if (command.equals(Socks5CommandType.UDP_ASSOCIATE) && handshake.peerClosed()) {
+                throw new OutboundException(Kind.UNSUPPORTED, peer + " closed the connection when asked for UDP ASSOCIATE,"
+                        + " so it does not support it", e);
+            }
+            throw e;
+        }
         if (!reply.reply().isSuccess()) {
             throw failure(reply.reply(), command, destination);
         }
         return reply.bound().orElseThrow();
     }
 
-    private void authenticate(Handshake handshake) throws IOException {
+    /** Greets the proxy and authenticates with the method it chose. */
+    void authenticate(Handshake handshake) throws IOException {
         handshake.send(Socks5Codec.greeting(credentials.isPresent()), "greeting");
         Socks5AuthMethod method = handshake.receive(Socks5ReplyDecoders.methodSelection(), "greeting");
         if (method.equals(Socks5AuthMethod.NO_AUTH)) {
@@ -141,18 +160,18 @@ public final class Socks5Client {
         }
         String target = connect ? " to " + destination : "";
         if (reply.equals(Socks5Reply.COMMAND_NOT_SUPPORTED)) {
-            return new OutboundException(Kind.UNSUPPORTED, peer + " does not support " + command.label());
+            return new OutboundException(Kind.UNSUPPORTED, peer + " does not support " + command.label(), reply);
         }
         if (reply.equals(Socks5Reply.ADDRESS_TYPE_NOT_SUPPORTED)) {
             return new OutboundException(Kind.UNSUPPORTED, peer + " does not support " + addressKind(destination)
-                    + " addresses in a " + command.label() + " request" + target);
+                    + " addresses in a " + command.label() + " request" + target, reply);
         }
         if (reply.equals(Socks5Reply.NOT_ALLOWED)) {
             return new OutboundException(Kind.NOT_ALLOWED, peer + " does not allow " + command.label() + target + " ("
-                    + reply.description() + ")");
+                    + reply.description() + ")", reply);
         }
         return new OutboundException(Kind.PROXY_FAILURE, peer + " failed the " + command.label() + " request" + target + ": "
-                + reply.description());
+                + reply.description(), reply);
     }
 
     private static String addressKind(Destination destination) {

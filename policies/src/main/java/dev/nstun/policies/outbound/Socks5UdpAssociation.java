@@ -162,6 +162,11 @@ public final class Socks5UdpAssociation implements Closeable {
         return relay;
     }
 
+    /** Returns the proxy as messages name it: {@code socks5 proxy 10.0.0.5:1080}. */
+    String peer() {
+        return peer;
+    }
+
     /** Returns how many datagrams from the relay were dropped as fragments or malformed. */
     public long dropped() {
         return dropped;

@@ -1,25 +1,31 @@
 package dev.nstun.policies.outbound;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.nstun.policies.config.Credentials;
 import dev.nstun.policies.config.HostPort;
 import dev.nstun.policies.config.IpLiteral;
 import dev.nstun.policies.config.Location;
 import dev.nstun.policies.config.Outbound;
+import dev.nstun.policies.outbound.OutboundException.Kind;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -61,13 +67,43 @@ class ConnectorsTest {
     }
 
     @Test
-    void directWithInterfaceAndFwmarkStillConnects() throws Exception {
+    void withoutATunerInterfaceAndFwmarkAreRefusedNotIgnored() throws Exception {
         try (FakeProxy server = FakeProxy.start(FakeProxy.Peer::echo)) {
-            Outbound.Direct lan = direct(Optional.of("lo"), OptionalLong.of(0x20), Optional.empty());
-            try (SocketChannel ch = connectors.connect(lan, Destination.of("127.0.0.1", server.address().port()))) {
+            Outbound.Direct lan = direct(Optional.of("eth7"), OptionalLong.of(0x20), Optional.empty());
+            OutboundException e = assertThrows(OutboundException.class,
+                    () -> connectors.connect(lan, Destination.of("127.0.0.1", server.address().port())));
+            assertEquals("outbound lan sets interface eth7 and fwmark 0x20, which this nstun cannot apply (no socket tuner"
+                    + " installed), so its flows are refused; remove them to use the host's routing table", e.getMessage());
+            assertEquals(Kind.UNSUPPORTED, e.kind());
+            assertThrows(OutboundException.class, () -> connectors.openUdp(lan, Destination.of("127.0.0.1", 53)));
+        }
+    }
+
+    @Test
+    void theTunerSeesEverySocketBeforeItIsBoundOrConnected() throws Exception {
+        List<String> tuned = new CopyOnWriteArrayList<>();
+        SocketTuner recording = (channel, outbound) -> {
+            assertNull(channel.getLocalAddress(), "not bound yet");
+            tuned.add(channel.getClass().getSimpleName().replaceAll("Impl$", "") + " " + SocketTuner.options(outbound));
+        };
+        Connectors tuning = new Connectors(Duration.ofMillis(200), recording);
+        Outbound.Direct lan = direct(Optional.of("lo"), OptionalLong.empty(), Optional.of(IpLiteral.parse("127.0.0.1").orElseThrow()));
+        try (FakeProxy server = FakeProxy.start(FakeProxy.Peer::echo)) {
+            try (SocketChannel ch = tuning.connect(lan, Destination.of("127.0.0.1", server.address().port()))) {
                 assertEchoes(ch);
             }
         }
+        try (DatagramChannel ch = tuning.openUdp(lan, Destination.of("localhost", 53))) {
+            assertEquals(new InetSocketAddress("127.0.0.1", 53), ch.getRemoteAddress(), "connected to the IPv4 address of localhost");
+            assertEquals(InetAddress.getLoopbackAddress(), ((InetSocketAddress) ch.getLocalAddress()).getAddress(), "source-address bound");
+        }
+        try (SocketChannel ch = new Connectors(Duration.ofMillis(200), (c, o) -> fail("no interface or fwmark: not tuned"))
+                .connect(direct(Optional.empty(), OptionalLong.empty(), Optional.empty()), Destination.of("127.0.0.1", RealServers.freePort()))) {
+            fail("a closed port accepted");
+        } catch (ConnectException expected) {
+            // Refused without the tuner being asked.
+        }
+        assertEquals(List.of("SocketChannel interface lo", "DatagramChannel interface lo"), tuned);
     }
 
     @Test

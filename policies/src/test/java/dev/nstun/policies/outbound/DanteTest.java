@@ -16,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -44,38 +43,11 @@ class DanteTest {
 
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
-        Requirements.requireCommand("danted");
-        String danted = Requirements.find("danted").toString();
         echo = new EchoServers();
         openAddress = new HostPort("127.0.0.1", RealServers.freePort());
-        Path openConf = write(dir, "danted.conf", config(openAddress.port(), "none", "connect udpassociate"));
-        open = Daemon.start("danted", dir, openAddress.port(), danted, "-f", openConf.toString(), "-p", dir.resolve("danted.pid").toString());
+        open = RealServers.dante(dir, "danted", openAddress.port(), "none", "connect udpassociate");
         authAddress = new HostPort("127.0.0.1", RealServers.freePort());
-        Path authConf = write(dir, "danted-auth.conf", config(authAddress.port(), "username", "connect"));
-        authenticating = Daemon.start("danted-auth", dir, authAddress.port(), danted, "-f", authConf.toString(),
-                "-p", dir.resolve("danted-auth.pid").toString());
-    }
-
-    /**
-     * Returns a dante configuration: listen on 127.0.0.1:{@code port}, connect out from 127.0.0.1,
-     * allow clients on loopback {@code commands} anywhere, and UDP replies back to loopback.
-     */
-    private static String config(int port, String socksMethod, String commands) {
-        return """
-                logoutput: stderr
-                internal: 127.0.0.1 port = %d
-                external: 127.0.0.1
-                clientmethod: none
-                socksmethod: %s
-                %s
-                client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }
-                socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 command: %s }
-                socks pass { from: 0.0.0.0/0 to: 127.0.0.0/8 command: udpreply }
-                """.formatted(port, socksMethod, Requirements.root() ? "user.privileged: root\nuser.unprivileged: nobody" : "", commands);
-    }
-
-    private static Path write(Path dir, String name, String text) throws IOException {
-        return Files.writeString(dir.resolve(name), text);
+        authenticating = RealServers.dante(dir, "danted-auth", authAddress.port(), "username", "connect");
     }
 
     @AfterAll

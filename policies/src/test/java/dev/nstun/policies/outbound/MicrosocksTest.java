@@ -34,14 +34,11 @@ class MicrosocksTest {
 
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
-        Requirements.requireCommand("microsocks");
-        String microsocks = Requirements.find("microsocks").toString();
         echo = new EchoServers();
         openAddress = new HostPort("127.0.0.1", RealServers.freePort());
-        open = Daemon.start("microsocks", dir, openAddress.port(), microsocks, "-i", "127.0.0.1", "-p", Integer.toString(openAddress.port()));
+        open = RealServers.microsocks(dir, "microsocks", openAddress.port());
         authAddress = new HostPort("127.0.0.1", RealServers.freePort());
-        authenticating = Daemon.start("microsocks-auth", dir, authAddress.port(), microsocks, "-i", "127.0.0.1",
-                "-p", Integer.toString(authAddress.port()), "-u", NSTUN.username(), "-P", NSTUN.password());
+        authenticating = RealServers.microsocks(dir, "microsocks-auth", authAddress.port(), "-u", NSTUN.username(), "-P", NSTUN.password());
     }
 
     @AfterAll

@@ -25,10 +25,14 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-/** Real servers for the tests against real proxies: the proxies themselves, and echo servers behind them. */
-final class RealServers {
+/**
+ * Real servers for the tests against real proxies and resolvers, all on 127.0.0.1: dante,
+ * microsocks, tinyproxy and dnsmasq started with a configuration of the test's, and echo servers
+ * behind them. Public for the tests of other packages (dns, the probe).
+ */
+public final class RealServers {
     /** How much each round trip carries. */
-    static final int ROUND_TRIP_BYTES = 4 << 20;
+    public static final int ROUND_TRIP_BYTES = 4 << 20;
 
     private RealServers() {
     }
@@ -39,7 +43,7 @@ final class RealServers {
     }
 
     /** Returns a TCP port nothing listens on at the moment. */
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
@@ -50,7 +54,7 @@ final class RealServers {
      * reading them back, and checks the SHA-256 of what came back. It does not half-close: microsocks
      * ends both directions when one ends.
      */
-    static void assertRoundTrip(SocketChannel channel) throws Exception {
+    public static void assertRoundTrip(SocketChannel channel) throws Exception {
         byte[] data = new byte[ROUND_TRIP_BYTES];
         new Random(1928).nextBytes(data);
         Thread writer = Thread.ofVirtual().start(() -> {
@@ -83,16 +87,100 @@ final class RealServers {
         return MessageDigest.getInstance("SHA-256");
     }
 
+    /** Returns an unused UDP and TCP port on 127.0.0.1 for a server that listens on both (dnsmasq). */
+    public static int freeUdpAndTcpPort() throws IOException {
+        for (int i = 0; i < 20; i++) {
+            int port = freePort();
+            try (DatagramChannel udp = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", port))) {
+                return port;
+            } catch (IOException taken) {
+                // Taken for UDP: try another.
+            }
+        }
+        throw new IOException("no port free for both UDP and TCP on 127.0.0.1");
+    }
+
+    /**
+     * Starts dante on 127.0.0.1:{@code port}: it connects out from 127.0.0.1, allows clients on
+     * loopback {@code commands} ("connect", "connect udpassociate") anywhere, and UDP replies back to
+     * loopback; {@code socksMethod} is "none" or "username" (which checks the system's users).
+     */
+    public static Daemon dante(Path dir, String name, int port, String socksMethod, String commands) throws Exception {
+        Requirements.requireCommand("danted");
+        String config = """
+                logoutput: stderr
+                internal: 127.0.0.1 port = %d
+                external: 127.0.0.1
+                clientmethod: none
+                socksmethod: %s
+                %s
+                client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }
+                socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 command: %s }
+                socks pass { from: 0.0.0.0/0 to: 127.0.0.0/8 command: udpreply }
+                """.formatted(port, socksMethod, Requirements.root() ? "user.privileged: root\nuser.unprivileged: nobody" : "", commands);
+        Path conf = Files.writeString(dir.resolve(name + ".conf"), config);
+        return Daemon.start(name, dir, port, Requirements.find("danted").toString(), "-f", conf.toString(),
+                "-p", dir.resolve(name + ".pid").toString());
+    }
+
+    /** Starts microsocks on 127.0.0.1:{@code port}, with {@code options} such as {@code -u user -P password}. */
+    public static Daemon microsocks(Path dir, String name, int port, String... options) throws Exception {
+        Requirements.requireCommand("microsocks");
+        List<String> command = new ArrayList<>(List.of(Requirements.find("microsocks").toString(), "-i", "127.0.0.1",
+                "-p", Integer.toString(port)));
+        command.addAll(List.of(options));
+        return Daemon.start(name, dir, port, command.toArray(String[]::new));
+    }
+
+    /**
+     * Starts tinyproxy on 127.0.0.1:{@code port}, allowing CONNECT to {@code connectPorts} only,
+     * with {@code extra} configuration lines (e.g. {@code BasicAuth user password}).
+     */
+    public static Daemon tinyproxy(Path dir, String name, int port, String extra, int... connectPorts) throws Exception {
+        Requirements.requireCommand("tinyproxy");
+        StringBuilder config = new StringBuilder("""
+                Port %d
+                Listen 127.0.0.1
+                Timeout 30
+                LogLevel Info
+                MaxClients 20
+                Allow 127.0.0.1
+                """.formatted(port));
+        for (int connectPort : connectPorts) {
+            config.append("ConnectPort ").append(connectPort).append('\n');
+        }
+        config.append(extra).append('\n');
+        Path conf = Files.writeString(dir.resolve(name + ".conf"), config);
+        return Daemon.start(name, dir, port, Requirements.find("tinyproxy").toString(), "-d", "-c", conf.toString());
+    }
+
+    /**
+     * Starts dnsmasq on 127.0.0.1:{@code port}, UDP and TCP, answering from its configuration only:
+     * {@code example.test} and every name under it is 10.9.8.7, {@code txt.example.test} has the TXT
+     * record "hello nstun", {@code example.test} the MX {@code mail.example.test} (preference 10).
+     * Other names are REFUSED, unless {@code options} say otherwise ({@code --local=/#/}: NXDOMAIN).
+     */
+    public static Daemon dnsmasq(Path dir, String name, int port, String... options) throws Exception {
+        Requirements.requireCommand("dnsmasq");
+        // --keep-in-foreground, not --no-daemon: in debug mode dnsmasq serves TCP connections one at a time.
+        List<String> command = new ArrayList<>(List.of(Requirements.find("dnsmasq").toString(), "--keep-in-foreground",
+                "--log-facility=-", "--no-resolv", "--no-hosts", "--port=" + port, "--listen-address=127.0.0.1", "--bind-interfaces",
+                "--pid-file=", "--address=/example.test/10.9.8.7", "--txt-record=txt.example.test,hello nstun",
+                "--mx-host=example.test,mail.example.test,10", "--log-queries"));
+        command.addAll(List.of(options));
+        return Daemon.start(name, dir, port, command.toArray(String[]::new));
+    }
+
     /**
      * A TCP echo server on 127.0.0.1 (and on [::1] at the same port when it can, so that a proxy
      * resolving "localhost" to either reaches it) and a UDP echo server on 127.0.0.1.
      */
-    static final class EchoServers implements AutoCloseable {
+    public static final class EchoServers implements AutoCloseable {
         private final List<ServerSocketChannel> tcp = new ArrayList<>();
         private final DatagramChannel udp;
         private final List<SocketChannel> clients = new CopyOnWriteArrayList<>();
 
-        EchoServers() throws IOException {
+        public EchoServers() throws IOException {
             ServerSocketChannel v4 = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
             tcp.add(v4);
             try {
@@ -108,12 +196,12 @@ final class RealServers {
         }
 
         /** Returns the TCP echo port. */
-        int tcpPort() throws IOException {
+        public int tcpPort() throws IOException {
             return ((InetSocketAddress) tcp.get(0).getLocalAddress()).getPort();
         }
 
         /** Returns the UDP echo port. */
-        int udpPort() throws IOException {
+        public int udpPort() throws IOException {
             return ((InetSocketAddress) udp.getLocalAddress()).getPort();
         }
 
@@ -172,7 +260,7 @@ final class RealServers {
      * A server process started by a test, with its output in a log file beside its configuration.
      * Closing stops it and every process it started, by pid.
      */
-    static final class Daemon implements AutoCloseable {
+    public static final class Daemon implements AutoCloseable {
         private final String name;
         private final Process process;
         private final Path log;
@@ -187,7 +275,7 @@ final class RealServers {
          * Starts {@code command} in {@code dir} and waits until it accepts TCP connections on
          * 127.0.0.1:{@code port}; fails with the end of its log if it exits or does not listen in 10 s.
          */
-        static Daemon start(String name, Path dir, int port, String... command) throws IOException, InterruptedException {
+        public static Daemon start(String name, Path dir, int port, String... command) throws IOException, InterruptedException {
             Path log = dir.resolve(name + ".log");
             Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(log.toFile()).start();
@@ -210,7 +298,7 @@ final class RealServers {
         }
 
         /** Returns the last lines of the log. */
-        String logTail() {
+        public String logTail() {
             try {
                 List<String> lines = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
                 return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));

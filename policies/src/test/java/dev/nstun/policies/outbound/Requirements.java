@@ -11,17 +11,17 @@ import java.nio.file.Path;
  * Missing → the test is skipped with the reason; under {@code CI=true} a skip would hide a broken
  * set-up, so it fails instead.
  */
-final class Requirements {
+public final class Requirements {
     private Requirements() {
     }
 
     /** True when running under CI, where nothing may be skipped. */
-    static boolean inCi() {
+    public static boolean inCi() {
         return "true".equalsIgnoreCase(System.getenv("CI"));
     }
 
     /** Skips (or, in CI, fails) with {@code reason} unless {@code condition} holds. */
-    static void require(boolean condition, String reason) {
+    public static void require(boolean condition, String reason) {
         if (condition) {
             return;
         }
@@ -32,12 +32,12 @@ final class Requirements {
     }
 
     /** Requires {@code command} on PATH or in the sbin directories (installed by scripts/provision). */
-    static void requireCommand(String command) {
+    public static void requireCommand(String command) {
         require(find(command) != null, command + " is not installed (run sudo scripts/provision)");
     }
 
     /** Returns the executable {@code command} from PATH or the sbin directories, or null. */
-    static Path find(String command) {
+    public static Path find(String command) {
         String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
         for (String dir : path.split(":")) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command))) {
@@ -48,7 +48,7 @@ final class Requirements {
     }
 
     /** Returns whether the tests run as root. */
-    static boolean root() {
+    public static boolean root() {
         return "root".equals(System.getProperty("user.name"));
     }
 }

@@ -11,7 +11,6 @@ import dev.nstun.policies.outbound.RealServers.Daemon;
 import dev.nstun.policies.outbound.RealServers.EchoServers;
 import java.net.ConnectException;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -37,31 +36,13 @@ class TinyproxyTest {
 
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
-        Requirements.requireCommand("tinyproxy");
-        String tinyproxy = Requirements.find("tinyproxy").toString();
         echo = new EchoServers();
         closedPort = RealServers.freePort();
         openAddress = new HostPort("127.0.0.1", RealServers.freePort());
-        Path openConf = Files.writeString(dir.resolve("tinyproxy.conf"), config(openAddress.port(), ""));
-        open = Daemon.start("tinyproxy", dir, openAddress.port(), tinyproxy, "-d", "-c", openConf.toString());
+        open = RealServers.tinyproxy(dir, "tinyproxy", openAddress.port(), "", echo.tcpPort(), closedPort);
         authAddress = new HostPort("127.0.0.1", RealServers.freePort());
-        Path authConf = Files.writeString(dir.resolve("tinyproxy-auth.conf"),
-                config(authAddress.port(), "BasicAuth " + NSTUN.username() + " " + NSTUN.password()));
-        authenticating = Daemon.start("tinyproxy-auth", dir, authAddress.port(), tinyproxy, "-d", "-c", authConf.toString());
-    }
-
-    private static String config(int port, String extra) throws Exception {
-        return """
-                Port %d
-                Listen 127.0.0.1
-                Timeout 30
-                LogLevel Info
-                MaxClients 20
-                Allow 127.0.0.1
-                ConnectPort %d
-                ConnectPort %d
-                %s
-                """.formatted(port, echo.tcpPort(), closedPort, extra);
+        authenticating = RealServers.tinyproxy(dir, "tinyproxy-auth", authAddress.port(), "BasicAuth " + NSTUN.username() + " "
+                + NSTUN.password(), echo.tcpPort(), closedPort);
     }
 
     @AfterAll
