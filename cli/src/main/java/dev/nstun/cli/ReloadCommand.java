@@ -31,18 +31,11 @@ public final class ReloadCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "PID", description = "The nstun to reload; needed only when several run with a policy.")
     Long pid;
 
-    private final RunRegistry registry;
-
-    public ReloadCommand() {
-        this(RunRegistry.system());
-    }
-
-    ReloadCommand(RunRegistry registry) {
-        this.registry = registry;
-    }
-
     @Override
     public Integer call() throws InterruptedException {
+        // Made here, not when picocli builds the command tree: its class starts slf4j, which reads
+        // its level once, before -v / -q would have been applied.
+        RunRegistry registry = RunRegistry.system();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         List<RunRegistry.Run> withPolicy = registry.live().stream().filter(r -> r.policy().isPresent()).toList();

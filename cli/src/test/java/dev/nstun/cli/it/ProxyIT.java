@@ -113,27 +113,27 @@ class ProxyIT {
     @Test
     void socks5OptionSendsEveryFlowThroughThatProxy() throws Exception {
         String script = Fetches.script(List.of(
-                new Fetch("name", ProxyNetwork.url(ProxyNetwork.WEB, DANTE_WEB, "socks5-name")),
-                new Fetch("address", ProxyNetwork.url(net.peer4(), DANTE_WEB, "socks5-address"))));
+                new Fetch("socks5-name", ProxyNetwork.url(ProxyNetwork.WEB, DANTE_WEB, "socks5-name")),
+                new Fetch("socks5-address", ProxyNetwork.url(net.peer4(), DANTE_WEB, "socks5-address"))));
         NstunProcess p = NstunProcess.run("run", "--socks5", net.dante().url(), "--", "sh", "-c", script);
         assertEquals(0, p.exitCode(), p.describe());
         Map<String, Result> r = Fetches.parse(p.stdout());
         assertAll(
-                () -> assertCarriedBy(r.get("name"), net.dante().source4(), net.dante().source6()),
-                () -> assertCarriedBy(r.get("address"), net.dante().source4()));
+                () -> assertCarriedBy(r.get("socks5-name"), net.dante().source4(), net.dante().source6()),
+                () -> assertCarriedBy(r.get("socks5-address"), net.dante().source4()));
     }
 
     @Test
     void httpOptionSendsEveryFlowThroughThatProxy() throws Exception {
         String script = Fetches.script(List.of(
-                new Fetch("name", ProxyNetwork.url(ProxyNetwork.WEB, TINYPROXY_WEB, "http-name")),
-                new Fetch("address", ProxyNetwork.url(net.peer4(), TINYPROXY_WEB, "http-address"))));
+                new Fetch("http-name", ProxyNetwork.url(ProxyNetwork.WEB, TINYPROXY_WEB, "http-name")),
+                new Fetch("http-address", ProxyNetwork.url(net.peer4(), TINYPROXY_WEB, "http-address"))));
         NstunProcess p = NstunProcess.run("run", "--http", net.tinyproxy().url(), "--", "sh", "-c", script);
         assertEquals(0, p.exitCode(), p.describe());
         Map<String, Result> r = Fetches.parse(p.stdout());
         assertAll(
-                () -> assertCarriedBy(r.get("name"), net.tinyproxy().source4()),
-                () -> assertCarriedBy(r.get("address"), net.tinyproxy().source4()));
+                () -> assertCarriedBy(r.get("http-name"), net.tinyproxy().source4()),
+                () -> assertCarriedBy(r.get("http-address"), net.tinyproxy().source4()));
     }
 
     @Test
