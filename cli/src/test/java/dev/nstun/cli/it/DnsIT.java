@@ -172,6 +172,24 @@ class DnsIT {
     }
 
     /** Returns the one address a query gave, failing with the run's output otherwise. */
+    @Test
+    void forwardModeRelaysEveryQueryAndFlowsGoByAddress() throws Exception {
+        Path policy = Files.writeString(dir.resolve("forward.yaml"), String.join("\n",
+                "outbounds:",
+                "  - " + net.dante().outbound("dante"),
+                "rules:",
+                "  - {outbound: dante}",
+                "dns: {mode: forward, upstream: \"tcp://" + net.peer4() + ":" + ProxyNetwork.DNS_PORT + "\", via: dante}", ""));
+        NstunProcess p = NstunProcess.run("run", "-p", policy.toString(), "--", "sh", "-c",
+                "dig +short +tries=1 +timeout=5 A " + WEB + "; echo ==; dig -x 198.18.1.0 +short +tries=1 +timeout=5; echo ==;"
+                        + " curl -sS --max-time 10 -o /dev/null -w '%{http_code}\\n' " + ProxyNetwork.url(WEB, ProxyNetwork.WEB_PORTS.get(0), "forward"));
+        assertEquals(0, p.exitCode(), p.describe());
+        String[] parts = p.stdout().split("==\n", -1);
+        assertEquals(net.peer4(), parts[0].trim(), "forward mode gives the upstream's real address: " + p.describe());
+        assertFalse(parts[1].contains(WEB), "no fake addresses in forward mode: " + p.describe());
+        assertEquals("200", parts[2].trim(), "the flow went by address through dante: " + p.describe());
+    }
+
     private static InetAddress single(String label) {
         List<String> lines = answers.get(label);
         assertTrue(lines != null && lines.size() == 1 && lines.get(0).matches("[0-9A-Fa-f:.]+"),
