@@ -24,18 +24,19 @@ final class FailureLog {
 
     /** Warns {@code message} unless a line with the same {@code key} was warned in the last ten seconds. */
     void warn(String key, String message, long nowNanos) {
-        Window w = windows.get(key);
-        if (w != null && nowNanos - w.startNanos() < QUIET_NANOS) {
-            w.suppressed().incrementAndGet();
-            return;
+        long[] repeats = {-1}; // stays -1 when this failure is held back
+        windows.compute(key, (k, w) -> {
+            if (w != null && nowNanos - w.startNanos() < QUIET_NANOS) {
+                w.suppressed().incrementAndGet();
+                return w;
+            }
+            repeats[0] = w == null ? 0 : w.suppressed().get();
+            return new Window(nowNanos, new AtomicLong());
+        });
+        if (repeats[0] > 0) {
+            log.warn(message + " (and " + repeats[0] + " more like it)");
+        } else if (repeats[0] == 0) {
+            log.warn(message);
         }
-        Window fresh = new Window(nowNanos, new AtomicLong());
-        Window old = w == null ? windows.putIfAbsent(key, fresh) : (windows.replace(key, w, fresh) ? w : windows.get(key));
-        if (w == null && old != null) { // another thread won the race: count this one there
-            old.suppressed().incrementAndGet();
-            return;
-        }
-        long repeats = w == null ? 0 : w.suppressed().get();
-        log.warn(repeats > 0 ? message + " (and " + repeats + " more like it)" : message);
     }
 }
