@@ -1,26 +1,74 @@
 package dev.nstun.cli;
 
+import dev.nstun.netns.NativeException;
 import dev.nstun.netns.TunDevice;
 import dev.nstun.stack.device.Device;
+import dev.nstun.stack.wire.Checksum;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The real TUN device seen as the stack's {@link Device}: the seam between netns and stack. */
+/**
+ * The real TUN device seen as the stack's {@link Device}: the seam between netns and stack. With TCP
+ * offload on, it turns the virtio-net header's checksum fields into the stack's terms: a TCP segment
+ * whose checksum the kernel left unfinished is passed on as such, any other unfinished checksum (UDP)
+ * is completed here, and every TCP segment sent goes with NEEDS_CSUM.
+ */
 final class TunLink implements Device {
+    private static final Logger log = LoggerFactory.getLogger(TunLink.class);
+    private static final int TCP = 6;
+    /** Where the checksum field lies in a TCP header. */
+    private static final int TCP_CHECKSUM_OFFSET = 16;
+    private static final int IPV6_HEADER_LENGTH = 40;
+
     private final TunDevice tun;
+    private boolean offload;
+    private boolean partial;
 
     TunLink(TunDevice tun) {
         this.tun = tun;
     }
 
     @Override
+    public boolean enableTcpOffload() {
+        try {
+            tun.offload(TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 | TunDevice.TUN_F_TSO6);
+        } catch (NativeException e) {
+            log.debug("no TCP offload on {}: {}", tun.name(), e.getMessage());
+            return false;
+        }
+        offload = true;
+        return true;
+    }
+
+    @Override
     public int receive(ByteBuffer dst) throws IOException {
-        return tun.read(dst);
+        int start = dst.position();
+        int n = tun.read(dst);
+        partial = false;
+        if (n > 0 && offload) {
+            int checksumStart = tun.receivedChecksumStart();
+            if (checksumStart >= 0) {
+                if (checksumStart == tcpHeaderOffset(dst, start, n) && tun.receivedChecksumOffset() == TCP_CHECKSUM_OFFSET) {
+                    partial = true;
+                } else {
+                    complete(dst, start, n, checksumStart, tun.receivedChecksumOffset());
+                }
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public boolean receivedPartialChecksum() {
+        return partial;
     }
 
     @Override
     public void transmit(ByteBuffer packet) throws IOException {
-        tun.write(packet);
+        int tcpAt = offload ? tcpHeaderOffset(packet, packet.position(), packet.remaining()) : -1;
+        tun.write(packet, tcpAt, TCP_CHECKSUM_OFFSET);
     }
 
     @Override
@@ -36,5 +84,24 @@ final class TunLink implements Device {
     @Override
     public void close() {
         tun.close();
+    }
+
+    /** Returns where the TCP header of the packet at {@code off} starts, or -1 if it is not plain TCP over IP. */
+    static int tcpHeaderOffset(ByteBuffer buf, int off, int len) {
+        if (len < IPV6_HEADER_LENGTH) return -1;
+        int version = (buf.get(off) & 0xff) >>> 4;
+        if (version == 4) {
+            boolean fragment = (buf.get(off + 6) & 0x3f) != 0 || buf.get(off + 7) != 0; // MF or an offset
+            return buf.get(off + 9) == TCP && !fragment ? (buf.get(off) & 0x0f) * 4 : -1;
+        }
+        return version == 6 && buf.get(off + 6) == TCP ? IPV6_HEADER_LENGTH : -1;
+    }
+
+    /** Finishes a checksum the kernel left to us: the sum from {@code start} on, with the pseudo-header sum already in place. */
+    static void complete(ByteBuffer buf, int off, int len, int start, int offset) {
+        if (start + offset + 2 > len) return;
+        int checksum = Checksum.finish(Checksum.sum(buf, off + start, len - start));
+        if (checksum == 0) checksum = 0xffff;
+        buf.put(off + start + offset, (byte) (checksum >>> 8)).put(off + start + offset + 1, (byte) checksum);
     }
 }

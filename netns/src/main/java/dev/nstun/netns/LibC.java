@@ -58,7 +58,16 @@ public interface LibC {
 
     @ssize_t long write(int fd, @In ByteBuffer buf, @size_t long count);
 
+    /** {@code iov} holds {@code iovcnt} struct iovec (address, length) in native order; the addresses are of direct buffers. */
+    @ssize_t long readv(int fd, @In ByteBuffer iov, int iovcnt);
+
+    /** {@code iov} holds {@code iovcnt} struct iovec (address, length) in native order; the addresses are of direct buffers. */
+    @ssize_t long writev(int fd, @In ByteBuffer iov, int iovcnt);
+
     int ioctl(int fd, long request, ByteBuffer arg);
+
+    /** An ioctl whose argument is a value, not a pointer (TUNSETOFFLOAD). */
+    int ioctl(int fd, long request, long arg);
 
     int unshare(int flags);
 

@@ -1,23 +1,54 @@
 package dev.nstun.netns;
 
+import com.kenai.jffi.MemoryIO;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A TUN device (IFF_TUN | IFF_NO_PI: one IP packet per read or write, no prefix), created in the
- * network namespace of the calling thread and usable from any thread afterwards. Closing it deletes
- * the device, so a namespace whose only route is this device is left with no way out.
+ * A TUN device (IFF_TUN | IFF_NO_PI | IFF_VNET_HDR), created in the network namespace of the calling
+ * thread and usable from any thread afterwards. Closing it deletes the device, so a namespace whose
+ * only route is this device is left with no way out.
+ *
+ * <p>Every packet crosses the fd behind a 10-byte {@code struct virtio_net_hdr} (linux/virtio_net.h),
+ * which this class reads and writes with readv/writev so the packet itself lands in, and leaves from,
+ * the caller's buffer without a copy. The header carries checksum offload: until
+ * {@link #offload(int)} is called the kernel completes every checksum itself and the header is all
+ * zeros both ways; after {@code offload(TUN_F_CSUM | ...)} the kernel may hand over packets whose
+ * transport checksum it left unfinished ({@link #receivedChecksumStart()}), TCP segments of up to
+ * 64 KiB (with TSO), and takes ours the same way ({@link #write(ByteBuffer, int, int)}). gVisor's
+ * fdbased endpoint and QEMU's tap backend use the fd the same way.
  */
 public final class TunDevice implements AutoCloseable {
     private static final long TUNSETIFF = 0x400454caL;
+    /** _IOW('T', 208, unsigned int): takes the TUN_F_ bits as the argument's value. */
+    private static final long TUNSETOFFLOAD = 0x400454d0L;
     private static final short IFF_TUN = 0x0001;
     private static final short IFF_NO_PI = 0x1000;
+    private static final short IFF_VNET_HDR = 0x4000;
     private static final int IFNAMSIZ = 16;
     private static final int EFD_CLOEXEC = 0x80000;
     private static final int EFD_NONBLOCK = 0x800;
 
+    /** Offload bit: the kernel may hand over packets with a partial checksum, and takes ours so. */
+    public static final int TUN_F_CSUM = 0x01;
+    /** Offload bit: the kernel may hand over IPv4 TCP segments larger than the MTU (needs {@link #TUN_F_CSUM}). */
+    public static final int TUN_F_TSO4 = 0x02;
+    /** Offload bit: the kernel may hand over IPv6 TCP segments larger than the MTU (needs {@link #TUN_F_CSUM}). */
+    public static final int TUN_F_TSO6 = 0x04;
+
+    /** Length of the struct virtio_net_hdr in front of every packet. */
+    static final int VNET_HDR_LENGTH = 10;
+    /** virtio_net_hdr flag: the checksum at csum_start + csum_offset holds the pseudo-header sum only. */
+    private static final int VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+    private static final int HDR_FLAGS = 0;
+    private static final int HDR_GSO_TYPE = 1;
+    private static final int HDR_CSUM_START = 6;
+    private static final int HDR_CSUM_OFFSET = 8;
+    private static final int IOVEC_LENGTH = 16;
+
     private static final LibC C = LibC.INSTANCE;
+    private static final MemoryIO MEMORY = MemoryIO.getInstance();
 
     private final int fd;
     private final int wakeFd;
@@ -25,6 +56,18 @@ public final class TunDevice implements AutoCloseable {
     private final int index;
     private final ByteBuffer pollFds = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
     private final ByteBuffer wakeValue = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+    // The header is in native byte order: the "legacy" virtio layout a TUN without TUNSETVNETLE/BE uses.
+    private final ByteBuffer rxHeader = ByteBuffer.allocateDirect(VNET_HDR_LENGTH).order(ByteOrder.nativeOrder());
+    private final ByteBuffer txHeader = ByteBuffer.allocateDirect(VNET_HDR_LENGTH).order(ByteOrder.nativeOrder());
+    private final ByteBuffer rxIov = ByteBuffer.allocateDirect(2 * IOVEC_LENGTH).order(ByteOrder.nativeOrder());
+    private final ByteBuffer txIov = ByteBuffer.allocateDirect(3 * IOVEC_LENGTH).order(ByteOrder.nativeOrder());
+    /** Where heap buffers are staged: readv and writev need native addresses. Allocated on first use. */
+    private ByteBuffer bounce;
+    /** The last direct buffer whose address was looked up, and that address: the loop reuses its buffers. */
+    private ByteBuffer rxBuffer;
+    private long rxAddress;
+    private ByteBuffer txBuffer;
+    private long txAddress;
     private volatile boolean closed;
 
     private TunDevice(int fd, int wakeFd, String name, int index) {
@@ -34,16 +77,18 @@ public final class TunDevice implements AutoCloseable {
         this.index = index;
         pollFds.putInt(0, fd).putShort(4, LibC.POLLIN);
         pollFds.putInt(8, wakeFd).putShort(12, LibC.POLLIN);
+        rxIov.putLong(0, MEMORY.getDirectBufferAddress(rxHeader)).putLong(8, VNET_HDR_LENGTH);
+        txIov.putLong(0, MEMORY.getDirectBufferAddress(txHeader)).putLong(8, VNET_HDR_LENGTH);
     }
 
-    /** Creates device {@code name} in the calling thread's network namespace. */
+    /** Creates device {@code name} in the calling thread's network namespace, with no offloads yet. */
     public static TunDevice create(String name) throws NativeException {
         int fd = C.open("/dev/net/tun", LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
         if (fd < 0) throw NativeException.last("open /dev/net/tun");
         ByteBuffer ifreq = ByteBuffer.allocateDirect(40).order(ByteOrder.nativeOrder());
         byte[] n = name.getBytes(StandardCharsets.US_ASCII);
         if (n.length >= IFNAMSIZ) throw new IllegalArgumentException("interface name too long: " + name);
-        ifreq.put(0, n).putShort(IFNAMSIZ, (short) (IFF_TUN | IFF_NO_PI));
+        ifreq.put(0, n).putShort(IFNAMSIZ, (short) (IFF_TUN | IFF_NO_PI | IFF_VNET_HDR));
         if (C.ioctl(fd, TUNSETIFF, ifreq) < 0) {
             NativeException e = NativeException.last("create TUN device " + name);
             C.close(fd);
@@ -70,30 +115,89 @@ public final class TunDevice implements AutoCloseable {
         return index;
     }
 
-    // jnr passes a direct buffer's address plus its position: reads land at dst's position.
+    /**
+     * Tells the kernel which offloads the reader handles: {@link #TUN_F_CSUM}, {@link #TUN_F_TSO4},
+     * {@link #TUN_F_TSO6} or 0 for none (TUNSETOFFLOAD). Call before packets flow.
+     */
+    public void offload(int flags) throws NativeException {
+        if (C.ioctl(fd, TUNSETOFFLOAD, (long) flags) < 0) throw NativeException.last("set offloads of " + name);
+    }
 
     /**
      * Reads one packet into {@code dst} at its position, advancing it. Returns the packet length,
-     * 0 when none is waiting, or -1 once the device is closed.
+     * 0 when none is waiting, or -1 once the device is closed. The packet's offload header is then
+     * available from {@link #receivedChecksumStart()} and its neighbours.
      */
     public int read(ByteBuffer dst) throws NativeException {
         if (closed) return -1;
         int pos = dst.position();
-        long n = C.read(fd, dst, dst.remaining());
+        ByteBuffer target = dst.isDirect() ? dst : bounce(dst.remaining());
+        long address = target == dst ? rxAddress(dst) + pos : MEMORY.getDirectBufferAddress(target);
+        rxIov.putLong(IOVEC_LENGTH, address).putLong(IOVEC_LENGTH + 8, target == dst ? dst.remaining() : target.capacity());
+        long n = C.readv(fd, rxIov, 2);
         if (n < 0) {
             int errno = LibC.errno();
             if (errno == LibC.EAGAIN || errno == LibC.EINTR) return 0;
             if (closed) return -1;
             throw new NativeException("read " + name, errno);
         }
-        dst.position(pos + (int) n);
-        return (int) n;
+        int length = (int) Math.max(0, n - VNET_HDR_LENGTH);
+        if (target != dst) dst.put(pos, target, 0, length);
+        dst.position(pos + length);
+        return length;
     }
 
-    /** Writes one packet: the bytes between {@code src}'s position and limit. */
+    /**
+     * Returns where the transport checksum that the kernel left unfinished starts in the packet last
+     * read (virtio's csum_start: the transport header's offset), or -1 when the packet's checksums
+     * are complete. Only after {@link #offload} with {@link #TUN_F_CSUM}.
+     */
+    public int receivedChecksumStart() {
+        if ((rxHeader.get(HDR_FLAGS) & VIRTIO_NET_HDR_F_NEEDS_CSUM) == 0) return -1;
+        return Short.toUnsignedInt(rxHeader.getShort(HDR_CSUM_START));
+    }
+
+    /** Returns where the unfinished checksum lies from {@link #receivedChecksumStart()} (virtio's csum_offset). */
+    public int receivedChecksumOffset() {
+        return Short.toUnsignedInt(rxHeader.getShort(HDR_CSUM_OFFSET));
+    }
+
+    /** Returns the packet last read's GSO type (0: a single segment; 1 TCPv4, 4 TCPv6, |0x80 ECN). */
+    public int receivedGsoType() {
+        return rxHeader.get(HDR_GSO_TYPE) & 0xff;
+    }
+
+    /** Writes one packet with complete checksums: the bytes between {@code src}'s position and limit. */
     public void write(ByteBuffer src) throws NativeException {
+        write(src, -1, 0);
+    }
+
+    /**
+     * Writes one packet whose transport checksum, at {@code checksumStart + checksumOffset}, holds
+     * only the pseudo-header sum ({@code checksumStart} -1: its checksums are complete). The kernel
+     * finishes it only if the packet ever leaves through a device that needs it; delivered locally,
+     * it is taken as sound. Only after {@link #offload} with {@link #TUN_F_CSUM}.
+     */
+    public void write(ByteBuffer src, int checksumStart, int checksumOffset) throws NativeException {
         if (closed) return;
-        long n = C.write(fd, src, src.remaining());
+        if (checksumStart < 0) {
+            txHeader.put(HDR_FLAGS, (byte) 0).putShort(HDR_CSUM_START, (short) 0).putShort(HDR_CSUM_OFFSET, (short) 0);
+        } else {
+            txHeader.put(HDR_FLAGS, (byte) VIRTIO_NET_HDR_F_NEEDS_CSUM)
+                    .putShort(HDR_CSUM_START, (short) checksumStart)
+                    .putShort(HDR_CSUM_OFFSET, (short) checksumOffset);
+        }
+        int length = src.remaining();
+        long address;
+        if (src.isDirect()) {
+            address = txAddress(src) + src.position();
+        } else {
+            ByteBuffer staged = bounce(length);
+            staged.put(0, src, src.position(), length);
+            address = MEMORY.getDirectBufferAddress(staged);
+        }
+        txIov.putLong(IOVEC_LENGTH, address).putLong(IOVEC_LENGTH + 8, length);
+        long n = C.writev(fd, txIov, 2);
         if (n < 0) throw NativeException.last("write " + name);
         src.position(src.limit());
     }
@@ -128,5 +232,27 @@ public final class TunDevice implements AutoCloseable {
         closed = true;
         C.close(fd);
         C.close(wakeFd);
+    }
+
+    private long rxAddress(ByteBuffer buf) {
+        if (buf != rxBuffer) {
+            rxAddress = MEMORY.getDirectBufferAddress(buf);
+            rxBuffer = buf;
+        }
+        return rxAddress;
+    }
+
+    private long txAddress(ByteBuffer buf) {
+        if (buf != txBuffer) {
+            txAddress = MEMORY.getDirectBufferAddress(buf);
+            txBuffer = buf;
+        }
+        return txAddress;
+    }
+
+    private ByteBuffer bounce(int length) {
+        int size = Math.max(length, 65536 + VNET_HDR_LENGTH);
+        if (bounce == null || bounce.capacity() < size) bounce = ByteBuffer.allocateDirect(size);
+        return bounce;
     }
 }

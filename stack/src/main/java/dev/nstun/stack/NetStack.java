@@ -67,6 +67,8 @@ public final class NetStack implements Runnable {
     private volatile Thread watcher;
     private long packetsIn;
     private long packetsOut;
+    /** The packet being handled is a TCP segment whose checksum the kernel left unfinished (see Device#enableTcpOffload). */
+    private boolean partialChecksum;
 
     public NetStack(Device device, Dialer dialer, UdpFlows.Config udpConfig, TcpFlows.Config tcpConfig,
                     EchoTransport echoTransport, EchoFlows.Config echoConfig) throws IOException {
@@ -98,6 +100,11 @@ public final class NetStack implements Runnable {
 
     @Override
     public void run() {
+        try {
+            tcpFlows.offloadChecksums(device.enableTcpOffload());
+        } catch (IOException e) {
+            log.debug("no TCP offload: {}", e.getMessage());
+        }
         watcher = Thread.ofPlatform().daemon().name("nstun-tun-watch").start(this::watchDevice);
         long nextHousekeeping = System.nanoTime() + HOUSEKEEPING_NANOS;
         try {
@@ -203,6 +210,7 @@ public final class NetStack implements Runnable {
                 return;
             }
             packetsIn++;
+            partialChecksum = device.receivedPartialChecksum();
             onPacket(now, n);
         }
     }
@@ -250,6 +258,7 @@ public final class NetStack implements Runnable {
             }
             ip = fragments.completed();
             if (ip == null) return;
+            partialChecksum = false;
         }
         switch (ip.protocol()) {
             case IpProtocol.UDP -> onUdp(now, ip);
@@ -275,7 +284,7 @@ public final class NetStack implements Runnable {
 
     private void onTcp(long now, IpPacket ip) {
         DropReason bad = tcp.wrapChecked(ip.buffer(), ip.payloadOffset(), ip.payloadLength());
-        if (bad == null && !Checksum.verifyTcp(ip, tcp)) bad = DropReason.TCP_BAD_CHECKSUM;
+        if (bad == null && !partialChecksum && !Checksum.verifyTcp(ip, tcp)) bad = DropReason.TCP_BAD_CHECKSUM;
         if (bad != null) {
             counters.count(bad);
             return;

@@ -26,6 +26,27 @@ public interface Device extends AutoCloseable {
     /** Makes a thread blocked in {@link #awaitReceivable} return early. */
     void wakeUp();
 
+    /**
+     * Asks the link to carry TCP the way a NIC with checksum and segmentation offload does, so that
+     * neither end sums what the kernel on this host made or takes: afterwards {@link #receive} may
+     * hand over TCP segments larger than the MTU, and segments whose checksum field holds only the
+     * pseudo-header sum ({@link #receivedPartialChecksum()} says which; such bytes come from this
+     * host's kernel and are sound); and {@link #transmit} takes every TCP segment with the
+     * pseudo-header sum in its checksum field, for the kernel to finish if it ever has to. Any other
+     * unfinished checksum the link completes itself. Returns whether the link agreed: one that did
+     * not goes on with whole checksums both ways. The loop calls it once, before any packet.
+     *
+     * <p>A link that looks into packets or changes them (a fault injector, a capture) declines.
+     */
+    default boolean enableTcpOffload() throws IOException {
+        return false;
+    }
+
+    /** Returns whether the packet {@link #receive} returned last is a TCP segment with an unfinished checksum. */
+    default boolean receivedPartialChecksum() {
+        return false;
+    }
+
     /** Sends whatever the device still holds back; the loop calls it at the end of every turn. */
     default void flush() throws IOException {
     }

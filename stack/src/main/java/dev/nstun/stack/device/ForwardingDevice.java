@@ -3,7 +3,12 @@ package dev.nstun.stack.device;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
-/** A device that passes everything to another; decorators (pcap tap, fault injector) override what they change. */
+/**
+ * A device that passes everything to another; decorators (pcap tap, fault injector) override what they
+ * change. It declines {@link #enableTcpOffload()} (the inherited default): a decorator sees packets,
+ * and one whose checksums the kernel left unfinished would read as corrupt in a capture, or hide the
+ * corruption a fault injector adds.
+ */
 public abstract class ForwardingDevice implements Device {
     protected final Device inner;
 

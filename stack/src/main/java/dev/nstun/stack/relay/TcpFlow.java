@@ -21,8 +21,8 @@ final class TcpFlow {
     volatile Thread dialThread;
     /** Dialing, or accepted but the handshake with the command is not complete: counts against the backlog. */
     boolean halfOpen = true;
-    /** Bytes read from the command that the upstream socket did not take yet. */
-    ByteBuffer toUpstream;
+    /** The upstream socket did not take all the command's bytes: write again once it is writable. */
+    boolean writeBlocked;
     /** We shut down the upstream's output (the command sent FIN). */
     boolean upstreamOutputShut;
     /** The upstream sent EOF (we passed FIN on to the command). */

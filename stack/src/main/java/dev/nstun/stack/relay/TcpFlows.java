@@ -6,6 +6,7 @@ import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowKey;
 import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.tcp.BufferMemory;
 import dev.nstun.stack.tcp.CloseReason;
 import dev.nstun.stack.tcp.IsnGenerator;
 import dev.nstun.stack.tcp.SegmentSink;
@@ -44,17 +45,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class TcpFlows {
     private static final Logger log = LoggerFactory.getLogger(TcpFlows.class);
-    /** Largest relay chunk: one read or write of the upstream socket. */
-    private static final int CHUNK = 64 * 1024;
+    /** Largest read or write of an upstream socket: the relay's one staging buffer. */
+    private static final int STAGING = 1024 * 1024;
 
     /**
-     * Limits: half-open connections (dialing, or not yet through the handshake with the command) and
-     * all connections. 2048 half-open keeps a client that opens a thousand connections at once
-     * whole (Linux's own SYN backlog is of that order) while a flood stays within ~100 MiB.
+     * Limits: half-open connections (dialing, or not yet through the handshake with the command), all
+     * connections, and the bytes all their buffers may hold. 2048 half-open keeps a client that opens
+     * a thousand connections at once whole (Linux's own SYN backlog is of that order) while a flood
+     * stays within ~100 MiB.
      */
-    public record Config(TcpConfig tcp, int maxHalfOpen, int maxConnections) {
+    public record Config(TcpConfig tcp, int maxHalfOpen, int maxConnections, long bufferMemory) {
+        /** The defaults: buffers of all connections take at most half the heap (see {@link BufferMemory}). */
         public static Config defaults(int mtu) {
-            return new Config(TcpConfig.defaults(mtu), 2048, 16384);
+            return new Config(TcpConfig.defaults(mtu), 2048, 16384, Runtime.getRuntime().maxMemory() / 2);
         }
     }
 
@@ -66,13 +69,14 @@ public final class TcpFlows {
     private final StackCounters counters;
     private final Config config;
     private final IsnGenerator isns = new IsnGenerator(new SecureRandom());
+    private final BufferMemory memory;
     private final PacketBuilder builder = new PacketBuilder();
     private final Ipv4Packet quoted4 = new Ipv4Packet();
     private final Ipv6Packet quoted6 = new Ipv6Packet();
     private final HashMap<FlowKey, TcpFlow> flows = new HashMap<>();
     private final ArrayDeque<TcpFlow> dirty = new ArrayDeque<>();
     private final PriorityQueue<TimerEntry> timers = new PriorityQueue<>();
-    private final ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK);
+    private final ByteBuffer staging = ByteBuffer.allocateDirect(STAGING);
     private final SegmentSink sink;
     /** Half-open flows, oldest first: the backlog, bounded by {@link Config#maxHalfOpen()}. */
     private final LinkedHashSet<TcpFlow> halfOpenFlows = new LinkedHashSet<>();
@@ -95,6 +99,7 @@ public final class TcpFlows {
         this.output = output;
         this.counters = counters;
         this.config = config;
+        this.memory = new BufferMemory(config.bufferMemory());
         this.sink = new SegmentSink() {
             @Override
             public PacketBuilder builder() {
@@ -113,9 +118,22 @@ public final class TcpFlows {
         };
     }
 
+    /**
+     * Sets whether the link finishes TCP checksums ({@link dev.nstun.stack.device.Device#enableTcpOffload}):
+     * segments then carry only the pseudo-header sum. Call before the first segment.
+     */
+    public void offloadChecksums(boolean offload) {
+        builder.partialTcpChecksum(offload);
+    }
+
     /** Sets the time for what happens this turn outside {@link #onPacket} and {@link #service}. */
     public void tick(long nowNanos) {
         now = nowNanos;
+    }
+
+    /** Returns the bytes the connections' buffers hold between them. */
+    public long bufferMemoryUsed() {
+        return memory.used();
     }
 
     /** Returns the number of connections in the table. */
@@ -137,6 +155,8 @@ public final class TcpFlows {
             }
             // An ACK that may not wait goes before the next segment of this batch can fold into it (see
             // TcpConnection.process); relaying first lets it carry the window the upstream's read opens.
+            // (Waiting for the end of the batch to write upstream once costs more: the upstream idles
+            // meanwhile, and the command's window closes.)
             if (replyDue) serviceOne(flow, nowNanos);
             else markDirty(flow);
             return;
@@ -159,7 +179,7 @@ public final class TcpFlows {
             // makes room, so new connections are never starved (the victim's SYN retry starts anew).
             evict(halfOpenFlows.iterator().next());
         }
-        TcpConnection conn = TcpConnection.fromSyn(nowNanos, ip, seg, config.tcp(), isns.isn(ip, seg, nowNanos));
+        TcpConnection conn = TcpConnection.fromSyn(nowNanos, ip, seg, config.tcp(), memory, isns.isn(ip, seg, nowNanos));
         FlowId id = new FlowId(FlowId.Protocol.TCP, ip.sourceAddress(), key.sourcePort(), ip.destinationAddress(), key.destinationPort());
         TcpFlow flow = new TcpFlow(key, id, conn);
         flow.syn = ByteBuffer.allocate(ip.length()).put(0, ip.buffer(), ip.offset(), ip.length());
@@ -266,6 +286,7 @@ public final class TcpFlows {
     public void closeAll() {
         for (TcpFlow f : flows.values()) {
             f.removed = true;
+            f.conn.dispose();
             if (f.channel != null) closeQuietly(f.channel);
         }
         flows.clear();
@@ -288,6 +309,11 @@ public final class TcpFlows {
             finish(flow);
             return;
         }
+        if (flow.upstreamInputDone && flow.upstreamOutputShut && flow.channel != null) {
+            // Both ways are done upstream: the socket goes now, whatever the command's side still does
+            // (TIME-WAIT, or waiting for the ACK of our FIN). The connection drops its buffers by itself.
+            closeUpstream(flow);
+        }
         if (flow.halfOpen && conn.state().isSynchronized()) {
             flow.halfOpen = false;
             halfOpenFlows.remove(flow);
@@ -305,24 +331,24 @@ public final class TcpFlows {
         }
     }
 
-    /** Command → upstream, as far as the socket takes it. */
+    /**
+     * Command → upstream, as far as the socket takes it: everything readable in as few writes as the
+     * staging buffer allows (each write to a local socket wakes its reader, so few large ones cost less
+     * than many small ones). What the socket does not take stays in the connection, whose window
+     * stays closed by as much, until the socket is writable again.
+     */
     private void pumpToUpstream(TcpFlow flow) {
         TcpConnection conn = flow.conn;
         try {
-            while (true) {
-                ByteBuffer pending = flow.toUpstream;
-                if (pending != null && pending.hasRemaining()) {
-                    flow.channel.write(pending);
-                    if (pending.hasRemaining()) return;
-                }
-                if (conn.readable() == 0) break;
-                chunk.clear();
-                conn.read(chunk);
-                chunk.flip();
-                flow.channel.write(chunk);
-                if (chunk.hasRemaining()) {
-                    if (flow.toUpstream == null) flow.toUpstream = ByteBuffer.allocateDirect(CHUNK);
-                    flow.toUpstream.clear().put(chunk).flip();
+            flow.writeBlocked = false;
+            while (conn.readable() > 0) {
+                staging.clear();
+                int n = conn.peek(staging);
+                staging.flip();
+                int written = flow.channel.write(staging);
+                conn.consume(written);
+                if (written < n) {
+                    flow.writeBlocked = true;
                     return;
                 }
             }
@@ -335,27 +361,31 @@ public final class TcpFlows {
         }
     }
 
-    /** Upstream → command, as far as the connection's send buffer has room. */
+    /**
+     * Upstream → command, as far as the connection's send buffer has room. Reads until the socket has
+     * nothing more, so that an EOF right behind the data is seen now and the FIN rides on the last data
+     * segment instead of following it alone.
+     */
     private void pumpFromUpstream(TcpFlow flow) {
         if (flow.upstreamInputDone || flow.channel == null) return;
         TcpConnection conn = flow.conn;
         try {
             while (true) {
-                int room = Math.min(conn.writable(), CHUNK);
+                int room = Math.min(conn.writable(), STAGING);
                 if (room == 0) {
                     flow.readPaused = true;
                     return;
                 }
-                chunk.clear().limit(room);
-                int n = flow.channel.read(chunk);
+                staging.clear().limit(room);
+                int n = flow.channel.read(staging);
                 if (n < 0) {
                     flow.upstreamInputDone = true;
                     conn.shutdownOutput();
                     break;
                 }
                 if (n == 0) break;
-                chunk.flip();
-                conn.write(chunk);
+                staging.flip();
+                conn.write(staging);
             }
             flow.readPaused = false;
         } catch (IOException e) {
@@ -368,7 +398,7 @@ public final class TcpFlows {
         if (key == null || !key.isValid()) return;
         int ops = 0;
         if (!flow.upstreamInputDone && !flow.readPaused) ops |= SelectionKey.OP_READ;
-        if (flow.toUpstream != null && flow.toUpstream.hasRemaining()) ops |= SelectionKey.OP_WRITE;
+        if (flow.writeBlocked) ops |= SelectionKey.OP_WRITE;
         if (key.interestOps() != ops) key.interestOps(ops);
     }
 
@@ -396,9 +426,18 @@ public final class TcpFlows {
         remove(flow);
     }
 
+    /** Closes the upstream socket of a flow whose upstream has nothing more to carry either way. */
+    private void closeUpstream(TcpFlow flow) {
+        if (flow.selectionKey != null) flow.selectionKey.cancel();
+        flow.selectionKey = null;
+        closeQuietly(flow.channel);
+        flow.channel = null;
+    }
+
     private void remove(TcpFlow flow) {
         if (flow.removed) return;
         flow.removed = true;
+        flow.conn.dispose();
         flows.remove(flow.key, flow);
         halfOpenFlows.remove(flow);
         if (flow.selectionKey != null) flow.selectionKey.cancel();

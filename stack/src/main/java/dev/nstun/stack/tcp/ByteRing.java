@@ -7,24 +7,38 @@ import java.nio.ByteBuffer;
  * receive buffer (in-order bytes not yet read, and out-of-order bytes parked behind them) of one
  * connection.
  *
- * <p>The backing array starts small and doubles, up to {@link #capacity()}, only when bytes must
- * land beyond it: an idle connection costs a few KiB, a busy one at most its ceiling. Growing is
- * the only allocation, and happens at most log2(capacity / initial) times per connection.
+ * <p>The backing array is allocated with the first byte, starts small and doubles, up to
+ * {@link #capacity()}, only when bytes must land beyond it: an idle connection costs nothing, a busy
+ * one at most its ceiling. Growing is the only allocation, and happens at most
+ * log2(capacity / initial) times per connection; {@link #release} gives the array back once the
+ * ring is empty for good (its direction is finished).
  *
  * <p>Positions are counted from the first stored byte ({@link #size()} bytes are "stored"); the
  * receiver may also write past {@link #size()} ({@link #writeAt}) and later {@link #commit} what
  * became contiguous.
  */
 final class ByteRing {
+    /** What a connection's rings start with: a request or a short answer fits, a bulk transfer doubles from here. */
+    static final int FIRST_ALLOCATION = 4 * 1024;
+    private static final byte[] NONE = new byte[0];
+
     private final int capacity;
-    private byte[] data;
+    private final int initial;
+    private final BufferMemory memory;
+    private byte[] data = NONE;
     private int head;
     private int size;
 
     ByteRing(int capacity, int initial) {
+        this(capacity, initial, BufferMemory.unlimited());
+    }
+
+    /** A ring of at most {@code capacity} bytes whose array, from {@code initial} bytes up, is charged to {@code memory}. */
+    ByteRing(int capacity, int initial, BufferMemory memory) {
         if (capacity <= 0) throw new IllegalArgumentException("capacity: " + capacity + " (expected: > 0)");
         this.capacity = capacity;
-        this.data = new byte[Math.max(1, Math.min(capacity, initial))];
+        this.initial = Math.max(1, Math.min(capacity, initial));
+        this.memory = memory;
     }
 
     /** Returns the most bytes the ring can hold. */
@@ -37,9 +51,13 @@ final class ByteRing {
         return size;
     }
 
-    /** Returns how many more bytes fit. */
+    /**
+     * Returns how many more bytes should be stored: up to the capacity while the shared memory lasts,
+     * else what the array holds already. (More fit, up to the capacity, for bytes a window promised.)
+     */
     int free() {
-        return capacity - size;
+        long limit = Math.min(capacity, data.length + memory.available());
+        return (int) Math.max(0, limit - size);
     }
 
     /** Returns the length of the backing array (for tests of the growth policy). */
@@ -59,11 +77,12 @@ final class ByteRing {
     /**
      * Copies {@code len} bytes at absolute {@code srcOff} of {@code src} to {@code offset} bytes past the
      * stored bytes, without storing them (see {@link #commit}). The range must fit: {@code offset +
-     * len <= free()}.
+     * len <= capacity() - size()}.
      */
     void writeAt(int offset, ByteBuffer src, int srcOff, int len) {
-        if (offset < 0 || len < 0 || offset + len > free()) {
-            throw new IndexOutOfBoundsException("write of " + len + " at " + offset + " with " + free() + " free");
+        if (offset < 0 || len < 0 || offset + len > capacity - size) {
+            throw new IndexOutOfBoundsException("write of " + len + " at " + offset + " with " + (capacity - size)
+                    + " free");
         }
         ensureAllocated(size + offset + len);
         int at = index(size + offset);
@@ -74,7 +93,9 @@ final class ByteRing {
 
     /** Stores the {@code n} bytes already written just past the stored ones. */
     void commit(int n) {
-        if (n < 0 || n > free()) throw new IndexOutOfBoundsException("commit of " + n + " with " + free() + " free");
+        if (n < 0 || n > capacity - size) {
+            throw new IndexOutOfBoundsException("commit of " + n + " with " + (capacity - size) + " free");
+        }
         size += n;
     }
 
@@ -110,12 +131,27 @@ final class ByteRing {
         return i >= data.length ? i - data.length : i;
     }
 
+    /** Drops the backing array of an empty ring, giving its memory back; a later write allocates anew. */
+    void release() {
+        if (size != 0) throw new IllegalStateException("release with " + size + " bytes stored");
+        dispose();
+    }
+
+    /** Drops whatever is stored and the array (the connection is gone). */
+    void dispose() {
+        memory.give(data.length);
+        data = NONE;
+        head = 0;
+        size = 0;
+    }
+
     /** Grows the array (doubling, capped at the capacity) until positions below {@code needed} exist. */
     private void ensureAllocated(int needed) {
         if (needed <= data.length) return;
-        int length = data.length;
+        int length = Math.max(data.length, initial);
         while (length < needed) length = (int) Math.min(capacity, 2L * length);
         byte[] grown = new byte[length];
+        memory.take(length - data.length);
         // Everything may matter, out-of-order bytes past size included: copy the whole old ring in order.
         int first = data.length - head;
         System.arraycopy(data, head, grown, 0, first);

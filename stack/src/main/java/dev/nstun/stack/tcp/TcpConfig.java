@@ -35,7 +35,7 @@ public record TcpConfig(int mtu, int receiveBufferSize, int sendBufferSize,
     /** Smallest MTU a TUN may have and still carry IPv6 (RFC 8200 §5). */
     public static final int MIN_MTU = 1280;
     /** Default ceiling of each of the two buffers of a connection. */
-    public static final int DEFAULT_BUFFER = 256 * 1024;
+    public static final int DEFAULT_BUFFER = 1024 * 1024;
 
     private static final long MS = 1_000_000L;
     private static final long S = 1_000 * MS;
@@ -68,9 +68,9 @@ public record TcpConfig(int mtu, int receiveBufferSize, int sendBufferSize,
     }
 
     /**
-     * Returns the defaults for a TUN of {@code mtu}: 256 KiB buffers, every option, RTO from 200 ms
-     * (as Linux) to 60 s, 15 retransmissions, 40 ms delayed ACK, 1 s TIME-WAIT, keepalive after
-     * 2 minutes idle then every 15 s, 4 probes, CUBIC.
+     * Returns the defaults for a TUN of {@code mtu}: 1 MiB buffers (allocated as they fill), every
+     * option, RTO from 200 ms (as Linux) to 60 s, 15 retransmissions, 40 ms delayed ACK, 1 s
+     * TIME-WAIT, keepalive after 2 minutes idle then every 15 s, 4 probes, CUBIC.
      */
     public static TcpConfig defaults(int mtu) {
         return new TcpConfig(mtu, DEFAULT_BUFFER, DEFAULT_BUFFER, true, true, true,

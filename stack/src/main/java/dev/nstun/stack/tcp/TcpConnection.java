@@ -71,12 +71,14 @@ public final class TcpConnection {
     private int resetAck;
     private int resetFlags;
     private long timeWaitDeadline = Long.MAX_VALUE;
+    /** The command's FIN came before it had our FIN: it will hold TIME-WAIT (see {@link #releaseTimeWait}). */
+    private boolean commandClosedFirst;
     private long lastHeard;
     private long lastKeepalive;
     private int keepalivesSent;
     private boolean keepaliveDue;
 
-    private TcpConnection(long nowNanos, IpPacket ip, TcpSegment syn, TcpConfig cfg, int isn) {
+    private TcpConnection(long nowNanos, IpPacket ip, TcpSegment syn, TcpConfig cfg, BufferMemory memory, int isn) {
         this.cfg = cfg;
         this.writer = SegmentWriter.answering(ip, syn);
         this.iss = isn;
@@ -93,8 +95,8 @@ public final class TcpConnection {
         // RFC 9293 §3.7.1: without the option, 536 (IPv4) or 1220 (IPv6); RFC 6691: options come off it.
         int peerMss = syn.mss() >= 0 ? syn.mss() : writer.isIpv6() ? 1220 : 536;
         int sendMss = Math.max(Math.min(peerMss, ourMss), MIN_SEND_MSS) - (timestamps ? TcpOptions.TIMESTAMPS_LENGTH : 0);
-        this.rcv = new TcpReceiver(cfg, irs, receiveShift, ourMss, timestamps, syn.timestampValue(), nowNanos);
-        this.snd = new TcpSender(cfg, isn, irs, syn.window(), windowScaling ? syn.windowScale() : 0, sendMss, sack);
+        this.rcv = new TcpReceiver(cfg, memory, irs, receiveShift, ourMss, timestamps, syn.timestampValue(), nowNanos);
+        this.snd = new TcpSender(cfg, memory, isn, irs, syn.window(), windowScaling ? syn.windowScale() : 0, sendMss, sack);
         this.lastHeard = nowNanos;
     }
 
@@ -108,8 +110,16 @@ public final class TcpConnection {
      * with our ISN {@code isn} (from {@link IsnGenerator}). Nothing is sent until {@link #accept}.
      */
     public static TcpConnection fromSyn(long nowNanos, IpPacket ip, TcpSegment syn, TcpConfig cfg, int isn) {
+        return fromSyn(nowNanos, ip, syn, cfg, BufferMemory.unlimited(), isn);
+    }
+
+    /**
+     * As {@link #fromSyn(long, IpPacket, TcpSegment, TcpConfig, int)}, with buffers charged to
+     * {@code memory}: call {@link #dispose} when the connection is forgotten.
+     */
+    public static TcpConnection fromSyn(long nowNanos, IpPacket ip, TcpSegment syn, TcpConfig cfg, BufferMemory memory, int isn) {
         if (!isConnectionRequest(syn)) throw new IllegalArgumentException("not a connection request: " + syn);
-        return new TcpConnection(nowNanos, ip, syn, cfg, isn);
+        return new TcpConnection(nowNanos, ip, syn, cfg, memory, isn);
     }
 
     /**
@@ -241,14 +251,22 @@ public final class TcpConnection {
                         if (!takeAck(nowNanos, seg)) return;
                         if (snd.finAcked()) state = TcpState.FIN_WAIT_2;
                     }
-                    // §3.10.7.4 fifth, CLOSING: once our FIN is acknowledged, TIME-WAIT; else ignore the segment.
+                    // §3.10.7.4 fifth, CLOSING: once our FIN is acknowledged, TIME-WAIT (and the command's
+                    // ends: releaseTimeWait); else ignore the segment.
                     case CLOSING -> {
-                        if (takeAck(nowNanos, seg) && snd.finAcked()) enterTimeWait(nowNanos);
+                        if (takeAck(nowNanos, seg) && snd.finAcked()) {
+                            enterTimeWait(nowNanos);
+                            releaseTimeWait();
+                        }
                         return;
                     }
-                    // §3.10.7.4 fifth, LAST-ACK: once our FIN is acknowledged, CLOSED.
+                    // §3.10.7.4 fifth, LAST-ACK: once our FIN is acknowledged, CLOSED (and the command's
+                    // TIME-WAIT ends: releaseTimeWait).
                     case LAST_ACK -> {
-                        if (takeAck(nowNanos, seg) && snd.finAcked()) close(CloseReason.NONE);
+                        if (takeAck(nowNanos, seg) && snd.finAcked()) {
+                            close(CloseReason.NONE);
+                            releaseTimeWait();
+                        }
                         return;
                     }
                     // §3.10.7.4 fifth, TIME-WAIT: only a retransmitted FIN can arrive (see the sequence check).
@@ -258,6 +276,8 @@ public final class TcpConnection {
                 }
                 // §3.10.7.4 seventh and eighth: text and FIN, in ESTABLISHED, FIN-WAIT-1 and FIN-WAIT-2 only.
                 if (check != ACCEPT || state == TcpState.CLOSE_WAIT || !rcv.onText(nowNanos, seg)) return;
+                // Its FIN before it saw ours: the command closed first, and our FIN will put it in TIME-WAIT.
+                commandClosedFirst = !snd.finAcked();
                 switch (state) {
                     // §3.10.7.4 eighth, SYN-RECEIVED and ESTABLISHED: CLOSE-WAIT.
                     case ESTABLISHED -> state = TcpState.CLOSE_WAIT;
@@ -317,6 +337,19 @@ public final class TcpConnection {
         if (snd.onAck(nowNanos, seg) == TcpSender.ACK_OK) return true;
         rcv.ackNow();
         return false;
+    }
+
+    /**
+     * Our FIN has just been acknowledged. If the command closed first, its side now sits in TIME-WAIT,
+     * for 60 s on Linux, holding the 4-tuple: a client that opens and closes connections fast runs out
+     * of ports to the one address it talks to. TIME-WAIT guards a new incarnation against old
+     * duplicates still in the network, and the last ACK against loss; on this link there is neither
+     * (we are its only other end, and keep no more than our own short TIME-WAIT), so a RST at its
+     * RCV.NXT ends it, as Linux does unless net.ipv4.tcp_rfc1337 is set (RFC 1337 calls this
+     * TIME-WAIT assassination). The command cannot see it: its socket is closed already.
+     */
+    private void releaseTimeWait() {
+        if (commandClosedFirst) queueReset(snd.nxt(), 0, TcpSegment.RST);
     }
 
     private void enterTimeWait(long nowNanos) {
@@ -479,6 +512,20 @@ public final class TcpConnection {
         return n;
     }
 
+    /**
+     * Copies bytes from the command into {@code dst} but leaves them unread, so that what the upstream
+     * does not take stays here (and keeps the window closed); {@link #consume} then takes what it took.
+     */
+    public int peek(ByteBuffer dst) {
+        return rcv.peek(dst);
+    }
+
+    /** Takes the first {@code n} readable bytes, copied out before with {@link #peek}. Reading opens the window. */
+    public void consume(int n) {
+        if (n < 0 || n > rcv.readable()) throw new IllegalArgumentException("consume " + n + " of " + rcv.readable() + " readable");
+        if (rcv.consume(n) > 0) outputPending = true;
+    }
+
     /** Returns how many bytes {@link #write} takes now: free send buffer, 0 once output is shut down or the connection closed. */
     public int writable() {
         return canWrite() ? snd.writable() : 0;
@@ -535,6 +582,12 @@ public final class TcpConnection {
             default -> queueReset(snd.nxt(), rcv.nxt(), TcpSegment.RST | TcpSegment.ACK);
         }
         close(CloseReason.ABORTED);
+    }
+
+    /** The loop forgets the connection (closed, evicted or shut down): its buffers' memory goes back at once. */
+    public void dispose() {
+        snd.dispose();
+        rcv.dispose();
     }
 
     /** Returns the state. */

@@ -58,8 +58,9 @@ final class TcpReceiver {
      * Starts receiving after the SYN of sequence number {@code irs}. {@code shift} is our window scale
      * (0 without scaling); {@code timestamps} whether they were negotiated, {@code synTsVal} the SYN's TSval.
      */
-    TcpReceiver(TcpConfig cfg, int irs, int shift, int ourMss, boolean timestamps, int synTsVal, long nowNanos) {
-        this.ring = new ByteRing(cfg.receiveBufferSize(), 16 * 1024);
+    TcpReceiver(TcpConfig cfg, BufferMemory memory, int irs, int shift, int ourMss, boolean timestamps, int synTsVal,
+                long nowNanos) {
+        this.ring = new ByteRing(cfg.receiveBufferSize(), ByteRing.FIRST_ALLOCATION, memory);
         this.shift = shift;
         this.ourMss = ourMss;
         this.delayedAckNanos = cfg.delayedAckNanos();
@@ -156,6 +157,7 @@ final class TcpReceiver {
             finReceived = true;
             rcvNxt++;
             ackNow();
+            releaseIfDone();
             return true;
         }
         return false;
@@ -223,7 +225,21 @@ final class TcpReceiver {
      * lets the window at least double and grow by the SWS threshold, so a stalled peer resumes.
      */
     int read(ByteBuffer dst) {
-        int n = ring.read(dst);
+        return consume(peek(dst));
+    }
+
+    /** Copies up to {@code dst.remaining()} readable bytes into {@code dst}, leaving them readable; returns the count. */
+    int peek(ByteBuffer dst) {
+        int n = Math.min(dst.remaining(), ring.size());
+        ring.copyOut(0, dst, dst.position(), n);
+        dst.position(dst.position() + n);
+        return n;
+    }
+
+    /** Takes the first {@code n} readable bytes (already copied out with {@link #peek}); as {@link #read} for the window. */
+    int consume(int n) {
+        ring.discard(n);
+        releaseIfDone();
         if (n > 0) {
             int candidate = candidateEdge() - rcvNxt;
             int current = window();
@@ -240,6 +256,16 @@ final class TcpReceiver {
     /** Returns the number of out-of-order ranges held (for tests and statistics). */
     int outOfOrderRanges() {
         return outOfOrder.count();
+    }
+
+    /** Once the FIN is in and every byte before it read, nothing more is received: the ring's memory goes. */
+    private void releaseIfDone() {
+        if (finReceived && ring.size() == 0) ring.release();
+    }
+
+    /** The connection is forgotten: the ring's memory goes back, whatever it held. */
+    void dispose() {
+        ring.dispose();
     }
 
     /** Returns the bytes allocated for the receive ring. */

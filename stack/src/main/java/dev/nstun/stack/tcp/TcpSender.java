@@ -93,9 +93,9 @@ final class TcpSender {
      * {@code synWindow} (never scaled), the window scale {@code shift} (0 without scaling), and segments
      * of {@code mss} payload bytes.
      */
-    TcpSender(TcpConfig cfg, int iss, int irs, int synWindow, int shift, int mss, boolean sack) {
+    TcpSender(TcpConfig cfg, BufferMemory memory, int iss, int irs, int synWindow, int shift, int mss, boolean sack) {
         this.cfg = cfg;
-        this.ring = new ByteRing(cfg.sendBufferSize(), 16 * 1024);
+        this.ring = new ByteRing(cfg.sendBufferSize(), ByteRing.FIRST_ALLOCATION, memory);
         this.rtt = new RttEstimator(cfg.initialRtoNanos(), cfg.minRtoNanos(), cfg.maxRtoNanos());
         this.cc = cfg.congestionControl().create(mss);
         this.iss = iss;
@@ -131,6 +131,12 @@ final class TcpSender {
         if (finQueued) return;
         finQueued = true;
         finSeq = bufferSeq + ring.size();
+        releaseIfDone();
+    }
+
+    /** Once our FIN is queued and every byte before it acknowledged, nothing more is sent: the ring's memory goes. */
+    private void releaseIfDone() {
+        if (finQueued && ring.size() == 0) ring.release();
     }
 
     // ---- the SYN-ACK ----
@@ -191,6 +197,7 @@ final class TcpSender {
         int dataAcked = Math.min(Math.max(ack - bufferSeq, 0), ring.size());
         ring.discard(dataAcked);
         bufferSeq += dataAcked;
+        releaseIfDone();
         boolean wasLimited = cwndLimited || 2L * (nxt - una) >= cc.window();
         una = ack;
         scoreboard.advance(ack);
@@ -510,6 +517,11 @@ final class TcpSender {
     /** Returns the RTT estimator. */
     RttEstimator rtt() {
         return rtt;
+    }
+
+    /** The connection is forgotten: the ring's memory goes back, whatever it held. */
+    void dispose() {
+        ring.dispose();
     }
 
     /** Returns the bytes allocated for the send ring. */

@@ -28,9 +28,11 @@ public enum TcpState {
      * for data of a new one on the same 4-tuple. Here a short TIME-WAIT ({@link TcpConfig#timeWaitNanos},
      * 1 s by default) is safe: the only path is a point-to-point TUN inside one host, whose packets
      * live microseconds, not a network that can hold them for an MSL; the far side of the 4-tuple is
-     * the command's kernel, which picked the port and keeps its own TIME-WAIT if it closed first; and
-     * a new SYN in TIME-WAIT closes this connection at once (RFC 9293 §3.10.7.4 with RFC 6191) so the
-     * loop can accept the new one. Its cost is a table entry, never a socket.
+     * the command's kernel, which picked the port (when it closed first, its own 60 s TIME-WAIT is
+     * ended by a RST for the same reasons: see {@link TcpConnection}'s releaseTimeWait); and a new SYN
+     * in TIME-WAIT closes this connection at once (RFC 9293 §3.10.7.4 with RFC 6191) so the loop can
+     * accept the new one. Its cost is a table entry and a few hundred bytes: the upstream socket is
+     * closed and the buffers are given back as soon as both directions are done.
      */
     TIME_WAIT;
 

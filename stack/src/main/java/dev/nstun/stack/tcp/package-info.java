@@ -10,7 +10,8 @@
  * {@link dev.nstun.stack.tcp.SegmentSink} whenever {@code pollAt} is due (it is due at once after
  * {@code process} and after application calls); move bytes with {@code read}/{@code write}, half-close
  * with {@code shutdownOutput}, watch {@code inputShutdown}; forget the connection once
- * {@code isClosed}, and answer segments for no connection with {@code resetFor}. A SYN that closes
+ * {@code isClosed} (with {@code dispose}, which gives its buffers back to the shared
+ * {@link dev.nstun.stack.tcp.BufferMemory}), and answer segments for no connection with {@code resetFor}. A SYN that closes
  * a connection in TIME-WAIT ({@code isClosed} right after {@code process}) opens a new one.
  *
  * <p>Inside: {@link dev.nstun.stack.tcp.TcpReceiver} and {@link dev.nstun.stack.tcp.TcpSender} are

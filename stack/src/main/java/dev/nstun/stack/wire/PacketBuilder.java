@@ -40,6 +40,7 @@ public final class PacketBuilder {
     private int flowLabel;
     private boolean dontFragment = true;
     private int identification;
+    private boolean partialTcpChecksum;
 
     /** Makes the next packets IPv4, from {@code source} to {@code destination}; returns this builder. */
     public PacketBuilder ipv4(int source, int destination) {
@@ -97,6 +98,15 @@ public final class PacketBuilder {
         return this;
     }
 
+    /**
+     * Sets whether TCP segments get only the pseudo-header sum in their checksum field, for a link that
+     * offloads checksums (virtio's NEEDS_CSUM, Linux's CHECKSUM_PARTIAL) to finish: the payload is not summed.
+     */
+    public PacketBuilder partialTcpChecksum(boolean partial) {
+        this.partialTcpChecksum = partial;
+        return this;
+    }
+
     /** Returns the IP header length of the next packets: 20 or 40. */
     public int ipHeaderLength() {
         return v6 ? Ipv6Packet.HEADER_LENGTH : Ipv4Packet.HEADER_LENGTH;
@@ -140,7 +150,8 @@ public final class PacketBuilder {
         t.setFlags(flags);
         t.setWindow(window);
         t.setUrgentPointer(0);
-        Checksum.fillTcp(ip, t);
+        if (partialTcpChecksum) t.setChecksum(ip.pseudoHeaderSum(IpProtocol.TCP, segmentLength));
+        else Checksum.fillTcp(ip, t);
         return ipHeaderLength() + segmentLength;
     }
 

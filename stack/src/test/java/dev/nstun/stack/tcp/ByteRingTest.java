@@ -50,11 +50,44 @@ class ByteRingTest {
     @Test
     void arrayGrowsByDoublingOnlyUpToTheCapacity() {
         ByteRing ring = new ByteRing(100, 16);
-        assertEquals(16, ring.allocated(), "allocated at start");
-        ring.write(ByteBuffer.allocate(17));
+        assertEquals(0, ring.allocated(), "allocated at start");
+        ring.write(ByteBuffer.allocate(1));
+        assertEquals(16, ring.allocated(), "allocated with the first byte");
+        ring.write(ByteBuffer.allocate(16));
         assertEquals(32, ring.allocated(), "allocated after 17 bytes");
         ring.write(ByteBuffer.allocate(83));
         assertEquals(100, ring.allocated(), "allocated when full: the capacity, not 128");
+    }
+
+    @Test
+    void sharedMemoryBoundsGrowthButNotWhatAWindowPromised() {
+        BufferMemory memory = new BufferMemory(48);
+        ByteRing a = new ByteRing(100, 16, memory);
+        ByteRing b = new ByteRing(100, 16, memory);
+        assertEquals(48, a.free(), "free: what the memory allows");
+        a.write(ByteBuffer.allocate(40));
+        assertEquals(64, a.allocated(), "allocated: doubling may overshoot the memory");
+        assertEquals(24, a.free(), "free in a: what its array still holds");
+        assertEquals(0, b.free(), "free in b: nothing left to grow into");
+        b.writeAt(0, ByteBuffer.allocate(10), 0, 10); // bytes a window promised before still land
+        b.commit(10);
+        assertEquals(80, memory.used(), "used");
+        a.dispose();
+        b.read(ByteBuffer.allocate(10));
+        b.release();
+        assertEquals(0, memory.used(), "used after both are gone");
+    }
+
+    @Test
+    void releaseGivesTheArrayBackAndAWriteAllocatesAgain() {
+        ByteRing ring = new ByteRing(100, 16);
+        ring.write(ByteBuffer.wrap("abc".getBytes(StandardCharsets.US_ASCII)));
+        assertThrows(IllegalStateException.class, ring::release, "release while bytes are stored");
+        ring.read(ByteBuffer.allocate(3));
+        ring.release();
+        assertEquals(0, ring.allocated(), "allocated after release");
+        ring.write(ByteBuffer.wrap("de".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals("de", read(ring, 2));
     }
 
     @Test

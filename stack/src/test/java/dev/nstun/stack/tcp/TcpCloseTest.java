@@ -76,17 +76,19 @@ class TcpCloseTest {
 
         @Test
         void finMovesToTimeWait() {
-            timeWait();
+            TcpConnection conn = timeWait();
+            recvNothing(conn, 40); // the command closed second: it holds no TIME-WAIT, so no RST
         }
     }
 
     @Nested
     class Closing {
         @Test
-        void ackOfOurFinMovesToTimeWait() {
+        void ackOfOurFinMovesToTimeWaitAndEndsTheCommandsTimeWait() {
             TcpConnection conn = closing();
             send(conn, 40, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(2)).withAck(LOCAL_SEQ.plus(2)));
             assertEquals(TcpState.TIME_WAIT, conn.state(), "state");
+            recv(conn, 40, RECV_TEMPL.withFlags(TcpSegment.RST).withSeq(LOCAL_SEQ.plus(2)).withAck(new SeqNumber(0)).withWindow(0));
         }
     }
 
@@ -109,6 +111,20 @@ class TcpCloseTest {
             send(conn, 500, SEND_TEMPL.withFlags(ACK_FIN).withAck(LOCAL_SEQ.plus(2)));
             recv(conn, 500, RECV_TEMPL.withSeq(LOCAL_SEQ.plus(2)).withAck(REMOTE_SEQ.plus(2)).withWindow(65534));
             assertEquals(ms(1500), conn.pollAt(), "pollAt");
+        }
+
+        @Test
+        void holdsNoBufferMemoryOnceBothDirectionsAreDone() {
+            TcpConnection conn = established();
+            send(conn, 20, SEND_TEMPL.withPayload("ping"));
+            assertEquals("ping", readAll(conn), "read");
+            write(conn, "pong");
+            conn.shutdownOutput();
+            recv(conn, 20, RECV_TEMPL.withFlags(ACK_FIN | TcpSegment.PSH).withAck(REMOTE_SEQ.plus(5)).withWindow(65531).withPayload("pong"));
+            assertTrue(conn.bufferBytesAllocated() > 0, "buffers in use: our FIN is not acknowledged yet");
+            send(conn, 30, SEND_TEMPL.withFlags(ACK_FIN).withSeq(REMOTE_SEQ.plus(5)).withAck(LOCAL_SEQ.plus(6)));
+            assertEquals(TcpState.TIME_WAIT, conn.state(), "state");
+            assertEquals(0, conn.bufferBytesAllocated(), "bytes allocated in TIME-WAIT");
         }
 
         @Test
@@ -162,9 +178,12 @@ class TcpCloseTest {
     @Nested
     class LastAck {
         @Test
-        void ackOfOurFinCloses() {
+        void ackOfOurFinClosesAndEndsTheCommandsTimeWait() {
             TcpConnection conn = lastAck();
             send(conn, 40, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(2)).withAck(LOCAL_SEQ.plus(2)));
+            assertEquals(TcpState.CLOSED, conn.state(), "state");
+            // RST at the command's RCV.NXT, without timestamps (so no PAWS check drops it): its TIME-WAIT ends.
+            recv(conn, 40, RECV_TEMPL.withFlags(TcpSegment.RST).withSeq(LOCAL_SEQ.plus(2)).withAck(new SeqNumber(0)).withWindow(0));
             assertTrue(conn.isClosed(), "closed");
             assertEquals(CloseReason.NONE, conn.closeReason(), "close reason");
         }

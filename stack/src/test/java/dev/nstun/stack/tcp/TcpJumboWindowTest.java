@@ -40,13 +40,15 @@ class TcpJumboWindowTest {
     static final int HEAD = 272;
     /** Where the upload's body starts. */
     static final SeqNumber BODY = REMOTE_SEQ.plus(1 + HEAD);
+    /** A buffer of four segments, where every ACK matters (the default was this size when the pcap was taken). */
+    static final int BUFFER = 256 * 1024;
     /** The window we advertise once the headers were read: the whole buffer, 32768 << 3. */
-    static final int FULL_WINDOW = TcpConfig.DEFAULT_BUFFER >> 3;
+    static final int FULL_WINDOW = BUFFER >> 3;
     /** Our ACKs of the body: timestamps, the whole window. */
     static final Seg ACK_TEMPL = RECV_TEMPL.withAck(BODY).withWindow(FULL_WINDOW);
 
-    /** nstun's defaults for this MTU (delayed ACK 40 ms, 16 quick ACKs, CUBIC), keepalive off. */
-    static final TcpConfig JUMBO = TcpConfig.defaults(MTU).withKeepalive(0, 0, 0);
+    /** nstun's defaults for this MTU (delayed ACK 40 ms, 16 quick ACKs, CUBIC) with {@link #BUFFER}, keepalive off. */
+    static final TcpConfig JUMBO = TcpConfig.defaults(MTU).withBuffers(BUFFER, BUFFER).withKeepalive(0, 0, 0);
 
     /**
      * Handshake with Linux's options (window scale 7, SACK, timestamps), then the headers at 20 ms,
@@ -141,7 +143,7 @@ class TcpJumboWindowTest {
         @Test
         void segmentOutsideTheWindowAsksForAnAck() {
             TcpConnection conn = established(JUMBO);
-            assertTrue(send(conn, 30, SEND_TEMPL.withSeq(BODY.plus(TcpConfig.DEFAULT_BUFFER)).withPayload("x")
+            assertTrue(send(conn, 30, SEND_TEMPL.withSeq(BODY.plus(BUFFER)).withPayload("x")
                     .withTimestamps(1030, 0)), "beyond the right edge: reply due");
             recv(conn, 30, ACK_TEMPL.withTimestamps(Seg.ANY_TS, 1020));
         }
@@ -155,34 +157,34 @@ class TcpJumboWindowTest {
             for (int n = 0; n <= 4; n++) send(conn, 30, body(data, n, 1030));
             List<Seg> acks = recvAll(conn, 30);
             List<String> d = acks.get(acks.size() - 1).differencesFrom(
-                    RECV_TEMPL.withAck(BODY.plus(TcpConfig.DEFAULT_BUFFER)).withWindow(0).withTimestamps(Seg.ANY_TS, 1030));
+                    RECV_TEMPL.withAck(BODY.plus(BUFFER)).withWindow(0).withTimestamps(Seg.ANY_TS, 1030));
             assertTrue(d.isEmpty(), "last ACK of the body: " + d);
             return conn;
         }
 
         @Test
         void segmentAtRcvNxtIntoAClosedWindowElicitsAnAck() {
-            byte[] data = pattern(HEAD, TcpConfig.DEFAULT_BUFFER + SEG);
+            byte[] data = pattern(HEAD, BUFFER + SEG);
             TcpConnection conn = full(data);
             assertTrue(send(conn, 250, body(data, 5, 1250)), "segment at RCV.NXT, zero window: reply due");
-            recv(conn, 250, RECV_TEMPL.withAck(BODY.plus(TcpConfig.DEFAULT_BUFFER)).withWindow(0).withTimestamps(Seg.ANY_TS, 1030));
-            assertEquals(TcpConfig.DEFAULT_BUFFER, conn.readable(), "readable: the segment was not taken");
+            recv(conn, 250, RECV_TEMPL.withAck(BODY.plus(BUFFER)).withWindow(0).withTimestamps(Seg.ANY_TS, 1030));
+            assertEquals(BUFFER, conn.readable(), "readable: the segment was not taken");
         }
 
         @Test
         void readingOneSegmentFromAFullBufferAnnouncesTheWindow() {
-            byte[] data = pattern(HEAD, TcpConfig.DEFAULT_BUFFER);
+            byte[] data = pattern(HEAD, BUFFER);
             TcpConnection conn = full(data);
             // One segment's worth frees an MSS less the options; the scaled field says it rounded down to 8 bytes.
             // RFC 1122 §4.2.3.3: that is the minimum step, so the window update goes at once.
             assertEquals(SEG, conn.read(ByteBuffer.allocate(SEG)), "read");
-            recv(conn, 40, RECV_TEMPL.withAck(BODY.plus(TcpConfig.DEFAULT_BUFFER)).withWindow(SEG >> 3)
+            recv(conn, 40, RECV_TEMPL.withAck(BODY.plus(BUFFER)).withWindow(SEG >> 3)
                     .withTimestamps(Seg.ANY_TS, 1030));
         }
 
         @Test
         void readingLessThanASegmentFromAFullBufferWaits() {
-            byte[] data = pattern(HEAD, TcpConfig.DEFAULT_BUFFER);
+            byte[] data = pattern(HEAD, BUFFER);
             TcpConnection conn = full(data);
             conn.read(ByteBuffer.allocate(SEG - 8));
             recvNothing(conn, 40);

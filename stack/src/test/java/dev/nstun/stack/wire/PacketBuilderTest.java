@@ -156,6 +156,30 @@ class PacketBuilderTest {
         assertTrue(Checksum.verifyTcp(ip, rst));
     }
 
+    @Test
+    void partialTcpChecksumIsThePseudoHeaderSumThatSummingTheSegmentFinishes() {
+        for (boolean v6 : new boolean[] {false, true}) {
+            byte[] want = v6 ? TCP6_DATA : TCP4_DATA;
+            builder.partialTcpChecksum(true);
+            if (v6) builder.ipv6(V6_PREFIX, V6_CLIENT_LOW, V6_PREFIX, V6_SERVER_LOW).flowLabel(0x459c9);
+            else builder.ipv4(V4_CLIENT, V4_SERVER).identification(61795);
+            int options = TcpOptions.emitTimestamps(buf, AT + builder.tcpOptionsOffset(),
+                    v6 ? 1907536420 : 580043849, v6 ? 907018307 : 1666587282);
+            buf.put(AT + builder.tcpPayloadOffset(options), PING);
+            int n = builder.tcp(buf, AT, v6 ? 47084 : 40736, 8080, seq(v6 ? 3984679182L : 1037804126L),
+                    seq(v6 ? 4128835270L : 4231213852L), TcpSegment.PSH | TcpSegment.ACK, v6 ? 64 : 63, options, PING.length);
+            builder.partialTcpChecksum(false);
+
+            // What the kernel does with NEEDS_CSUM (skb_checksum_help): sum from the TCP header on, field included.
+            int tcpAt = AT + builder.ipHeaderLength();
+            int field = Short.toUnsignedInt(buf.getShort(tcpAt + 16));
+            IpPacket ip = v6 ? new Ipv6Packet().wrap(buf, AT, n) : new Ipv4Packet().wrap(buf, AT, n);
+            assertEquals(ip.pseudoHeaderSum(IpProtocol.TCP, n - builder.ipHeaderLength()), field, "checksum field: the pseudo-header sum");
+            buf.putShort(tcpAt + 16, (short) Checksum.finish(Checksum.sum(buf, tcpAt, n - builder.ipHeaderLength())));
+            assertBuilt(want, n);
+        }
+    }
+
     private void assertBuilt(byte[] want, int length) {
         assertEquals(want.length, length, "length");
         assertArrayEquals(want, bytes(buf, AT, length), () -> "got  " + show(bytes(buf, AT, length)) + "\nwant " + show(want));

@@ -1,0 +1,214 @@
+package dev.nstun.stack.relay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nstun.stack.PacketOutput;
+import dev.nstun.stack.StackCounters;
+import dev.nstun.stack.flow.Dialer;
+import dev.nstun.stack.flow.FlowId;
+import dev.nstun.stack.flow.UdpUpstream;
+import dev.nstun.stack.tcp.TcpConfig;
+import dev.nstun.stack.wire.Checksum;
+import dev.nstun.stack.wire.Ipv4Packet;
+import dev.nstun.stack.wire.PacketBuilder;
+import dev.nstun.stack.wire.TcpOptions;
+import dev.nstun.stack.wire.TcpSegment;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The relay between a connection and a real upstream socket on the loopback: the command's side is
+ * played with packets built here, time is passed in, dials run at once on the test's thread.
+ */
+class TcpFlowsTest {
+    private static final int COMMAND = 0xc6120001;
+    private static final int SERVER = 0xc6120002;
+    private static final int COMMAND_PORT = 40000;
+    private static final int COMMAND_ISN = 1000;
+    private static final long MS = 1_000_000L;
+
+    private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+    private final List<ByteBuffer> sent = new ArrayList<>();
+    private final List<SocketChannel> dialed = new ArrayList<>();
+    private final ByteBuffer out = ByteBuffer.allocateDirect(65535);
+    private final ByteBuffer in = ByteBuffer.allocateDirect(65535);
+    private final PacketBuilder builder = new PacketBuilder();
+    private ServerSocketChannel server;
+    private Selector selector;
+    private TcpFlows flows;
+    private int ourIsn;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        selector = Selector.open();
+        Dialer dialer = new Dialer() {
+            @Override
+            public UdpUpstream openUdp(FlowId flow) throws IOException {
+                throw new IOException("no UDP here");
+            }
+
+            @Override
+            public SocketChannel connectTcp(FlowId flow) throws IOException {
+                SocketChannel ch = SocketChannel.open(server.getLocalAddress());
+                dialed.add(ch);
+                return ch;
+            }
+        };
+        PacketOutput output = new PacketOutput() {
+            @Override
+            public ByteBuffer buffer() {
+                return out;
+            }
+
+            @Override
+            public void send(int length) {
+                ByteBuffer copy = ByteBuffer.allocate(length);
+                copy.put(0, out, 0, length);
+                sent.add(copy);
+            }
+        };
+        TcpFlows.Config config = new TcpFlows.Config(TcpConfig.defaults(1500).withKeepalive(0, 0, 0), 16, 64, 1 << 20);
+        flows = new TcpFlows(dialer, selector, Runnable::run, tasks::add, output, new StackCounters(), config);
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        flows.closeAll();
+        assertEquals(0, flows.bufferMemoryUsed(), "buffer memory left");
+        selector.close();
+        server.close();
+    }
+
+    @Test
+    void upstreamCloseRightBehindTheDataGoesAsOneSegmentWithFin() throws IOException {
+        SocketChannel accepted = handshake(0);
+        command(10, TcpSegment.ACK | TcpSegment.PSH, 1, "GET /");
+        assertEquals("GET /", readAll(accepted, 5));
+
+        accepted.write(ByteBuffer.wrap("HTTP/1.0 200 OK\r\n\r\nbye".getBytes(StandardCharsets.US_ASCII)));
+        accepted.close();
+        upstreamReadable(20);
+
+        TcpSegment last = lastSent();
+        assertEquals(TcpSegment.ACK | TcpSegment.PSH | TcpSegment.FIN, last.flags(), "flags of the answer");
+        assertEquals("HTTP/1.0 200 OK\r\n\r\nbye", payload(last), "payload of the answer");
+    }
+
+    @Test
+    void upstreamSocketGoesOnceBothWaysAreDoneThoughTimeWaitLasts() throws IOException {
+        SocketChannel accepted = handshake(0);
+        accepted.write(ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)));
+        accepted.close();
+        upstreamReadable(10);
+        assertTrue(lastSent().fin(), "FIN with the data");
+
+        // The command acknowledges data and FIN, then closes its side: we are in TIME-WAIT.
+        command(20, TcpSegment.ACK | TcpSegment.FIN, 1, "", ourIsn + 1 + 5 + 1);
+        assertFalse(dialed.get(0).isOpen(), "the upstream socket is closed in TIME-WAIT");
+        assertEquals(1, flows.size(), "the flow stays for TIME-WAIT");
+
+        assertEquals(0, flows.bufferMemoryUsed(), "buffer memory in TIME-WAIT");
+
+        flows.tick(1100 * MS);
+        flows.service(1100 * MS);
+        assertEquals(0, flows.size(), "the flow is gone after TIME-WAIT");
+    }
+
+    /** SYN from the command at {@code at} ms, the dial, our SYN-ACK and the command's ACK; returns the server's side. */
+    private SocketChannel handshake(long at) throws IOException {
+        flows.tick(at * MS);
+        int n = builder.ipv4(COMMAND, SERVER).tcp(in, 0, COMMAND_PORT, 80, COMMAND_ISN, 0, TcpSegment.SYN, 65535,
+                new TcpOptions(1460, -1, false, false, 0, 0), 0);
+        deliver(at, n);
+        for (Runnable t; (t = tasks.poll()) != null; ) t.run();
+        flows.service(at * MS);
+        TcpSegment synAck = lastSent();
+        assertTrue(synAck.syn() && synAck.ack(), "SYN-ACK");
+        ourIsn = synAck.seqNumber();
+        command(at, TcpSegment.ACK, 1, "");
+        SocketChannel accepted = server.accept();
+        accepted.configureBlocking(true);
+        return accepted;
+    }
+
+    /** A segment from the command at {@code at} ms, {@code offset} bytes into its sequence space, acknowledging all we sent so far. */
+    private void command(long at, int flags, int offset, String payload) {
+        command(at, flags, offset, payload, ourIsn + 1 + sentPayload());
+    }
+
+    private void command(long at, int flags, int offset, String payload, int ack) {
+        flows.tick(at * MS);
+        byte[] p = payload.getBytes(StandardCharsets.US_ASCII);
+        builder.ipv4(COMMAND, SERVER);
+        in.put(builder.tcpPayloadOffset(0), p);
+        int n = builder.tcp(in, 0, COMMAND_PORT, 80, COMMAND_ISN + offset, ack, flags, 65535, 0, p.length);
+        deliver(at, n);
+        flows.service(at * MS);
+    }
+
+    private void deliver(long at, int length) {
+        Ipv4Packet ip = new Ipv4Packet();
+        TcpSegment tcp = new TcpSegment();
+        ip.wrap(in, 0, length);
+        tcp.wrapChecked(in, ip.payloadOffset(), ip.payloadLength());
+        assertTrue(Checksum.verifyTcp(ip, tcp), "test packet checksum");
+        flows.onPacket(at * MS, ip, tcp);
+    }
+
+    /** Waits until the upstream socket has something for us, then runs the loop's turn at {@code at} ms. */
+    private void upstreamReadable(long at) throws IOException {
+        assertTrue(selector.select(5000) > 0, "upstream readable");
+        flows.tick(at * MS);
+        for (SelectionKey key : selector.selectedKeys()) flows.onReadable(key);
+        selector.selectedKeys().clear();
+        flows.service(at * MS);
+    }
+
+    private int sentPayload() {
+        int total = 0;
+        for (ByteBuffer p : sent) {
+            TcpSegment t = segment(p);
+            total += t.payloadLength();
+        }
+        return total;
+    }
+
+    private TcpSegment lastSent() {
+        return segment(sent.get(sent.size() - 1));
+    }
+
+    private static TcpSegment segment(ByteBuffer packet) {
+        Ipv4Packet ip = new Ipv4Packet().wrap(packet, 0, packet.limit());
+        return new TcpSegment().wrap(packet, ip.payloadOffset(), ip.payloadLength());
+    }
+
+    private static String payload(TcpSegment t) {
+        byte[] b = new byte[t.payloadLength()];
+        t.buffer().get(t.payloadOffset(), b);
+        return new String(b, StandardCharsets.US_ASCII);
+    }
+
+    private static String readAll(SocketChannel ch, int n) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(n);
+        while (b.hasRemaining()) {
+            if (ch.read(b) < 0) break;
+        }
+        return new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII);
+    }
+}
