@@ -18,8 +18,8 @@ import java.nio.ByteBuffer;
  * became contiguous.
  */
 final class ByteRing {
-    /** What a connection's rings start with: a request or a short answer fits, a bulk transfer doubles from here. */
-    static final int FIRST_ALLOCATION = 4 * 1024;
+    /** The least a ring allocates: its first write sizes it (a request, a short answer), and doubling goes on from there. */
+    static final int FIRST_ALLOCATION = 1024;
     private static final byte[] NONE = new byte[0];
 
     private final int capacity;
