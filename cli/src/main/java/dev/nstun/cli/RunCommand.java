@@ -107,8 +107,9 @@ public final class RunCommand implements Callable<Integer> {
                     + " on any port but 53 (like pasta's --map-host-loopback).")
     boolean hostLoopback;
 
-    @Option(names = "--dns-upstream", paramLabel = "HOST[:PORT]",
-            description = "Where the command's DNS queries to " + RESOLVER_IPV4 + " go (default: the host's first nameserver in /etc/resolv.conf).")
+    @Option(names = "--dns-upstream", paramLabel = "[udp://|tcp://]ADDR[:PORT]",
+            description = "Where the DNS queries nstun does not answer itself go (default: the policy's dns.upstream;"
+                    + " without a policy, the host's first nameserver in /etc/resolv.conf).")
     String dnsUpstream;
 
     @Option(names = "--debug-faults", hidden = true, paramLabel = "SPEC",
