@@ -52,12 +52,22 @@ final class ByteRing {
     }
 
     /**
-     * Returns how many more bytes should be stored: up to the capacity while the shared memory lasts,
-     * else what the array holds already. (More fit, up to the capacity, for bytes a window promised.)
+     * Returns how many more bytes should be stored: up to {@link #limit()}. (More fit, up to the
+     * capacity, for bytes a window promised.)
      */
     int free() {
-        long limit = Math.min(capacity, data.length + memory.available());
-        return (int) Math.max(0, limit - size);
+        return Math.max(0, limit() - size);
+    }
+
+    /**
+     * Returns how many bytes the ring should hold at most now: the capacity while the shared memory
+     * lasts; under pressure what the array holds already, but never less than
+     * {@link BufferMemory#GUARANTEED} (as Linux grants every socket {@code tcp_rmem[0]} and
+     * {@code tcp_wmem[0]}): a connection slows down, it never stops for lack of memory.
+     */
+    int limit() {
+        long limit = Math.max(BufferMemory.GUARANTEED, data.length + memory.available());
+        return (int) Math.min(capacity, limit);
     }
 
     /** Returns the length of the backing array (for tests of the growth policy). */

@@ -292,7 +292,7 @@ final class TcpReceiver {
      * gets at least four ACKs per window and losing one costs it nothing.
      */
     private int stretchLimit() {
-        return Math.max(2 * rcvMss, Math.min(64 * 1024, ring.capacity() / 4));
+        return Math.max(2 * rcvMss, Math.min(64 * 1024, ring.limit() / 4));
     }
 
     /** Returns the right edge the free space would allow, rounded down to what the scaled field can say. */
@@ -301,13 +301,16 @@ final class TcpReceiver {
     }
 
     /**
-     * Returns min(buffer / 2, Eff.snd.MSS) of RFC 1122 §4.2.3.3, with the peer's largest segment so far as
+     * Returns min(buffer / 2, Eff.snd.MSS) of RFC 1122 §4.2.3.3, with what the buffer may hold now as the
+     * buffer (under memory pressure that can be as little as {@link BufferMemory#GUARANTEED}: with the
+     * full capacity there, freeing the guaranteed bytes would never reopen a closed window), the peer's
+     * largest segment so far as
      * the MSS (Linux's rcv_mss) and rounded down to what the scaled window field can say: the candidate
      * edge is rounded down too, and otherwise freeing exactly one full segment (MSS less the options,
      * seldom a multiple of the scale unit) would never be enough to open the window.
      */
     private int swsThreshold() {
-        int threshold = Math.min(ring.capacity() / 2, rcvMss);
+        int threshold = Math.min(ring.limit() / 2, rcvMss);
         return Math.max(1 << shift, threshold >>> shift << shift);
     }
 }

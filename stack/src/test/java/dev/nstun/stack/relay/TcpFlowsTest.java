@@ -1,5 +1,6 @@
 package dev.nstun.stack.relay;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,12 +10,14 @@ import dev.nstun.stack.StackCounters;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.UdpUpstream;
+import dev.nstun.stack.tcp.BufferMemory;
 import dev.nstun.stack.tcp.TcpConfig;
 import dev.nstun.stack.wire.Checksum;
 import dev.nstun.stack.wire.Ipv4Packet;
 import dev.nstun.stack.wire.PacketBuilder;
 import dev.nstun.stack.wire.TcpOptions;
 import dev.nstun.stack.wire.TcpSegment;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -27,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,6 +53,9 @@ class TcpFlowsTest {
     private final ByteBuffer in = ByteBuffer.allocateDirect(65535);
     private final PacketBuilder builder = new PacketBuilder();
     private ServerSocketChannel server;
+    private Dialer dialer;
+    private PacketOutput output;
+    private TcpSegment synAck;
     private Selector selector;
     private TcpFlows flows;
     private int ourIsn;
@@ -57,7 +64,7 @@ class TcpFlowsTest {
     void setUp() throws IOException {
         server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         selector = Selector.open();
-        Dialer dialer = new Dialer() {
+        dialer = new Dialer() {
             @Override
             public UdpUpstream openUdp(FlowId flow) throws IOException {
                 throw new IOException("no UDP here");
@@ -70,7 +77,7 @@ class TcpFlowsTest {
                 return ch;
             }
         };
-        PacketOutput output = new PacketOutput() {
+        output = new PacketOutput() {
             @Override
             public ByteBuffer buffer() {
                 return out;
@@ -130,6 +137,40 @@ class TcpFlowsTest {
         assertEquals(0, flows.size(), "the flow is gone after TIME-WAIT");
     }
 
+    @Test
+    void withTheBufferMemoryUsedUpBothDirectionsStillMoveOnTheGuaranteedMinimum() throws IOException {
+        flows.closeAll();
+        flows = new TcpFlows(dialer, selector, Runnable::run, tasks::add, output,
+                new StackCounters(), new TcpFlows.Config(TcpConfig.defaults(1500).withKeepalive(0, 0, 0), 16, 64, 1));
+        SocketChannel accepted = handshake(0);
+        assertEquals(BufferMemory.GUARANTEED, synAck.window(), "window of the SYN-ACK with no memory left");
+
+        String request = "x".repeat(3000);
+        command(1, TcpSegment.ACK | TcpSegment.PSH, 1, request);
+        assertEquals(request, readAll(accepted, request.length()), "the request upstream");
+
+        byte[] body = new byte[200_000];
+        new Random(7).nextBytes(body);
+        accepted.write(ByteBuffer.wrap(body));
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        int seen = sent.size();
+        for (int round = 0; round < 1000 && got.size() < body.length; round++) {
+            selector.selectNow();
+            flows.tick((10 + round) * MS);
+            for (SelectionKey key : selector.selectedKeys()) flows.onReadable(key);
+            selector.selectedKeys().clear();
+            flows.service((10 + round) * MS);
+            for (; seen < sent.size(); seen++) {
+                TcpSegment t = segment(sent.get(seen));
+                byte[] b = new byte[t.payloadLength()];
+                t.buffer().get(t.payloadOffset(), b);
+                got.writeBytes(b);
+            }
+            command(10 + round, TcpSegment.ACK, 1 + request.length(), ""); // the command reads and acknowledges all
+        }
+        assertArrayEquals(body, got.toByteArray(), "body through the relay: got " + got.size() + " of " + body.length + " bytes");
+    }
+
     /** SYN from the command at {@code at} ms, the dial, our SYN-ACK and the command's ACK; returns the server's side. */
     private SocketChannel handshake(long at) throws IOException {
         flows.tick(at * MS);
@@ -138,7 +179,7 @@ class TcpFlowsTest {
         deliver(at, n);
         for (Runnable t; (t = tasks.poll()) != null; ) t.run();
         flows.service(at * MS);
-        TcpSegment synAck = lastSent();
+        synAck = lastSent();
         assertTrue(synAck.syn() && synAck.ack(), "SYN-ACK");
         ourIsn = synAck.seqNumber();
         command(at, TcpSegment.ACK, 1, "");

@@ -61,20 +61,39 @@ class ByteRingTest {
 
     @Test
     void sharedMemoryBoundsGrowthButNotWhatAWindowPromised() {
-        BufferMemory memory = new BufferMemory(48);
-        ByteRing a = new ByteRing(100, 16, memory);
-        ByteRing b = new ByteRing(100, 16, memory);
-        assertEquals(48, a.free(), "free: what the memory allows");
-        a.write(ByteBuffer.allocate(40));
-        assertEquals(64, a.allocated(), "allocated: doubling may overshoot the memory");
-        assertEquals(24, a.free(), "free in a: what its array still holds");
-        assertEquals(0, b.free(), "free in b: nothing left to grow into");
-        b.writeAt(0, ByteBuffer.allocate(10), 0, 10); // bytes a window promised before still land
-        b.commit(10);
-        assertEquals(80, memory.used(), "used");
+        int k = 1024;
+        BufferMemory memory = new BufferMemory(48 * k);
+        ByteRing a = new ByteRing(100 * k, 16 * k, memory);
+        ByteRing b = new ByteRing(100 * k, 16 * k, memory);
+        assertEquals(48 * k, a.free(), "free: what the memory allows");
+        a.write(ByteBuffer.allocate(40 * k));
+        assertEquals(64 * k, a.allocated(), "allocated: doubling may overshoot the memory");
+        assertEquals(24 * k, a.free(), "free in a: what its array still holds");
+        assertEquals(BufferMemory.GUARANTEED, b.free(), "free in b: nothing left to grow into but the guaranteed minimum");
+        b.writeAt(0, ByteBuffer.allocate(10 * k), 0, 10 * k); // bytes a window promised before still land
+        b.commit(10 * k);
+        assertEquals(80 * k, memory.used(), "used");
         a.dispose();
-        b.read(ByteBuffer.allocate(10));
+        b.read(ByteBuffer.allocate(10 * k));
         b.release();
+        assertEquals(0, memory.used(), "used after both are gone");
+    }
+
+    @Test
+    void underPressureARingWithoutAnArrayStillTakesItsGuaranteedMinimumAndRefillsIt() {
+        BufferMemory memory = new BufferMemory(8192);
+        ByteRing a = new ByteRing(1 << 20, ByteRing.FIRST_ALLOCATION, memory);
+        ByteRing b = new ByteRing(1 << 20, ByteRing.FIRST_ALLOCATION, memory);
+        assertEquals(8192, a.write(ByteBuffer.allocate(10_000)), "a takes all the memory");
+        assertEquals(0, a.free(), "free in a once the memory is gone");
+        assertEquals(BufferMemory.GUARANTEED, b.free(), "free in b with no memory left and no array");
+        assertEquals(BufferMemory.GUARANTEED, b.write(ByteBuffer.allocate(10_000)), "b takes its guaranteed minimum");
+        assertEquals(0, b.free(), "free in b once full");
+        b.read(ByteBuffer.allocate(100));
+        assertEquals(100, b.free(), "free in b after 100 bytes are read: the guaranteed minimum refills");
+        a.dispose();
+        assertEquals(8192 - (BufferMemory.GUARANTEED - 100), b.free(), "free in b once a gave its memory back: its array and what is left");
+        b.dispose();
         assertEquals(0, memory.used(), "used after both are gone");
     }
 
