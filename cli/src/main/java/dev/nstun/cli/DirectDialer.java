@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SocketChannel;
+import org.slf4j.LoggerFactory;
 
 /**
  * Connects every flow straight to its destination from the init namespace ("direct"), except the
@@ -20,6 +21,7 @@ final class DirectDialer implements Dialer {
     private final InetAddress resolver4;
     private final InetAddress resolver6;
     private final boolean hostLoopback;
+    private final DialFailures dialFailures = new DialFailures(LoggerFactory.getLogger(DirectDialer.class));
 
     DirectDialer(InetAddress resolver4, InetAddress resolver6, boolean hostLoopback) {
         this.resolver4 = resolver4;
@@ -42,7 +44,12 @@ final class DirectDialer implements Dialer {
 
     @Override
     public SocketChannel connectTcp(FlowId flow) throws IOException {
-        return SocketChannel.open(target(flow));
+        InetSocketAddress target = target(flow);
+        try {
+            return SocketChannel.open(target);
+        } catch (IOException e) {
+            throw dialFailures.failed("direct", flow, e);
+        }
     }
 
     /** Returns where a flow really goes, or throws when nothing should answer it. */

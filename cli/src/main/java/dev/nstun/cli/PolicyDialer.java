@@ -5,10 +5,11 @@ import dev.nstun.policies.config.Outbound;
 import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.outbound.Connectors;
 import dev.nstun.policies.outbound.Destination;
-import dev.nstun.policies.outbound.OutboundException;
 import dev.nstun.policies.rules.FlowKey;
 import dev.nstun.policies.rules.Match;
 import dev.nstun.policies.rules.RuleMatcher;
+import dev.nstun.stack.flow.DialException;
+import dev.nstun.stack.flow.DialFailure;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowRefusedException;
@@ -34,6 +35,7 @@ final class PolicyDialer implements Dialer {
     private final Connectors connectors;
     private final DirectDialer nstunAddresses;
     private final FailureLog failures = new FailureLog(log);
+    private final DialFailures dialFailures = new DialFailures(log);
     private volatile Active active;
 
     PolicyDialer(Policy policy, DirectDialer nstunAddresses, Connectors connectors) {
@@ -56,11 +58,14 @@ final class PolicyDialer implements Dialer {
     public SocketChannel connectTcp(FlowId flow) throws IOException {
         if (flow.destinationName().isEmpty() && NstunAddresses.contains(flow.destination())) return nstunAddresses.connectTcp(flow);
         Match m = match(flow, Network.TCP);
+        if (m.outbound() instanceof Outbound.Drop drop) {
+            // Silence without a thread sleeping for it: the stack absorbs the command's SYN retries.
+            throw new DialException(DialFailure.DROPPED, "outbound " + drop.name() + " drops " + flow);
+        }
         try {
             return connectors.connect(m.outbound(), destination(flow));
-        } catch (OutboundException e) {
-            failures.warn(m.outbound().name() + "/" + e.kind(), flow + ": " + e.getMessage(), System.nanoTime());
-            throw e;
+        } catch (IOException e) {
+            throw dialFailures.failed(m.outbound().name(), flow, e);
         }
     }
 

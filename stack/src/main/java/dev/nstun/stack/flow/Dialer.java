@@ -18,9 +18,10 @@ public interface Dialer {
 
     /**
      * Connects the upstream of a TCP flow, blocking until it is connected. The command's SYN is
-     * answered only then ("connect-then-accept"): a refused connect (ConnectException) becomes RST,
-     * an unreachable destination (NoRouteToHostException, "Network is unreachable") ICMP
-     * unreachable, a timeout silence, so the command sees what a direct connect would have shown.
+     * answered only then ("connect-then-accept"). A failure is a {@link DialException} whose
+     * {@link DialFailure} says how the command is answered (a reset, ICMP unreachable, or silence);
+     * the stack dials once per flow, whatever the command retransmits meanwhile. Any other
+     * exception is a bug of the dialer, answered with a reset.
      */
     SocketChannel connectTcp(FlowId flow) throws IOException;
 }

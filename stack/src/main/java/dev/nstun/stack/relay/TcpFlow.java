@@ -33,6 +33,9 @@ final class TcpFlow {
     /** When this flow's live timer entry fires ({@link Long#MAX_VALUE}: none armed); entries with other deadlines are stale. */
     long timerDeadline = Long.MAX_VALUE;
     volatile boolean removed;
+    /** A dropped flow: no answer, its SYN retries absorbed until {@link #silentUntil}. */
+    boolean silent;
+    long silentUntil;
 
     TcpFlow(FlowKey key, FlowId id, TcpConnection conn) {
         this.key = key;

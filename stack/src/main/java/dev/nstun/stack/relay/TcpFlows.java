@@ -2,10 +2,11 @@ package dev.nstun.stack.relay;
 
 import dev.nstun.stack.PacketOutput;
 import dev.nstun.stack.StackCounters;
+import dev.nstun.stack.flow.DialException;
+import dev.nstun.stack.flow.DialFailure;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowKey;
-import dev.nstun.stack.flow.FlowRefusedException;
 import dev.nstun.stack.tcp.BufferMemory;
 import dev.nstun.stack.tcp.CloseReason;
 import dev.nstun.stack.tcp.IsnGenerator;
@@ -18,9 +19,6 @@ import dev.nstun.stack.wire.Ipv6Packet;
 import dev.nstun.stack.wire.PacketBuilder;
 import dev.nstun.stack.wire.TcpSegment;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.SocketException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -45,6 +43,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class TcpFlows {
     private static final Logger log = LoggerFactory.getLogger(TcpFlows.class);
+    /**
+     * How long a dropped flow stays silent after the command's last SYN: longer than the largest gap
+     * between Linux's SYN retries at the default tcp_syn_retries (64 s), so one flow is dialed once.
+     */
+    static final long SILENCE_NANOS = 70_000_000_000L;
     /** Largest read or write of an upstream socket: the relay's one staging buffer. */
     private static final int STAGING = 1024 * 1024;
 
@@ -146,6 +149,11 @@ public final class TcpFlows {
         FlowKey key = FlowKey.of(ip, seg.sourcePort(), seg.destinationPort());
         TcpFlow flow = flows.get(key);
         if (flow != null) {
+            if (flow.silent) {
+                // A dropped flow: the command's retries get no answer and no new dial.
+                if (TcpConnection.isConnectionRequest(seg)) flow.silentUntil = nowNanos + SILENCE_NANOS;
+                return;
+            }
             boolean replyDue = flow.conn.process(nowNanos, seg);
             if (flow.conn.isClosed() && TcpConnection.isConnectionRequest(seg) && flow.conn.closeReason() == CloseReason.NONE) {
                 // A SYN ended TIME-WAIT: it opens a new incarnation of the 4-tuple.
@@ -191,8 +199,11 @@ public final class TcpFlows {
             try {
                 SocketChannel ch = dialer.connectTcp(id);
                 onLoop.accept(() -> connected(flow, ch));
+            } catch (DialException e) {
+                onLoop.accept(() -> dialFailed(flow, e.failure(), e.getMessage()));
             } catch (IOException | RuntimeException e) {
-                onLoop.accept(() -> dialFailed(flow, e));
+                if (!flow.removed) log.warn("{}: the dialer failed unexpectedly", id, e);
+                onLoop.accept(() -> dialFailed(flow, DialFailure.FAILED, String.valueOf(e)));
             }
         });
     }
@@ -222,25 +233,44 @@ public final class TcpFlows {
         markDirty(flow);
     }
 
-    private void dialFailed(TcpFlow flow, Exception e) {
+    /** Answers the command as a normal network would have answered its connect (see {@link DialFailure}). */
+    private void dialFailed(TcpFlow flow, DialFailure failure, String why) {
         flow.dialing = false;
         flow.dialThread = null;
         if (flow.removed) return;
-        String why = e.getMessage() == null ? e.toString() : e.getMessage();
-        if (e instanceof FlowRefusedException || e instanceof ConnectException && !why.contains("timed out")) {
-            log.debug("{}: refused: {}", flow.id, why);
-            flow.conn.refuse(now);
-            markDirty(flow);
-        } else if (e instanceof NoRouteToHostException || e instanceof SocketException && why.contains("unreachable")) {
-            log.debug("{}: unreachable: {}", flow.id, why);
-            answerUnreachable(flow);
-            remove(flow);
-        } else {
-            // Timed out (or failed oddly): stay silent, as a destination that drops SYNs would, and
-            // let the command's own SYN retries time out.
-            log.debug("{}: cannot connect: {}", flow.id, why);
-            remove(flow);
+        log.debug("{}: {}: {}", flow.id, failure, why);
+        switch (failure) {
+            case REFUSED, PROHIBITED, PROXY_FAILED, LOCAL_RESOURCE, FAILED -> {
+                flow.conn.refuse(now);
+                markDirty(flow);
+            }
+            case NETWORK_UNREACHABLE -> {
+                answerUnreachable(flow, true);
+                remove(flow);
+            }
+            case HOST_UNREACHABLE, TIMED_OUT -> {
+                answerUnreachable(flow, false);
+                remove(flow);
+            }
+            case DROPPED -> silence(flow);
         }
+    }
+
+    /**
+     * Keeps a dropped flow in the table without an answer or a buffer, so that the command's SYN
+     * retries are absorbed instead of dialing again, until it has not retried for
+     * {@link #SILENCE_NANOS}.
+     */
+    private void silence(TcpFlow flow) {
+        flow.syn = null;
+        flow.silent = true;
+        flow.silentUntil = now + SILENCE_NANOS;
+        flow.conn.dispose();
+        if (flow.halfOpen) {
+            flow.halfOpen = false;
+            halfOpenFlows.remove(flow);
+        }
+        arm(flow, flow.silentUntil);
     }
 
     /** The upstream has bytes (or EOF, or an error) for the command. */
@@ -295,6 +325,11 @@ public final class TcpFlows {
     }
 
     private void serviceOne(TcpFlow flow, long now) {
+        if (flow.silent) {
+            if (now - flow.silentUntil >= 0) remove(flow);
+            else arm(flow, flow.silentUntil);
+            return;
+        }
         TcpConnection conn = flow.conn;
         if (flow.channel != null) {
             pumpToUpstream(flow);
@@ -322,10 +357,18 @@ public final class TcpFlows {
         long at = conn.pollAt();
         if (at == Long.MIN_VALUE) {
             markDirty(flow);
-        } else if (at < flow.timerDeadline) {
-            // Only an earlier deadline needs a new entry: a later one (the keepalive deadline moves with
-            // every segment) lets the armed entry fire early and re-arm here, so the queue does not
-            // fill with stale entries at the packet rate.
+        } else {
+            arm(flow, at);
+        }
+    }
+
+    /**
+     * Makes sure the flow is serviced by {@code at}. Only an earlier deadline needs a new entry: a
+     * later one (the keepalive deadline moves with every segment) lets the armed entry fire early and
+     * re-arm in {@link #serviceOne}, so the queue does not fill with stale entries at the packet rate.
+     */
+    private void arm(TcpFlow flow, long at) {
+        if (at < flow.timerDeadline) {
             flow.timerDeadline = at;
             timers.add(new TimerEntry(at, flow));
         }
@@ -464,14 +507,14 @@ public final class TcpFlows {
         }
     }
 
-    /** The destination is unreachable: ICMP host unreachable quoting the command's SYN. */
-    private void answerUnreachable(TcpFlow flow) {
+    /** The destination is unreachable: ICMP network or host unreachable quoting the command's SYN. */
+    private void answerUnreachable(TcpFlow flow, boolean network) {
         ByteBuffer synPacket = flow.syn;
         if (synPacket == null) return;
         IpPacket ip = flow.key.v6() ? quoted6.wrap(synPacket, 0, synPacket.capacity()) : quoted4.wrap(synPacket, 0, synPacket.capacity());
         builder.replyTo(ip);
         ByteBuffer out = output.buffer().clear();
-        output.send(builder.hostUnreachable(out, 0, ip));
+        output.send(network ? builder.networkUnreachable(out, 0, ip) : builder.hostUnreachable(out, 0, ip));
         flow.syn = null;
     }
 

@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nstun.stack.PacketOutput;
 import dev.nstun.stack.StackCounters;
+import dev.nstun.stack.flow.DialException;
+import dev.nstun.stack.flow.DialFailure;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.UdpUpstream;
 import dev.nstun.stack.tcp.BufferMemory;
 import dev.nstun.stack.tcp.TcpConfig;
 import dev.nstun.stack.wire.Checksum;
+import dev.nstun.stack.wire.IcmpV4Message;
 import dev.nstun.stack.wire.Ipv4Packet;
 import dev.nstun.stack.wire.PacketBuilder;
 import dev.nstun.stack.wire.TcpOptions;
@@ -56,6 +59,8 @@ class TcpFlowsTest {
     private Dialer dialer;
     private PacketOutput output;
     private TcpSegment synAck;
+    private DialFailure dialFailure;
+    private int dials;
     private Selector selector;
     private TcpFlows flows;
     private int ourIsn;
@@ -72,6 +77,8 @@ class TcpFlowsTest {
 
             @Override
             public SocketChannel connectTcp(FlowId flow) throws IOException {
+                dials++;
+                if (dialFailure != null) throw new DialException(dialFailure, "test: " + dialFailure);
                 SocketChannel ch = SocketChannel.open(server.getLocalAddress());
                 dialed.add(ch);
                 return ch;
@@ -171,14 +178,68 @@ class TcpFlowsTest {
         assertArrayEquals(body, got.toByteArray(), "body through the relay: got " + got.size() + " of " + body.length + " bytes");
     }
 
-    /** SYN from the command at {@code at} ms, the dial, our SYN-ACK and the command's ACK; returns the server's side. */
-    private SocketChannel handshake(long at) throws IOException {
+    @Test
+    void aRefusedDialIsAnsweredWithReset() {
+        dialFailure = DialFailure.REFUSED;
+        syn(0);
+        TcpSegment rst = lastSent();
+        assertTrue(rst.rst() && rst.ack(), "RST|ACK for a refused dial");
+        assertEquals(0, flows.size(), "flows left");
+    }
+
+    @Test
+    void aDialThatTimedOutIsAnsweredWithHostUnreachable() {
+        dialFailure = DialFailure.TIMED_OUT;
+        syn(0);
+        assertIcmp(IcmpV4Message.CODE_HOST_UNREACHABLE);
+        assertEquals(0, flows.size(), "flows left");
+    }
+
+    @Test
+    void anUnreachableNetworkIsAnsweredWithNetworkUnreachable() {
+        dialFailure = DialFailure.NETWORK_UNREACHABLE;
+        syn(0);
+        assertIcmp(IcmpV4Message.CODE_NET_UNREACHABLE);
+    }
+
+    @Test
+    void aDroppedFlowStaysSilentAndIsDialedOnceWhateverTheCommandRetries() {
+        dialFailure = DialFailure.DROPPED;
+        syn(0);
+        for (long at : new long[] {1_000, 3_000, 7_000, 15_000, 31_000, 63_000}) syn(at); // Linux's SYN retries
+        assertEquals(0, sent.size(), "packets sent to the command");
+        assertEquals(1, dials, "dials");
+        assertEquals(0, flows.bufferMemoryUsed(), "buffer memory of a silent flow");
+        flows.tick(63_000 * MS + TcpFlows.SILENCE_NANOS);
+        flows.service(63_000 * MS + TcpFlows.SILENCE_NANOS);
+        assertEquals(0, flows.size(), "the flow is gone once the command stopped retrying");
+        dialFailure = null;
+        syn(200_000);
+        assertEquals(2, dials, "a new connection later is dialed anew");
+    }
+
+    private void assertIcmp(int code) {
+        ByteBuffer packet = sent.get(sent.size() - 1);
+        Ipv4Packet ip = new Ipv4Packet().wrap(packet, 0, packet.limit());
+        assertEquals(1, ip.protocol(), "protocol of the answer");
+        IcmpV4Message icmp = IcmpV4Message.unchecked(packet, ip.payloadOffset(), ip.payloadLength());
+        assertEquals(IcmpV4Message.TYPE_DESTINATION_UNREACHABLE, icmp.type(), "ICMP type");
+        assertEquals(code, icmp.code(), "ICMP code");
+    }
+
+    /** The command's SYN at {@code at} ms, with the dial and the loop's turn. */
+    private void syn(long at) {
         flows.tick(at * MS);
         int n = builder.ipv4(COMMAND, SERVER).tcp(in, 0, COMMAND_PORT, 80, COMMAND_ISN, 0, TcpSegment.SYN, 65535,
                 new TcpOptions(1460, -1, false, false, 0, 0), 0);
         deliver(at, n);
         for (Runnable t; (t = tasks.poll()) != null; ) t.run();
         flows.service(at * MS);
+    }
+
+    /** SYN from the command at {@code at} ms, the dial, our SYN-ACK and the command's ACK; returns the server's side. */
+    private SocketChannel handshake(long at) throws IOException {
+        syn(at);
         synAck = lastSent();
         assertTrue(synAck.syn() && synAck.ack(), "SYN-ACK");
         ourIsn = synAck.seqNumber();
