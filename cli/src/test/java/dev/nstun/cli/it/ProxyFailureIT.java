@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,11 +48,20 @@ class ProxyFailureIT {
     private static ProxyNetwork net;
     private static ServerSocket hangsUp;
     private static ServerSocket garbles;
+    private static ServerSocket stalls;
+    private static ServerSocket blackHole;
+    private static final List<SocketChannel> blackHoleFill = new ArrayList<>();
+    /** The connect-timeout of the outbounds whose proxy never answers: the command must fail soon after it. */
+    private static final long STALL_TIMEOUT_MILLIS = 2000;
     private static NstunProcess run;
     private static Map<String, Result> results;
 
     /** A broken outbound: its name, the port the rule sends to it, its server, and words its cause may be told with. */
-    record Case(String outbound, int port, String server, Pattern cause) {
+    record Case(String outbound, int port, String server, Pattern cause, long withinMillis) {
+        Case(String outbound, int port, String server, Pattern cause) {
+            this(outbound, port, server, cause, FAILS_WITHIN_MILLIS);
+        }
+
         @Override
         public String toString() {
             return outbound;
@@ -65,6 +75,8 @@ class ProxyFailureIT {
         net = ProxyNetwork.start("proxyfailit");
         hangsUp = peer(ProxyFailureIT::hangUpAfterTheGreeting);
         garbles = peer(ProxyFailureIT::answerConnectWithAnUnknownAddressType);
+        stalls = peer(ProxyFailureIT::neverAnswer);
+        blackHole = fullListenQueue();
         int closed;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closed = s.getLocalPort();
@@ -81,7 +93,13 @@ class ProxyFailureIT {
                 new Case("dead-proxy", 1004, "127.0.0.1:" + closed, Pattern.compile("(?i)refused|unreachable|cannot be reached|connect")),
                 new Case("hangs-up", 1005, "127.0.0.1:" + hangsUp.getLocalPort(), Pattern.compile("(?i)closed|end of stream|eof|reset|hung up")),
                 new Case("garbles", 1006, "127.0.0.1:" + garbles.getLocalPort(),
-                        Pattern.compile("(?i)malformed|invalid|unexpected|expected|unknown|protocol|address type")));
+                        Pattern.compile("(?i)malformed|invalid|unexpected|expected|unknown|protocol|address type")),
+                // Accepts, then never says a word: the handshake's deadline ends it.
+                new Case("stalls", 1007, "127.0.0.1:" + stalls.getLocalPort(), Pattern.compile("(?i)timed out|within|did not"),
+                        STALL_TIMEOUT_MILLIS + FAILS_WITHIN_MILLIS),
+                // Drops every SYN (its listen queue is full): the connect's deadline ends it, one dial per flow.
+                new Case("black-hole", 1008, "127.0.0.1:" + blackHole.getLocalPort(), Pattern.compile("(?i)timed out|within|did not"),
+                        STALL_TIMEOUT_MILLIS + FAILS_WITHIN_MILLIS));
         List<String> policy = new ArrayList<>(List.of(
                 "outbounds:",
                 "  - " + dante.outbound("dante-wrong-password"),
@@ -90,6 +108,8 @@ class ProxyFailureIT {
                 "  - {name: dead-proxy, type: socks5, server: \"127.0.0.1:" + closed + "\"}",
                 "  - {name: hangs-up, type: socks5, server: \"127.0.0.1:" + hangsUp.getLocalPort() + "\", connect-timeout: 3s}",
                 "  - {name: garbles, type: socks5, server: \"127.0.0.1:" + garbles.getLocalPort() + "\", connect-timeout: 3s}",
+                "  - {name: stalls, type: socks5, server: \"127.0.0.1:" + stalls.getLocalPort() + "\", connect-timeout: " + STALL_TIMEOUT_MILLIS + "ms}",
+                "  - {name: black-hole, type: socks5, server: \"127.0.0.1:" + blackHole.getLocalPort() + "\", connect-timeout: " + STALL_TIMEOUT_MILLIS + "ms}",
                 "  - " + net.dante().outbound("dante"),
                 "rules:"));
         List<Fetch> fetches = new ArrayList<>();
@@ -118,7 +138,8 @@ class ProxyFailureIT {
 
     @AfterAll
     static void stopServers() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {hangsUp, garbles, net}) {
+        for (SocketChannel ch : blackHoleFill) ch.close();
+        for (AutoCloseable c : new AutoCloseable[] {hangsUp, garbles, stalls, blackHole, net}) {
             if (c != null) c.close();
         }
     }
@@ -134,7 +155,7 @@ class ProxyFailureIT {
             Result r = results.get(c.outbound() + n);
             assertNotNull(r, "no result for " + c.outbound() + n + ": " + run.describe());
             assertTrue(CONNECTION_ERRORS.contains(r.exit()), "want a connection error (curl exit 7, 52 or 56): " + r);
-            assertTrue(r.millis() < FAILS_WITHIN_MILLIS, "failed only after " + r.millis() + " ms: " + r);
+            assertTrue(r.millis() < c.withinMillis(), "failed only after " + r.millis() + " ms: " + r);
         }));
     }
 
@@ -163,6 +184,29 @@ class ProxyFailureIT {
     /** Reads the greeting, then closes: a proxy that dies mid-handshake. */
     private static void hangUpAfterTheGreeting(Socket s) throws IOException {
         s.getInputStream().read(new byte[512]);
+    }
+
+    /** Reads whatever comes and never answers: a proxy that hangs. */
+    private static void neverAnswer(Socket s) throws IOException {
+        byte[] buf = new byte[512];
+        while (s.getInputStream().read(buf) >= 0) {
+            // discard
+        }
+    }
+
+    /**
+     * Returns a listener that is never accepted from, its queue filled by connections of this test:
+     * the kernel then drops every further SYN, as a host behind a silent firewall does.
+     */
+    private static ServerSocket fullListenQueue() throws IOException {
+        ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        for (int i = 0; i < 3; i++) {
+            SocketChannel ch = SocketChannel.open();
+            ch.configureBlocking(false);
+            ch.connect(server.getLocalSocketAddress());
+            blackHoleFill.add(ch);
+        }
+        return server;
     }
 
     /** Accepts "no authentication", then answers CONNECT with address type 9 (there is none) and waits. */
