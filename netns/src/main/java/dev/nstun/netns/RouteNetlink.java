@@ -22,6 +22,7 @@ public final class RouteNetlink implements AutoCloseable {
     private static final short NLM_F_EXCL = 0x200;
     private static final short NLM_F_CREATE = 0x400;
     private static final short IFLA_MTU = 4;
+    private static final short IFLA_TXQLEN = 13;
     private static final short IFA_ADDRESS = 1;
     private static final short IFA_LOCAL = 2;
     private static final short IFA_FLAGS = 8;
@@ -62,11 +63,20 @@ public final class RouteNetlink implements AutoCloseable {
 
     /** Brings interface {@code index} up, setting its MTU when {@code mtu > 0}. */
     public void linkUp(int index, int mtu) throws NativeException {
+        linkUp(index, mtu, 0);
+    }
+
+    /**
+     * Brings interface {@code index} up, setting its MTU when {@code mtu > 0} and the length of its
+     * transmit queue (what {@code ip link set DEV txqueuelen N} sets) when {@code txQueueLength > 0}.
+     */
+    public void linkUp(int index, int mtu, int txQueueLength) throws NativeException {
         begin(RTM_NEWLINK, 0);
         request.put((byte) 0).put((byte) 0).putShort((short) 0); // family, pad, type
         request.putInt(index).putInt(IFF_UP).putInt(IFF_UP);     // index, flags, change
         if (mtu > 0) attribute(IFLA_MTU, mtu);
-        transact("set link " + index + " up" + (mtu > 0 ? " mtu " + mtu : ""));
+        if (txQueueLength > 0) attribute(IFLA_TXQLEN, txQueueLength);
+        transact("set link " + index + " up" + (mtu > 0 ? " mtu " + mtu : "") + (txQueueLength > 0 ? " txqueuelen " + txQueueLength : ""));
     }
 
     /** Adds {@code address/prefix} to interface {@code index} (IPv6 without duplicate detection). */

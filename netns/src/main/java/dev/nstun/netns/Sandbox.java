@@ -108,7 +108,7 @@ public final class Sandbox implements AutoCloseable {
         try (RouteNetlink nl = RouteNetlink.open()) {
             int lo = LibC.INSTANCE.if_nametoindex("lo");
             nl.linkUp(lo, 0);
-            nl.linkUp(tun.index(), t.mtu());
+            nl.linkUp(tun.index(), t.mtu(), TunSpec.TX_QUEUE_LENGTH);
             nl.addAddress(tun.index(), t.ipv4(), t.ipv4Prefix());
             nl.addAddress(tun.index(), t.ipv6(), t.ipv6Prefix());
             nl.addDefaultRoute(tun.index(), true);
