@@ -15,6 +15,7 @@ import dev.nstun.policies.config.Outbound;
 import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.config.PolicyException;
 import dev.nstun.policies.config.PolicyLoader;
+import dev.nstun.policies.config.UserFile;
 import dev.nstun.policies.config.ProxyUrl;
 import dev.nstun.policies.outbound.Connectors;
 import dev.nstun.stack.DnsEndpoint;
@@ -310,7 +311,7 @@ public final class RunCommand implements Callable<Integer> {
             }
 
             @Override
-            public String readFile(Path path) throws IOException {
+            public String readFile(Path path) throws UserFile.Unreadable {
                 return system.readFile(path);
             }
         };
