@@ -227,7 +227,7 @@ public final class RunCommand implements Callable<Integer> {
         DnsSettings.Upstream dnsOverride = upstreamOverride;
         PolicyReloader reloader = policyFile == null ? null
                 : new PolicyReloader(policyFile, policyEnvironment(who), policyDialer, p -> forwarding.use(p, dnsOverride), registry, runId);
-        SignalForwarder signals = SignalForwarder.install(reloader);
+        SignalForwarder signals = SignalForwarder.install(reloader == null ? null : reloader::request);
         Sandbox sandbox;
         try {
             if (signals.firstHeld() != 0) {
