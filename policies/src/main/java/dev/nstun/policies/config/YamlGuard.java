@@ -3,6 +3,7 @@ package dev.nstun.policies.config;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.events.AliasEvent;
@@ -36,14 +37,23 @@ final class YamlGuard {
      */
     static final long MAX_REPEATED_NODES = 1_000_000;
 
+    /** What an anchor names, as messages call it. */
+    private enum Kind {
+        MAP, LIST, VALUE;
+
+        String noun() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     /** A node an anchor names: open until its end event, then of a known expanded size. */
     private static final class Anchored {
-        final String kind;
+        final Kind kind;
         final Optional<Mark> at;
         boolean open;
         long size;
 
-        Anchored(String kind, Optional<Mark> at, boolean open, long size) {
+        Anchored(Kind kind, Optional<Mark> at, boolean open, long size) {
             this.kind = kind;
             this.at = at;
             this.open = open;
@@ -73,7 +83,7 @@ final class YamlGuard {
                 if (open.size() >= MAX_DEPTH) {
                     return Optional.of("lists and maps are nested more than " + MAX_DEPTH + " deep (a policy needs 4)");
                 }
-                String kind = event.getEventId() == Event.ID.MappingStart ? "map" : "list";
+                Kind kind = event.getEventId() == Event.ID.MappingStart ? Kind.MAP : Kind.LIST;
                 Anchored anchored = anchor(event, new Anchored(kind, event.getStartMark(), true, 0));
                 open.push(new Open(anchored));
             }
@@ -86,7 +96,7 @@ final class YamlGuard {
                 grow(done.size);
             }
             case Scalar -> {
-                anchor(event, new Anchored("value", event.getStartMark(), false, 1));
+                anchor(event, new Anchored(Kind.VALUE, event.getStartMark(), false, 1));
                 grow(1);
             }
             case Alias -> {
@@ -105,10 +115,10 @@ final class YamlGuard {
             return Optional.empty();
         }
         if (target.open) {
-            return Optional.of("*" + name + " refers to the " + target.kind + " it is in (&" + name + position(target.at)
+            return Optional.of("*" + name + " refers to the " + target.kind.noun() + " it is in (&" + name + position(target.at)
                     + "): a policy cannot contain itself, directly or through merge keys (<<)");
         }
-        if (!target.kind.equals("value") && ++collectionAliases > MAX_COLLECTION_ALIASES) {
+        if (target.kind != Kind.VALUE && ++collectionAliases > MAX_COLLECTION_ALIASES) {
             return Optional.of("more than " + MAX_COLLECTION_ALIASES + " aliases to lists or maps (a limit against alias bombs)");
         }
         repeated += target.size;
