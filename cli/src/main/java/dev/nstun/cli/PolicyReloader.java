@@ -17,8 +17,13 @@ import org.slf4j.LoggerFactory;
  * new flows; a broken one changes nothing and says why, line and column, in the log and to
  * {@code nstun reload}. A change of {@code dns.mode} takes effect with the next run only (the
  * addresses handed out so far must keep meaning what they meant).
+ *
+ * <p>Reloads run one at a time on a platform thread of their own, never on the virtual-thread
+ * carriers that dials run on: however long a file takes to load, no flow waits for it. Requests
+ * that come while one is waiting are one request (the reload that follows reads the file as it is
+ * then); a request that comes during a reload gets a reload of its own after it.
  */
-final class PolicyReloader implements Runnable {
+final class PolicyReloader {
     private static final Logger log = LoggerFactory.getLogger(PolicyReloader.class);
 
     private final Path file;
@@ -28,6 +33,10 @@ final class PolicyReloader implements Runnable {
     private final RunRegistry registry;
     private final String runId;
     private long reloads;
+    /** Guarded by {@code this}: a reload is asked for and has not started. */
+    private boolean requested;
+    /** Guarded by {@code this}: the reload thread is running (it ends when nothing is asked for). */
+    private boolean running;
 
     /** {@code alsoApply} gets each new policy after the dialer (DNS forwarding follows {@code dns.via}). */
     PolicyReloader(Path file, Environment environment, PolicyDialer dialer, java.util.function.Consumer<Policy> alsoApply,
@@ -40,8 +49,32 @@ final class PolicyReloader implements Runnable {
         this.runId = runId;
     }
 
-    @Override
-    public synchronized void run() {
+    /** Asks for a reload and returns at once (a signal handler calls this). */
+    void request() {
+        synchronized (this) {
+            requested = true;
+            if (running) {
+                return;
+            }
+            running = true;
+        }
+        Thread.ofPlatform().name("nstun-reload").daemon(true).start(this::reloadWhileRequested);
+    }
+
+    private void reloadWhileRequested() {
+        while (true) {
+            synchronized (this) {
+                if (!requested) {
+                    running = false;
+                    return;
+                }
+                requested = false;
+            }
+            reload();
+        }
+    }
+
+    private void reload() {
         reloads++;
         RunRegistry.ReloadOutcome outcome;
         try {

@@ -15,6 +15,7 @@ import dev.nstun.policies.config.Outbound;
 import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.config.PolicyException;
 import dev.nstun.policies.config.PolicyLoader;
+import dev.nstun.policies.config.UserFile;
 import dev.nstun.policies.config.ProxyUrl;
 import dev.nstun.policies.outbound.Connectors;
 import dev.nstun.stack.DnsEndpoint;
@@ -226,7 +227,7 @@ public final class RunCommand implements Callable<Integer> {
         DnsSettings.Upstream dnsOverride = upstreamOverride;
         PolicyReloader reloader = policyFile == null ? null
                 : new PolicyReloader(policyFile, policyEnvironment(who), policyDialer, p -> forwarding.use(p, dnsOverride), registry, runId);
-        SignalForwarder signals = SignalForwarder.install(reloader);
+        SignalForwarder signals = SignalForwarder.install(reloader == null ? null : reloader::request);
         Sandbox sandbox;
         try {
             if (signals.firstHeld() != 0) {
@@ -310,7 +311,7 @@ public final class RunCommand implements Callable<Integer> {
             }
 
             @Override
-            public String readFile(Path path) throws IOException {
+            public String readFile(Path path) throws UserFile.Unreadable {
                 return system.readFile(path);
             }
         };

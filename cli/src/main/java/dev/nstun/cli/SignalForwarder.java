@@ -28,7 +28,7 @@ final class SignalForwarder {
 
     private SignalForwarder() {}
 
-    /** Installs the handlers; {@code onHangup}, when not null, takes SIGHUP (run on a thread of its own). */
+    /** Installs the handlers; {@code onHangup}, when not null, takes SIGHUP and must return at once. */
     static SignalForwarder install(Runnable onHangup) {
         SignalForwarder f = new SignalForwarder();
         for (String name : List.of("TERM", "HUP", "INT")) {
@@ -37,7 +37,7 @@ final class SignalForwarder {
             f.previous.add(Signal.handle(s, sig -> {
                 if (sig.getNumber() == SIGINT && fromTerminal()) return;
                 if (sig.getNumber() == SIGHUP && onHangup != null) {
-                    Thread.ofVirtual().name("nstun-reload").start(onHangup);
+                    onHangup.run();
                     return;
                 }
                 f.deliver(sig.getNumber());

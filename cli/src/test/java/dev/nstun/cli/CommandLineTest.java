@@ -2,6 +2,7 @@ package dev.nstun.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
@@ -9,6 +10,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,6 +93,26 @@ class CommandLineTest {
         assertTrue(e.contains(policy + ":2:29: unknown key 'outbond'"), e);
         assertTrue(e.contains(policy + ":3:"), e);
         assertTrue(e.contains("nowhere"), e);
+    }
+
+    @Test
+    void checkRefusesASelfMergeAtItsPositionAndExits1(@TempDir Path dir) throws Exception {
+        Path policy = Files.writeString(dir.resolve("p.yaml"), "defaults: &d {<<: *d}\nrules: [{outbound: direct}]\n");
+        int status = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> cl.execute("check", policy.toString()));
+        assertEquals(1, status);
+        assertEquals(policy + ":1:19: *d refers to the map it is in (&d at line 1, column 11): a policy cannot contain itself,"
+                + " directly or through merge keys (<<)" + System.lineSeparator(), err.toString());
+        assertEquals("", out.toString());
+    }
+
+    @Test
+    void checkRefusesAFifoInOneLineAndExits1(@TempDir Path dir) throws Exception {
+        Path policy = dir.resolve("p.yaml");
+        assertEquals(0, new ProcessBuilder("mkfifo", policy.toString()).inheritIO().start().waitFor(), "mkfifo");
+        int status = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> cl.execute("check", policy.toString()));
+        assertEquals(1, status);
+        assertEquals(policy + ": cannot read the policy: not a regular file (a FIFO); give a path to a YAML file"
+                + System.lineSeparator(), err.toString());
     }
 
     @Test

@@ -75,6 +75,36 @@ class ReloadIT {
     }
 
     @Test
+    void aSelfMergingFileIsRefusedAtItsPositionAndNewFlowsStillGetThrough(@TempDir Path dir) throws Exception {
+        Path policy = Files.writeString(dir.resolve("policy.yaml"), rules("direct"));
+        String fetch = "c=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' http://" + net.peer4() + ":" + WEB_PORT
+                + "/page.bin 2>/dev/null); echo \"got $c exit $?\"";
+        String fourAtOnce = "for i in 1 2 3 4; do (" + fetch + ") & done; wait";
+        try (NstunProcess p = NstunProcess.start("run", "-p", policy.toString(), "--", "sh", "-c",
+                fetch + "; echo step1; read x; " + fourAtOnce + "; echo step2")) {
+            p.awaitStdout("step1", 30);
+            assertTrue(p.stdout().contains("got 200 exit 0"), "allowed before the reload: " + p.describe());
+
+            // Its merge would never end; the rule below it would reject the page if it were read.
+            Files.writeString(policy, "defaults: &d {<<: *d}\n" + rules("reject"));
+            // More reloads than the JVM has carriers for virtual threads, each answered at once.
+            for (int i = 0; i <= Runtime.getRuntime().availableProcessors(); i++) {
+                Requirements.ProcessResult reload = Requirements.run(Requirements.repoRoot(), NstunProcess.launcher().toString(),
+                        "reload", Long.toString(p.pid()));
+                assertEquals(1, reload.exitCode(), reload.output());
+                assertTrue(reload.output().contains(policy + ":1:19: *d refers to the map it is in"), reload.output());
+                assertTrue(reload.output().contains("previous policy stays"), reload.output());
+            }
+            p.writeStdin("go\n");
+            p.closeStdin();
+            p.awaitStdout("step2", 30);
+            assertEquals(5, p.stdout().split("got 200 exit 0", -1).length - 1, "the previous policy still serves new flows: "
+                    + p.describe());
+            assertEquals(0, p.await(), p.describe());
+        }
+    }
+
+    @Test
     void sighupReloadsInsteadOfReachingTheCommand(@TempDir Path dir) throws Exception {
         Path policy = Files.writeString(dir.resolve("policy.yaml"), rules("direct"));
         try (NstunProcess p = NstunProcess.start("run", "-p", policy.toString(), "--", "sh", "-c",

@@ -1,7 +1,5 @@
 package dev.nstun.policies.config;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -18,8 +16,8 @@ public interface Environment {
     /** Returns the directory {@code ~} stands for. */
     Path home();
 
-    /** Returns the content of a file as UTF-8. */
-    String readFile(Path path) throws IOException;
+    /** Returns the content of a password file ({@link UserFile.Kind#PASSWORD}). */
+    String readFile(Path path) throws UserFile.Unreadable;
 
     /** Returns the process's own environment, {@code user.home} and the file system. */
     static Environment system() {
@@ -35,8 +33,8 @@ public interface Environment {
             }
 
             @Override
-            public String readFile(Path path) throws IOException {
-                return Files.readString(path);
+            public String readFile(Path path) throws UserFile.Unreadable {
+                return UserFile.read(path, UserFile.Kind.PASSWORD);
             }
         };
     }

@@ -1,10 +1,7 @@
 package dev.nstun.policies.config;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -309,13 +306,7 @@ final class OutboundReader {
         String content;
         try {
             content = environment.readFile(path);
-        } catch (NoSuchFileException e) {
-            problems.add(node, "cannot read " + shown + ": no such file");
-            return Optional.empty();
-        } catch (AccessDeniedException e) {
-            problems.add(node, "cannot read " + shown + ": permission denied");
-            return Optional.empty();
-        } catch (IOException e) {
+        } catch (UserFile.Unreadable e) {
             problems.add(node, "cannot read " + shown + ": " + e.getMessage());
             return Optional.empty();
         }

@@ -1,13 +1,5 @@
 package dev.nstun.policies.config;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +17,6 @@ import org.snakeyaml.engine.v2.nodes.NodeTuple;
  * holding all of them.
  */
 public final class PolicyLoader {
-    /** Largest policy file, in bytes. */
-    public static final long MAX_FILE_BYTES = 8L * 1024 * 1024;
-
     static final List<String> TOP_KEYS = List.of("outbounds", "dns", "rules");
     private static final Map<String, String> TOP_HINTS = Map.of(
             "proxies", "did you mean 'outbounds'? (clash's 'proxies')",
@@ -53,23 +42,9 @@ public final class PolicyLoader {
         String name = file.toString();
         String text;
         try {
-            long size = Files.size(file);
-            if (size > MAX_FILE_BYTES) {
-                throw fileProblem(name, "the file is " + size + " bytes; a policy file may have at most " + MAX_FILE_BYTES);
-            }
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(Files.readAllBytes(file)))
-                    .toString();
-        } catch (NoSuchFileException e) {
-            throw fileProblem(name, "cannot read the policy: no such file");
-        } catch (AccessDeniedException e) {
-            throw fileProblem(name, "cannot read the policy: permission denied");
-        } catch (CharacterCodingException e) {
-            throw fileProblem(name, "the policy is not UTF-8 text");
-        } catch (IOException e) {
-            throw fileProblem(name, "cannot read the policy: " + e.getMessage());
+            text = UserFile.read(file, UserFile.Kind.POLICY);
+        } catch (UserFile.Unreadable e) {
+            throw new PolicyException(List.of(Problem.at(Location.nowhere(name), "cannot read the policy: " + e.getMessage())));
         }
         Path parent = file.toAbsolutePath().getParent();
         return parse(name, text, parent == null ? Path.of("").toAbsolutePath() : parent, environment);
@@ -128,10 +103,6 @@ public final class PolicyLoader {
             throw new PolicyException(problems.sorted());
         }
         return policy;
-    }
-
-    private static PolicyException fileProblem(String file, String message) {
-        return new PolicyException(List.of(Problem.at(Location.nowhere(file), message)));
     }
 
     /** Every outbound a rule or dns.via names must exist (declared, or built in). */

@@ -1,17 +1,13 @@
 package dev.nstun.policies.config;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Parse;
 import org.snakeyaml.engine.v2.composer.Composer;
-import org.snakeyaml.engine.v2.events.AliasEvent;
 import org.snakeyaml.engine.v2.events.Event;
-import org.snakeyaml.engine.v2.events.NodeEvent;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -21,15 +17,12 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
 /**
  * Turns policy text into a node tree, safely: nodes are only composed, never constructed into
  * objects (so no tag can instantiate a class), and the text is bounded in size, nesting and
- * aliases. Every failure becomes a {@link Problem} with line and column.
+ * aliases, and may not contain itself ({@link YamlGuard}). Every failure becomes a
+ * {@link Problem} with line and column.
  */
 final class YamlSource {
     /** Largest policy file, in characters; a rule set of 100 000 domains fits well within it. */
     static final int MAX_CODE_POINTS = 8 * 1024 * 1024;
-    /** Deepest nesting of lists and maps; the schema itself needs 4. */
-    static final int MAX_DEPTH = 16;
-    /** Most aliases to lists and maps (against "billion laughs" documents). */
-    static final int MAX_COLLECTION_ALIASES = 100;
 
     private YamlSource() {
     }
@@ -39,46 +32,25 @@ final class YamlSource {
         LoadSettings settings = LoadSettings.builder()
                 .setLabel(problems.file())
                 .setAllowRecursiveKeys(false)
-                .setMaxAliasesForCollections(MAX_COLLECTION_ALIASES)
+                .setMaxAliasesForCollections(YamlGuard.MAX_COLLECTION_ALIASES)
                 .setCodePointLimit(MAX_CODE_POINTS)
                 .setUseMarks(true)
                 .setParseComments(false)
                 .setSchema(new CoreSchema())
                 .build();
         try {
-            // The composer recurses once per level and expands nothing, but readers walk aliased
-            // collections again at each alias: check nesting and aliases on the flat event stream
-            // first, where each problem still has its place in the file.
-            int depth = 0;
-            int collectionAliases = 0;
-            Map<String, Boolean> anchorIsCollection = new HashMap<>();
+            // The composer recurses once per level and expands nothing, but it flattens merge keys
+            // (<<) by following aliases, and readers walk aliased collections again at each alias:
+            // check nesting, recursion and expansion on the flat event stream first, where each
+            // problem still has its place in the file and nothing has been followed yet.
             List<Event> events = new ArrayList<>();
+            YamlGuard guard = new YamlGuard();
             for (Event event : new Parse(settings).parseString(text)) {
                 events.add(event);
-                Event.ID id = event.getEventId();
-                if (id == Event.ID.MappingStart || id == Event.ID.SequenceStart || id == Event.ID.Scalar) {
-                    boolean collection = id != Event.ID.Scalar;
-                    ((NodeEvent) event).getAnchor().ifPresent(a -> anchorIsCollection.put(a.getValue(), collection));
-                }
-                switch (id) {
-                    case MappingStart, SequenceStart -> {
-                        if (++depth > MAX_DEPTH) {
-                            problems.add(problems.at(event.getStartMark()),
-                                    "lists and maps are nested more than " + MAX_DEPTH + " deep (a policy needs 4)");
-                            return Optional.empty();
-                        }
-                    }
-                    case MappingEnd, SequenceEnd -> depth--;
-                    case Alias -> {
-                        String anchor = ((AliasEvent) event).getAlias().getValue();
-                        if (anchorIsCollection.getOrDefault(anchor, false) && ++collectionAliases > MAX_COLLECTION_ALIASES) {
-                            problems.add(problems.at(event.getStartMark()), "more than " + MAX_COLLECTION_ALIASES
-                                    + " aliases to lists or maps (a limit against alias bombs)");
-                            return Optional.empty();
-                        }
-                    }
-                    default -> {
-                    }
+                Optional<String> problem = guard.add(event);
+                if (problem.isPresent()) {
+                    problems.add(problems.at(event.getStartMark()), problem.get());
+                    return Optional.empty();
                 }
             }
             return new Composer(settings, new Replay(events)).getSingleNode();

@@ -1,8 +1,5 @@
 package dev.nstun.policies.config;
 
-import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -56,14 +53,14 @@ public final class FakeEnvironment implements Environment {
     }
 
     @Override
-    public String readFile(Path path) throws IOException {
+    public String readFile(Path path) throws UserFile.Unreadable {
         Path normal = path.normalize();
         if (unreadable.contains(normal)) {
-            throw new AccessDeniedException(normal.toString());
+            throw new UserFile.Unreadable(UserFile.Refusal.PERMISSION_DENIED, "permission denied");
         }
         String content = files.get(normal);
         if (content == null) {
-            throw new NoSuchFileException(normal.toString());
+            throw new UserFile.Unreadable(UserFile.Refusal.NO_SUCH_FILE, "no such file");
         }
         return content;
     }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,8 +32,8 @@ class PolicyLoaderTest {
             }
 
             @Override
-            public String readFile(Path path) throws IOException {
-                return Files.readString(path);
+            public String readFile(Path path) throws UserFile.Unreadable {
+                return UserFile.read(path, UserFile.Kind.PASSWORD);
             }
         };
     }
@@ -70,15 +69,15 @@ class PolicyLoaderTest {
     void fileThatIsNotUtf8IsRefused() throws Exception {
         Path file = Files.write(dir.resolve("latin1.yaml"), new byte[] {'r', 'u', 'l', 'e', 's', ':', ' ', (byte) 0xe9});
         PolicyException e = assertThrows(PolicyException.class, () -> PolicyLoader.load(file, filesUnder(dir)));
-        assertEquals("the policy is not UTF-8 text", e.problems().get(0).message());
+        assertEquals("cannot read the policy: not UTF-8 text", e.problems().get(0).message());
     }
 
     @Test
     void oversizedFileIsRefusedBeforeParsing() throws Exception {
         Path file = dir.resolve("huge.yaml");
-        Files.write(file, new byte[(int) PolicyLoader.MAX_FILE_BYTES + 1]);
+        Files.write(file, new byte[(int) UserFile.Kind.POLICY.maxBytes() + 1]);
         PolicyException e = assertThrows(PolicyException.class, () -> PolicyLoader.load(file, filesUnder(dir)));
-        assertTrue(e.problems().get(0).message().startsWith("the file is 8388609 bytes"), e.getMessage());
+        assertEquals(file + ": cannot read the policy: the file is 8388609 bytes; a policy file may have at most 8388608", e.getMessage());
     }
 
     @Test
