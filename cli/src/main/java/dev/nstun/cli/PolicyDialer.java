@@ -55,6 +55,7 @@ final class PolicyDialer implements Dialer {
     @Override
     public SocketChannel connectTcp(FlowId flow) throws IOException {
         if (flow.destinationName().isEmpty() && NstunAddresses.contains(flow.destination())) return nstunAddresses.connectTcp(flow);
+        if (flow.destinationName().isEmpty()) nstunAddresses.requireRelayable(flow.destination());
         Match m = match(flow, Network.TCP);
         try {
             return connectors.connect(m.outbound(), destination(flow));
@@ -67,6 +68,7 @@ final class PolicyDialer implements Dialer {
     @Override
     public UdpUpstream openUdp(FlowId flow) throws IOException {
         if (flow.destinationName().isEmpty() && NstunAddresses.contains(flow.destination())) return nstunAddresses.openUdp(flow);
+        if (flow.destinationName().isEmpty()) nstunAddresses.requireRelayable(flow.destination());
         Match m = match(flow, Network.UDP);
         return switch (m.outbound()) {
             case Outbound.Direct direct -> UdpUpstream.connected(connectors.openUdp(direct, destination(flow)));
