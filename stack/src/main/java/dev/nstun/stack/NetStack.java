@@ -259,6 +259,7 @@ public final class NetStack implements Runnable {
         if (!ingress.admit(ip)) return;
         if (ip.isFragment()) {
             bad = ip == ip4 ? fragments.offer(now / 1_000_000, ip4) : fragments.offer(now / 1_000_000, ip6);
+            for (int i = fragments.evictedByLastOffer(); i > 0; i--) counters.count(DropReason.REASSEMBLY_EVICTED);
             if (bad != null) {
                 counters.count(bad);
                 return;
