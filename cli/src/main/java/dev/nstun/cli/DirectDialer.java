@@ -4,6 +4,7 @@ import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowRefusedException;
 import dev.nstun.stack.flow.UdpUpstream;
+import dev.nstun.stack.wire.AddressScope;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -16,6 +17,7 @@ import org.slf4j.LoggerFactory;
  * Connects every flow straight to its destination from the init namespace ("direct"), except the
  * addresses that are nstun's own: with {@code hostLoopback} the resolver address's ports other
  * than 53 (DNS, which the stack answers itself) reach the host's loopback; the rest is refused.
+ * No other flow is dialed to the host's loopback or unspecified address ({@link #requireRelayable}).
  */
 final class DirectDialer implements Dialer {
     private final InetAddress resolver4;
@@ -65,6 +67,20 @@ final class DirectDialer implements Dialer {
             return new InetSocketAddress("::1", flow.destinationPort());
         }
         if (NstunAddresses.contains(dst)) throw new FlowRefusedException(dst.getHostAddress() + " is in nstun's own address range");
+        requireRelayable(dst);
         return flow.destinationSocket();
+    }
+
+    /**
+     * Throws unless a flow of the command may be dialed to {@code dst}: never to the host's own
+     * loopback or unspecified address, nor multicast or broadcast ({@link AddressScope}), whatever
+     * reached the dialer; the stack refuses such packets first, this stands behind it.
+     */
+    void requireRelayable(InetAddress dst) throws FlowRefusedException {
+        AddressScope scope = AddressScope.of(dst);
+        if (scope.relayable()) return;
+        String hint = scope == AddressScope.LOOPBACK || scope == AddressScope.UNSPECIFIED
+                ? "; --host-loopback reaches the host's loopback at " + resolver4.getHostAddress() + " / " + resolver6.getHostAddress() : "";
+        throw new FlowRefusedException(dst.getHostAddress() + " (" + scope.description() + ") is never dialed for the command" + hint);
     }
 }

@@ -4,6 +4,7 @@ import dev.nstun.netns.IcmpSocket;
 import dev.nstun.netns.NativeException;
 import dev.nstun.stack.flow.FlowRefusedException;
 import dev.nstun.stack.icmp.EchoTransport;
+import dev.nstun.stack.wire.AddressScope;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -43,6 +44,8 @@ final class IcmpEchoTransport implements EchoTransport, AutoCloseable {
     @Override
     public Channel open(InetAddress destination, Replies replies) throws IOException {
         if (NstunAddresses.contains(destination)) throw new FlowRefusedException(destination.getHostAddress() + " is in nstun's own address range");
+        AddressScope scope = AddressScope.of(destination);
+        if (!scope.relayable()) throw new FlowRefusedException(destination.getHostAddress() + " (" + scope.description() + ") is never pinged for the command");
         if (socket == null) throw new IOException(unavailable);
         IcmpSocket.Session session = socket.open(destination, new IcmpSocket.Receiver() {
             @Override

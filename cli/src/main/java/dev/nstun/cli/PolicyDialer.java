@@ -57,6 +57,7 @@ final class PolicyDialer implements Dialer {
     @Override
     public SocketChannel connectTcp(FlowId flow) throws IOException {
         if (flow.destinationName().isEmpty() && NstunAddresses.contains(flow.destination())) return nstunAddresses.connectTcp(flow);
+        if (flow.destinationName().isEmpty()) nstunAddresses.requireRelayable(flow.destination());
         Match m = match(flow, Network.TCP);
         if (m.outbound() instanceof Outbound.Drop drop) {
             // Silence without a thread sleeping for it: the stack absorbs the command's SYN retries.
@@ -72,6 +73,7 @@ final class PolicyDialer implements Dialer {
     @Override
     public UdpUpstream openUdp(FlowId flow) throws IOException {
         if (flow.destinationName().isEmpty() && NstunAddresses.contains(flow.destination())) return nstunAddresses.openUdp(flow);
+        if (flow.destinationName().isEmpty()) nstunAddresses.requireRelayable(flow.destination());
         Match m = match(flow, Network.UDP);
         return switch (m.outbound()) {
             case Outbound.Direct direct -> UdpUpstream.connected(connectors.openUdp(direct, destination(flow)));

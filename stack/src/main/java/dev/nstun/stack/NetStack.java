@@ -60,6 +60,7 @@ public final class NetStack implements Runnable {
     private final TcpFlows tcpFlows;
     private final EchoFlows echoFlows;
     private final DnsEndpoint dns;
+    private final Ingress ingress;
     /** Bounded: 64 datagrams, 4 MiB in all, 30 s each (Linux's ipfrag defaults are of this order). */
     private final FragmentReassembler fragments = new FragmentReassembler(64, 4L << 20, FragmentReassembler.DEFAULT_TIMEOUT_MILLIS);
     private volatile boolean stopping;
@@ -75,7 +76,11 @@ public final class NetStack implements Runnable {
         this(device, dialer, udpConfig, tcpConfig, echoTransport, echoConfig, null);
     }
 
-    /** A stack whose resolver address answers DNS as {@code dnsConfig} says (null: relayed like any UDP flow). */
+    /**
+     * A stack whose resolver address answers DNS as {@code dnsConfig} says (null: relayed like any UDP
+     * flow). The addresses {@code echoConfig} answers locally are nstun's own on the TUN's link: the
+     * stack's "network unreachable" errors come from them (see {@link Ingress}).
+     */
     public NetStack(Device device, Dialer dialer, UdpFlows.Config udpConfig, TcpFlows.Config tcpConfig,
                     EchoTransport echoTransport, EchoFlows.Config echoConfig, DnsEndpoint.Config dnsConfig) throws IOException {
         this.device = device;
@@ -96,6 +101,7 @@ public final class NetStack implements Runnable {
         this.udpFlows = new UdpFlows(dialer, selector, dialers, this::onLoop, output, counters, udpConfig);
         this.tcpFlows = new TcpFlows(dialer, selector, dialers, this::onLoop, output, counters, tcpConfig);
         this.echoFlows = new EchoFlows(echoTransport, this::onLoop, output, counters, echoConfig);
+        this.ingress = new Ingress(output, counters, echoConfig.answeredLocally());
     }
 
     @Override
@@ -250,8 +256,10 @@ public final class NetStack implements Runnable {
             counters.count(bad);
             return;
         }
+        if (!ingress.admit(ip)) return;
         if (ip.isFragment()) {
             bad = ip == ip4 ? fragments.offer(now / 1_000_000, ip4) : fragments.offer(now / 1_000_000, ip6);
+            for (int i = fragments.evictedByLastOffer(); i > 0; i--) counters.count(DropReason.REASSEMBLY_EVICTED);
             if (bad != null) {
                 counters.count(bad);
                 return;

@@ -16,6 +16,12 @@ public final class StackCounters {
         TCP_BACKLOG_FULL,
         /** A half-open connection gave way to a newer SYN (a SYN flood, or dials that never finish). */
         TCP_HALF_OPEN_EVICTED,
+        /** A source address no packet may carry (see {@link dev.nstun.stack.wire.AddressScope#validSource()}): a martian, dropped silently. */
+        MARTIAN_SOURCE,
+        /** A destination that leads back to the host or nowhere (loopback, unspecified, IPv4-mapped, reserved, IPv6 link-local): never relayed; TCP and UDP are answered "network unreachable". */
+        UNROUTABLE_DESTINATION,
+        /** A multicast or broadcast destination: no single peer to relay to, and no ICMP error about it (RFC 1122 §3.2.2). */
+        GROUP_DESTINATION,
         /** A protocol the stack does not relay (yet). */
         NOT_RELAYED,
         /** A DNS query that is not even a DNS header. */

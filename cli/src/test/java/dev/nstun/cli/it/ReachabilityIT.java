@@ -3,11 +3,26 @@ package dev.nstun.cli.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -18,6 +33,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * command what it got (RST for refused, ICMP host unreachable, silence for a timeout). Two test
  * namespaces: one with an HTTP server, one that drops everything it would send to the host. Each
  * case runs one python client twice, on the host and inside {@code nstun run}, and compares.
+ *
+ * <p>And no way around nstun to the host's own loopback: a root command writing packets straight
+ * onto the TUN ({@link RawProbe}) to the loopback and unspecified addresses reaches nothing there,
+ * and gets "network unreachable"; only {@code --host-loopback}'s mapping gets through.
  */
 class ReachabilityIT {
     private static final int HTTP_PORT = 8080;
@@ -111,6 +130,111 @@ class ReachabilityIT {
                 "import hashlib, sys; d = sys.stdin.buffer.read(); print(len(d), hashlib.sha256(d).hexdigest())");
         assertEquals(0, p.exitCode(), p.describe());
         assertEquals(BLOB_BYTES + " " + TcpIT.sha256(blob) + "\n", p.stdout(), p.describe());
+    }
+
+    /** The loopback and unspecified addresses, IPv4-mapped included: each gets a SYN, a datagram and a ping. */
+    @Test
+    void rawPacketsToTheLoopbackReachNothingOnTheHost() throws Exception {
+        try (HostLoopbackListener host = HostLoopbackListener.open()) {
+            NstunProcess p = runAsRoot(RawProbe.command(host.port(), 2.0, "127.0.0.1", "0.0.0.0", "::1", "::ffff:127.0.0.1", "::"));
+            assertEquals(0, p.exitCode(), p.describe());
+            assertEquals(List.of(), host.heard(), "what the host's loopback heard\n" + p.describe());
+            // TCP and UDP to each address, answered by nstun's own address; pings go unanswered.
+            List<String> answers = p.stdout().lines().filter(l -> !l.startsWith("sent ")).sorted().toList();
+            assertEquals(Stream.concat(Collections.nCopies(4, "unreachable 198.18.0.2 3/0").stream(),
+                    Collections.nCopies(6, "unreachable fd4e:5354:554e::2 1/0").stream()).toList(), answers, p.describe());
+        }
+    }
+
+    /** The positive control of the test above: the same packets to --host-loopback's addresses reach the listener. */
+    @Test
+    void rawPacketsToTheHostLoopbackMappingReachIt() throws Exception {
+        try (HostLoopbackListener host = HostLoopbackListener.open()) {
+            NstunProcess p = runAsRoot(RawProbe.command(host.port(), 2.0, "198.18.0.2", "fd4e:5354:554e::2"), "--host-loopback");
+            assertEquals(0, p.exitCode(), p.describe());
+            assertEquals(List.of("tcp 127.0.0.1", "tcp ::1", "udp 127.0.0.1", "udp ::1"), host.heard(), p.describe());
+            assertTrue(p.stdout().contains("echo-reply 198.18.0.2\n") && p.stdout().contains("echo-reply fd4e:5354:554e::2\n"), p.describe());
+        }
+    }
+
+    /** Runs {@code command} in nstun as plain root (not the user behind sudo), who may write raw packets. */
+    private static NstunProcess runAsRoot(List<String> command, String... options) throws Exception {
+        List<String> args = new ArrayList<>(List.of("run"));
+        args.addAll(List.of(options));
+        args.add("--");
+        args.addAll(command);
+        NstunProcess p = NstunProcess.start(List.of("env", "-u", "SUDO_UID", "-u", "SUDO_GID"), Map.of(), args.toArray(String[]::new));
+        p.closeStdin();
+        p.await();
+        return p;
+    }
+
+    /** TCP and UDP listeners on one port of 127.0.0.1 and ::1, noting who reached them. */
+    private static final class HostLoopbackListener implements AutoCloseable {
+        private final List<ServerSocketChannel> tcp = new ArrayList<>();
+        private final List<DatagramChannel> udp = new ArrayList<>();
+        private final List<String> heard = Collections.synchronizedList(new ArrayList<>());
+
+        static HostLoopbackListener open() throws IOException {
+            for (int attempt = 0; ; attempt++) {
+                HostLoopbackListener l = new HostLoopbackListener();
+                try {
+                    l.bind();
+                    return l;
+                } catch (BindException e) {
+                    l.close();
+                    if (attempt == 10) throw e;
+                }
+            }
+        }
+
+        private void bind() throws IOException {
+            ServerSocketChannel first = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            tcp.add(first);
+            int port = first.socket().getLocalPort();
+            tcp.add(ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getByName("::1"), port)));
+            for (String host : List.of("127.0.0.1", "::1")) {
+                DatagramChannel ch = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getByName(host), port));
+                ch.configureBlocking(false);
+                udp.add(ch);
+            }
+            for (ServerSocketChannel server : tcp) {
+                Thread.ofPlatform().daemon().start(() -> {
+                    try {
+                        while (true) {
+                            try (SocketChannel c = server.accept()) {
+                                heard.add("tcp " + ((InetSocketAddress) c.getRemoteAddress()).getAddress().getHostAddress());
+                            }
+                        }
+                    } catch (IOException closed) {
+                        // the listener was closed: the test is over
+                    }
+                });
+            }
+        }
+
+        int port() {
+            return tcp.get(0).socket().getLocalPort();
+        }
+
+        /** Returns what reached the listeners so far, sorted: "tcp 127.0.0.1", "udp ::1". */
+        List<String> heard() throws IOException {
+            ByteBuffer buf = ByteBuffer.allocate(2048);
+            for (DatagramChannel ch : udp) {
+                for (SocketAddress from; (from = ch.receive(buf.clear())) != null; ) {
+                    heard.add("udp " + ((InetSocketAddress) from).getAddress().getHostAddress());
+                }
+            }
+            synchronized (heard) {
+                return heard.stream().map(h -> h.replace("0:0:0:0:0:0:0:1", "::1")).sorted().toList();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (ServerSocketChannel c : tcp) c.close();
+            for (DatagramChannel c : udp) c.close();
+        }
     }
 
     /** What a connect ended in, as the client printed it, and how long it took. */

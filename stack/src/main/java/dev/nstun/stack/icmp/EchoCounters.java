@@ -14,8 +14,6 @@ public final class EchoCounters {
     public enum Drop {
         /** A message from the command other than an echo request: router solicitations, neighbour discovery, MLD reports. */
         NOT_ECHO_REQUEST,
-        /** An echo request to a multicast or broadcast address. */
-        NOT_UNICAST,
         /** The transport's socket could not take a request at once. */
         UPSTREAM_BUSY,
         /** A reply or error arrived while its flow already had as many waiting for the loop as it may. */

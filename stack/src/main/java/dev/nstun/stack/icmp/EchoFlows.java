@@ -114,10 +114,6 @@ public final class EchoFlows {
             echoCounters.count(EchoCounters.Drop.NOT_ECHO_REQUEST);
             return;
         }
-        if (!unicastDestination(ip)) {
-            echoCounters.count(EchoCounters.Drop.NOT_UNICAST);
-            return;
-        }
         if (answeredLocally(ip)) {
             answerLocally(ip, icmp);
             return;
@@ -200,9 +196,7 @@ public final class EchoFlows {
     /** Answers the command's request {@code ip} with "network unreachable" (IPv6: "no route to destination"). */
     private void answerNoRoute(IpPacket ip) {
         builder.replyTo(ip);
-        int type = ip.version() == 6 ? IcmpV6Message.TYPE_DESTINATION_UNREACHABLE : IcmpV4Message.TYPE_DESTINATION_UNREACHABLE;
-        int code = ip.version() == 6 ? IcmpV6Message.CODE_NO_ROUTE : IcmpV4Message.CODE_NET_UNREACHABLE;
-        output.send(builder.icmpError(output.buffer().clear(), 0, type, code, 0, ip.buffer(), ip.offset(), ip.length()));
+        output.send(builder.networkUnreachable(output.buffer().clear(), 0, ip));
     }
 
     /** Transport thread: copies the reply and posts it to the loop, unless the flow's backlog is full. */
@@ -309,14 +303,6 @@ public final class EchoFlows {
             }
         }
         return false;
-    }
-
-    /** Multicast (224/4, ff00::/8) and the limited broadcast have no single peer to relay to. */
-    private static boolean unicastDestination(IpPacket ip) {
-        return switch (ip) {
-            case Ipv4Packet p -> (p.destination() >>> 28) != 0xe && p.destination() != -1;
-            case Ipv6Packet p -> (p.destinationHigh() >>> 56) != 0xff;
-        };
     }
 
     private static void close(EchoFlow f) {

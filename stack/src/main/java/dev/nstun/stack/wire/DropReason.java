@@ -46,8 +46,12 @@ public enum DropReason {
     FRAGMENT_DUPLICATE,
     /** A fragment that partly overlaps, or disagrees about where the datagram ends: the whole datagram is dropped. */
     FRAGMENT_OVERLAP,
-    /** The reassembler holds as many datagrams or bytes as it may: the fragment's datagram is dropped. */
+    /** A reassembled IPv6 datagram that is itself a fragment (another fragment header, RFC 8200 §4.5): dropped, not passed on as whole. */
+    FRAGMENT_NESTED,
+    /** A datagram too large for the reassembler's byte budget even alone: the fragment's datagram is dropped. */
     REASSEMBLY_FULL,
+    /** A datagram in progress dropped, oldest first, to make room for a newer one when the reassembler was full. */
+    REASSEMBLY_EVICTED,
     /** A datagram whose fragments did not all arrive in time. */
     REASSEMBLY_TIMEOUT
 }

@@ -10,14 +10,17 @@ import java.util.Arrays;
  *
  * <p>It holds at most {@code maxDatagrams} datagrams in progress and {@code maxBytes} bytes of their
  * headers and data; a datagram not complete {@code timeoutMillis} after its first fragment arrived
- * is dropped. A fragment that repeats data already held is ignored; one that partly overlaps, or
+ * is dropped. When a new datagram finds no room, the oldest ones in progress make way for it
+ * ({@link #evictedByLastOffer()}): fragments that never complete cannot hold the table against the
+ * datagrams that do. A fragment that repeats data already held is ignored; one that partly overlaps, or
  * disagrees about where the datagram ends, drops the whole datagram (RFC 5722 for IPv6, and what
  * Linux does for IPv4 too: overlaps are how firewalls get fooled).
  *
  * <p>Datagrams are keyed by source, destination and identification, plus the protocol for IPv4. The
  * first fragment gives the header of the result: for IPv6 the unfragmentable part (the IPv6 header
  * and the extension headers before the fragment header), whose last next-header field is then set
- * to the protocol the fragment header named.
+ * to the protocol the fragment header named. A reassembled IPv6 datagram that is itself a fragment
+ * (RFC 8200 §4.5 allows one fragment header per packet) is dropped.
  *
  * <p>Not thread-safe: it belongs to the loop that owns the stack's state.
  */
@@ -38,6 +41,7 @@ public final class FragmentReassembler {
     private int count;
     private long bytesHeld;
     private long timedOut;
+    private int evictedByLastOffer;
     private final ByteBuffer out = ByteBuffer.allocate(Ipv6Packet.HEADER_LENGTH + MAX_LENGTH);
     private final Ipv4Packet completedV4 = new Ipv4Packet();
     private final Ipv6Packet completedV6 = new Ipv6Packet();
@@ -115,6 +119,11 @@ public final class FragmentReassembler {
         return bytesHeld;
     }
 
+    /** Returns how many datagrams in progress the last offer dropped, oldest first, to make room (count them as {@link DropReason#REASSEMBLY_EVICTED}). */
+    public int evictedByLastOffer() {
+        return evictedByLastOffer;
+    }
+
     /** Returns how many datagrams were dropped, in all, for not arriving whole in time. */
     public long timedOut() {
         return timedOut;
@@ -130,6 +139,7 @@ public final class FragmentReassembler {
                              long destination, long destinationLow, int protocol, int identification,
                              int offset, boolean more, int headerLength, int namedAt) {
         completed = null;
+        evictedByLastOffer = 0;
         expire(nowMillis);
         int length = fragment.payloadLength();
         if (length == 0 || more && length % UNIT != 0) return DropReason.FRAGMENT_BAD_LENGTH;
@@ -140,7 +150,7 @@ public final class FragmentReassembler {
 
         Datagram d = find(version, source, sourceLow, destination, destinationLow, protocol, identification);
         if (d == null) {
-            if (count == maxDatagrams) return DropReason.REASSEMBLY_FULL;
+            if (count == maxDatagrams) evictOldestBut(null);
             d = new Datagram(version, source, sourceLow, destination, destinationLow, protocol, identification, nowMillis);
             datagrams[count++] = d;
         }
@@ -190,9 +200,11 @@ public final class FragmentReassembler {
             completed = p;
             return null;
         }
+        if (d.upperProtocol == IpProtocol.IPV6_FRAGMENT) return DropReason.FRAGMENT_NESTED;
         Bytes.put8(out, d.namedAt, d.upperProtocol);
         Bytes.put16(out, Ipv6Packet.PAYLOAD_LENGTH, length - Ipv6Packet.HEADER_LENGTH);
         DropReason reason = completedV6.wrapChecked(out, 0, length);
+        if (reason == null && completedV6.isFragment()) return DropReason.FRAGMENT_NESTED;
         if (reason == null) completed = completedV6;
         return reason;
     }
@@ -212,11 +224,17 @@ public final class FragmentReassembler {
 
     /**
      * Grows {@code d}'s data buffer to hold {@code end} bytes and gives it a header buffer of
-     * {@code headerLength} bytes (when not 0), within the byte budget; returns whether it could.
+     * {@code headerLength} bytes (when not 0), within the byte budget, evicting the oldest other
+     * datagrams if that makes it fit; returns whether it could.
      */
     private boolean reserve(Datagram d, int end, int headerLength) {
         int headerGrowth = headerLength > 0 ? headerLength - d.header.length : 0;
         int capacity = d.data.length;
+        long leastGrowth = headerGrowth + Math.max(end, capacity) - capacity;
+        if (d.data.length + d.header.length + leastGrowth > maxBytes) return false;
+        while (bytesHeld + leastGrowth > maxBytes) {
+            if (!evictOldestBut(d)) return false;
+        }
         int wanted = end <= capacity ? capacity
                 : Math.min(Ipv6Packet.HEADER_LENGTH + MAX_LENGTH, Math.max(end, Math.max(INITIAL_CAPACITY, 2 * capacity)));
         if (bytesHeld + headerGrowth + wanted - capacity > maxBytes) wanted = Math.max(end, capacity);
@@ -224,6 +242,19 @@ public final class FragmentReassembler {
         if (wanted > capacity) d.data = Arrays.copyOf(d.data, wanted);
         if (headerLength > 0) d.header = new byte[headerLength];
         bytesHeld += headerGrowth + wanted - capacity;
+        return true;
+    }
+
+    /** Drops the datagram whose first fragment arrived first, other than {@code keep}; returns false when there is none. */
+    private boolean evictOldestBut(Datagram keep) {
+        Datagram oldest = null;
+        for (int i = 0; i < count; i++) {
+            Datagram d = datagrams[i];
+            if (d != keep && (oldest == null || d.firstArrivalMillis - oldest.firstArrivalMillis < 0)) oldest = d;
+        }
+        if (oldest == null) return false;
+        discard(oldest);
+        evictedByLastOffer++;
         return true;
     }
 

@@ -211,6 +211,12 @@ public final class PacketBuilder {
         return icmpError(buf, off, destinationUnreachableType(), code, 0, ip.buffer(), ip.offset(), ip.length());
     }
 
+    /** Writes a network-unreachable (IPv6: no-route) error of the family set quoting {@code ip} (what a router without a route answers); returns the packet's length. */
+    public int networkUnreachable(ByteBuffer buf, int off, IpPacket ip) {
+        int code = v6 ? IcmpV6Message.CODE_NO_ROUTE : IcmpV4Message.CODE_NET_UNREACHABLE;
+        return icmpError(buf, off, destinationUnreachableType(), code, 0, ip.buffer(), ip.offset(), ip.length());
+    }
+
     /** Writes a host-unreachable (IPv6: address-unreachable) error of the family set quoting {@code ip}; returns the packet's length. */
     public int hostUnreachable(ByteBuffer buf, int off, IpPacket ip) {
         int code = v6 ? IcmpV6Message.CODE_ADDRESS_UNREACHABLE : IcmpV4Message.CODE_HOST_UNREACHABLE;

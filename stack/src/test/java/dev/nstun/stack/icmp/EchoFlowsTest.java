@@ -8,7 +8,6 @@ import static dev.nstun.stack.icmp.EchoPackets.REPLY4_RESOLVER;
 import static dev.nstun.stack.icmp.EchoPackets.REPLY6;
 import static dev.nstun.stack.icmp.EchoPackets.REPLY6_RESOLVER;
 import static dev.nstun.stack.icmp.EchoPackets.REQUEST4;
-import static dev.nstun.stack.icmp.EchoPackets.REQUEST4_MULTICAST;
 import static dev.nstun.stack.icmp.EchoPackets.REQUEST4_RESOLVER;
 import static dev.nstun.stack.icmp.EchoPackets.REQUEST6;
 import static dev.nstun.stack.icmp.EchoPackets.REQUEST6_RESOLVER;
@@ -197,14 +196,6 @@ class EchoFlowsTest {
             send(0, TIMESTAMP4);
             recvNothing();
             assertEquals(1, flows.counters().get(EchoCounters.Drop.NOT_ECHO_REQUEST));
-        }
-
-        @Test
-        void multicastRequestIsIgnored() {
-            send(0, REQUEST4_MULTICAST);
-            recvNothing();
-            assertTrue(transport.channels.isEmpty());
-            assertEquals(1, flows.counters().get(EchoCounters.Drop.NOT_UNICAST));
         }
 
         @Test

@@ -108,14 +108,6 @@ final class EchoPackets {
             0000 0000 0000 0002 8500 d2b1 0000 0000
             """);
 
-    /** 198.18.0.1 > 224.0.0.1: ICMP echo request, id 4660, seq 3 (ping of all hosts). */
-    static final byte[] REQUEST4_MULTICAST = hex("""
-            4500 003f 0000 4000 4001 94a9 c612 0001
-            e000 0001 0800 0f02 1234 0003 6e73 7475
-            6e20 7069 6e67 2070 6179 6c6f 6164 2030
-            3132 3334 3536 3738 3961 6263 6465 66
-            """);
-
     /** 198.18.0.1 > 192.0.2.7: ICMP timestamp request (type 13), id 4660, seq 4. */
     static final byte[] TIMESTAMP4 = hex("""
             4500 0028 0000 4000 4001 b2ba c612 0001

@@ -10,10 +10,10 @@ import java.util.HexFormat;
  * tcpdump -x} does: IP header first, link header dropped. Addresses: 198.18.0.1 and 198.18.0.2,
  * fd00:6e73::1 and fd00:6e73::2. Each comment is tcpdump's own reading of the packet.
  */
-final class CapturedPackets {
+public final class CapturedPackets {
 
     /** 198.18.0.1.40736 > 198.18.0.2.8080: Flags [S], seq 1037804125, win 64240, options [mss 1460,sackOK,TS val 580043848 ecr 0,nop,wscale 10]; IPv4 id 61793, DF, ttl 64, checksums 0xbd32 (IP) and 0x3b20 (TCP). */
-    static final byte[] TCP4_SYN = hex("""
+    public static final byte[] TCP4_SYN = hex("""
             4500 003c f161 4000 4006 bd32 c612 0001
             c612 0002 9f20 1f90 3ddb a25d 0000 0000
             a002 faf0 3b20 0000 0204 05b4 0402 080a
@@ -37,7 +37,7 @@ final class CapturedPackets {
             """);
 
     /** [fd00:6e73::1].47084 > [fd00:6e73::2].8080: Flags [S], seq 3984679181, win 64800, options [mss 1440,sackOK,TS val 1907536420 ecr 0,nop,wscale 10]; flow label 0x459c9, hop limit 64, TCP checksum 0x2a22. */
-    static final byte[] TCP6_SYN = hex("""
+    public static final byte[] TCP6_SYN = hex("""
             6004 59c9 0028 0640 fd00 6e73 0000 0000
             0000 0000 0000 0001 fd00 6e73 0000 0000
             0000 0000 0000 0002 b7ec 1f90 ed81 610d
@@ -55,14 +55,14 @@ final class CapturedPackets {
             """);
 
     /** 198.18.0.1.34055 > 198.18.0.2.5353: UDP, payload "nstun-udp\n"; IPv4 id 23382, DF; UDP checksum 0xa32c. */
-    static final byte[] UDP4 = hex("""
+    public static final byte[] UDP4 = hex("""
             4500 0026 5b56 4000 4011 5349 c612 0001
             c612 0002 8507 14e9 0012 a32c 6e73 7475
             6e2d 7564 700a
             """);
 
     /** [fd00:6e73::1].42201 > [fd00:6e73::2].5353: UDP, payload "nstun-udp\n"; flow label 0xe25a0; UDP checksum 0x3897. */
-    static final byte[] UDP6 = hex("""
+    public static final byte[] UDP6 = hex("""
             600e 25a0 0012 1140 fd00 6e73 0000 0000
             0000 0000 0000 0001 fd00 6e73 0000 0000
             0000 0000 0000 0002 a4d9 14e9 0012 3897
@@ -89,7 +89,7 @@ final class CapturedPackets {
             """);
 
     /** 198.18.0.1 > 198.18.0.2: ICMP echo request, id 5469, seq 1, 56 bytes of data (checksum 0x0bc2); IPv4 id 38692, DF. */
-    static final byte[] ICMP4_ECHO_REQUEST = hex("""
+    public static final byte[] ICMP4_ECHO_REQUEST = hex("""
             4500 0054 9724 4000 4001 175d c612 0001
             c612 0002 0800 0bc2 155d 0001 2ea7 066b
             0000 0000 e1fa 0100 0000 0000 1011 1213
@@ -99,7 +99,7 @@ final class CapturedPackets {
             """);
 
     /** fd00:6e73::1 > fd00:6e73::2: ICMP6 echo request, id 5470, seq 1, 56 bytes of data (checksum 0xdb40). */
-    static final byte[] ICMP6_ECHO_REQUEST = hex("""
+    public static final byte[] ICMP6_ECHO_REQUEST = hex("""
             600a 0431 0040 3a40 fd00 6e73 0000 0000
             0000 0000 0000 0001 fd00 6e73 0000 0000
             0000 0000 0000 0002 8000 db40 155e 0001

@@ -207,6 +207,33 @@ class FragmentReassemblerTest {
             assertEquals(2, reassembler.datagramsHeld());
         }
 
+        /** The data of the first fragment starts with another fragment header: a real one (M set) or an atomic one. */
+        @Test
+        void dropsDatagramThatIsItselfAFragment() {
+            for (int inner : new int[] {1, 0}) {
+                byte[] first = fragment6(7, 0, true, 16);
+                first[48] = IpProtocol.IPV6_FRAGMENT;
+                byte[] innerHeader = {IpProtocol.UDP, 0, 0, (byte) inner, 0, 0, 0, 9};
+                System.arraycopy(innerHeader, 0, first, 56, 8);
+                assertNull(reassembler.offer(0, v6(first)));
+                assertEquals(DropReason.FRAGMENT_NESTED, reassembler.offer(0, v6(fragment6(7, 16, false, 8))), "inner M flag " + inner);
+                assertNull(reassembler.completed());
+                assertEquals(0, reassembler.datagramsHeld());
+            }
+        }
+
+        /** Further down the chain: the fragment header names destination options, then comes a real fragment header. */
+        @Test
+        void dropsDatagramWithAFragmentHeaderAfterOthers() {
+            byte[] first = fragment6(8, 0, true, 16);
+            first[48] = IpProtocol.IPV6_DESTINATION_OPTIONS;
+            byte[] options = {IpProtocol.IPV6_FRAGMENT, 0, 1, 4, 0, 0, 0, 0, IpProtocol.UDP, 0, 0, 1, 0, 0, 0, 9};
+            System.arraycopy(options, 0, first, 56, 16);
+            assertNull(reassembler.offer(0, v6(first)));
+            assertEquals(DropReason.FRAGMENT_NESTED, reassembler.offer(0, v6(fragment6(8, 16, false, 8))));
+            assertNull(reassembler.completed());
+        }
+
         @Test
         void dropsWholeDatagramOnPartialOverlap() {
             assertNull(reassembler.offer(0, v6(fragment6(1, 0, true, 24))));
@@ -234,24 +261,86 @@ class FragmentReassemblerTest {
     void offerExpiresStaleDatagramsFirst() {
         FragmentReassembler one = new FragmentReassembler(1, 1 << 20, 100);
         assertNull(one.offer(0, v4(fragment(1, 0, true, 16))));
-        assertEquals(DropReason.REASSEMBLY_FULL, one.offer(99, v6(fragment6(2, 0, true, 16))));
         assertNull(one.offer(100, v6(fragment6(2, 0, true, 16))));
         assertEquals(1, one.timedOut());
+        assertEquals(0, one.evictedByLastOffer(), "timed out, not evicted");
         one.expire(Long.MAX_VALUE);
         assertEquals(0, one.bytesHeld());
     }
 
     @Test
-    void refusesPastTheByteBudget() {
+    void refusesADatagramLargerThanTheWholeByteBudget() {
         FragmentReassembler small = new FragmentReassembler(4, 1000, 100);
+        assertNull(small.offer(0, v4(fragment(1, 0, true, 16))));
         assertEquals(DropReason.REASSEMBLY_FULL, small.offer(0, v4(ICMP4_FRAGMENT_FIRST)));
-        assertEquals(0, small.bytesHeld());
-        assertNull(small.offer(0, v4(fragment(1, 0, true, 960))));
-        assertEquals(980, small.bytesHeld(), "960 bytes of data and the 20-byte header");
-        assertEquals(DropReason.REASSEMBLY_FULL, small.offer(0, v4(fragment(2, 0, true, 16))));
-        assertEquals(1, small.datagramsHeld(), "the datagram within the budget is kept");
+        assertEquals(0, small.evictedByLastOffer(), "nothing gives way to what cannot fit anyway");
+        assertEquals(1, small.datagramsHeld());
+        assertEquals(36, small.bytesHeld(), "16 bytes of data and the 20-byte header");
         small.expire(100);
         assertEquals(0, small.bytesHeld());
+    }
+
+    /** Issue 8: 64 incomplete datagrams, never completed, used to refuse every fragmented datagram for 30 s. */
+    @Nested
+    class Eviction {
+        private final FragmentReassembler full = new FragmentReassembler(64, 4L << 20, FragmentReassembler.DEFAULT_TIMEOUT_MILLIS);
+
+        @AfterEach
+        void nothingLeftBehind() {
+            full.expire(Long.MAX_VALUE);
+            assertEquals(0, full.bytesHeld(), "bytes held");
+        }
+
+        @Test
+        void aCompleteDatagramGetsThroughAHundredIncompleteOnes() {
+            int evicted = 0;
+            for (int i = 0; i < 100; i++) {
+                assertNull(i % 2 == 0 ? full.offer(i, v4(fragment(1000 + i, 0, true, 16))) : full.offer(i, v6(fragment6(1000 + i, 0, true, 16))));
+                evicted += full.evictedByLastOffer();
+            }
+            assertEquals(64, full.datagramsHeld());
+            assertEquals(36, evicted, "the oldest 36 made way");
+            // Two fragmented datagrams, interleaved: each first fragment evicts one of the incomplete ones.
+            assertNull(full.offer(200, v4(ICMP4_FRAGMENT_FIRST)));
+            assertEquals(1, full.evictedByLastOffer());
+            assertNull(full.offer(201, v6(ICMP6_FRAGMENT_FIRST)));
+            assertEquals(1, full.evictedByLastOffer());
+            assertNull(full.completed());
+            assertNull(full.offer(202, v4(ICMP4_FRAGMENT_LAST)));
+            assertEquals(0, full.evictedByLastOffer(), "the datagram in progress is found, not a new one");
+            V4.assertWholeEchoRequest(full.completed());
+            assertNull(full.offer(203, v6(ICMP6_FRAGMENT_LAST)));
+            Ipv6Packet whole = assertInstanceOf(Ipv6Packet.class, full.completed());
+            assertEquals(IpProtocol.ICMPV6, whole.protocol());
+            assertEquals(1408, whole.payloadLength());
+            assertEquals(62, full.datagramsHeld());
+        }
+
+        @Test
+        void theOldestGoesFirst() {
+            for (int i = 1; i <= 64; i++) assertNull(full.offer(i, v4(fragment(i, 0, true, 16))));
+            assertNull(full.offer(65, v4(fragment(65, 0, true, 16))));
+            assertEquals(1, full.evictedByLastOffer());
+            assertNull(full.offer(66, v4(fragment(2, 16, false, 8))));
+            assertEquals(24, full.completed().payloadLength(), "datagram 2, the oldest left, completes");
+            assertNull(full.offer(67, v4(fragment(1, 16, false, 8))));
+            assertNull(full.completed(), "datagram 1 was evicted: its last fragment starts afresh");
+        }
+
+        @Test
+        void theOldestMakeRoomInTheByteBudget() {
+            FragmentReassembler small = new FragmentReassembler(64, 1000, 100);
+            assertNull(small.offer(0, v4(fragment(1, 0, true, 400))));
+            assertNull(small.offer(1, v4(fragment(2, 0, true, 400))));
+            assertNull(small.offer(2, v4(fragment(3, 0, true, 400))));
+            assertEquals(1, small.evictedByLastOffer(), "datagram 1 made way");
+            assertEquals(2, small.datagramsHeld());
+            assertEquals(840, small.bytesHeld());
+            assertNull(small.offer(3, v4(fragment(2, 400, false, 8))));
+            assertEquals(408, small.completed().payloadLength(), "datagram 2 completes");
+            small.expire(Long.MAX_VALUE);
+            assertEquals(0, small.bytesHeld());
+        }
     }
 
     /** Returns an IPv4 fragment of a UDP datagram 198.18.0.1 > 198.18.0.2 whose byte {@code i} is {@code i}. */
