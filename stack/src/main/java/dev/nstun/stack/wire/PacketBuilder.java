@@ -223,12 +223,6 @@ public final class PacketBuilder {
         return icmpError(buf, off, destinationUnreachableType(), code, 0, ip.buffer(), ip.offset(), ip.length());
     }
 
-    /** Writes a network-unreachable (IPv6: no route) error of the family set quoting {@code ip}; returns the packet's length. */
-    public int networkUnreachable(ByteBuffer buf, int off, IpPacket ip) {
-        int code = v6 ? IcmpV6Message.CODE_NO_ROUTE : IcmpV4Message.CODE_NET_UNREACHABLE;
-        return icmpError(buf, off, destinationUnreachableType(), code, 0, ip.buffer(), ip.offset(), ip.length());
-    }
-
     private int destinationUnreachableType() {
         return v6 ? IcmpV6Message.TYPE_DESTINATION_UNREACHABLE : IcmpV4Message.TYPE_DESTINATION_UNREACHABLE;
     }
