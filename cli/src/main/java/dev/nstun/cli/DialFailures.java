@@ -66,7 +66,8 @@ final class DialFailures {
     private static String hint(DialFailure failure) {
         return switch (failure) {
             case TIMED_OUT -> " (the command sees 'no route to host'; is the proxy or destination up and reachable from this host?)";
-            case LOCAL_RESOURCE -> " (this host is out of ephemeral ports or file descriptors: see ss -s and ulimit -n)";
+            case LOCAL_RESOURCE -> " (this host is out of ephemeral ports or file descriptors: see ss -s and ulimit -n;"
+                    + " tens of thousands of short connections a minute to one server need sysctl net.ipv4.tcp_tw_reuse=1)";
             default -> "";
         };
     }
