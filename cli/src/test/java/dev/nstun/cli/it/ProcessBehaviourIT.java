@@ -136,8 +136,11 @@ class ProcessBehaviourIT {
 
     @Test
     void userOptionChoosesTheUserAndItsGroups() throws Exception {
-        NstunProcess p = NstunProcess.run("run", "--user", "daemon", "--", "sh", "-c", "id -un; id -u; id -G");
-        assertEquals(0, p.exitCode(), p.describe());
+        // As root itself: under sudo, -u may name no one but the user who ran sudo (SudoIT).
+        NstunProcess p = NstunProcess.start(List.of("env", "-u", "SUDO_UID", "-u", "SUDO_GID", "-u", "SUDO_USER"), Map.of(),
+                "run", "--user", "daemon", "--", "sh", "-c", "id -un; id -u; id -G");
+        p.closeStdin();
+        assertEquals(0, p.await(), p.describe());
         String[] lines = p.stdout().split("\n");
         assertEquals("daemon", lines[0], p.describe());
         assertEquals("1", lines[1], p.describe());
