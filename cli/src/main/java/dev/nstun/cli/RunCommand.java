@@ -325,6 +325,7 @@ public final class RunCommand implements Callable<Integer> {
 
     private static Map<String, String> environment(Credentials who) {
         Map<String, String> env = new HashMap<>(System.getenv());
+        env.remove(SignalForwarder.JVM_SUSPEND_SIGNAL_VARIABLE);
         if (!who.unchanged() && who.userName() != null) {
             env.put("USER", who.userName());
             env.put("LOGNAME", who.userName());

@@ -106,6 +106,9 @@ public interface LibC {
 
     String strerror(int errno);
 
+    /** Takes one pending signal of {@code set} (blocked in every thread) into {@code signal[0]}; returns 0 or an error number. */
+    int sigwait(@In long[] set, @Out int[] signal);
+
     /** Sets the calling thread's file-system uid; returns the previous one (and the current one for -1, which changes nothing). */
     int setfsuid(int uid);
 
