@@ -1,9 +1,9 @@
 package dev.nstun.cli;
 
 import dev.nstun.policies.config.Outbound;
+import dev.nstun.policies.config.Environment;
 import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.config.PolicyException;
-import dev.nstun.policies.config.PolicyLoader;
 import dev.nstun.policies.config.Problem;
 import dev.nstun.policies.outbound.Connectors;
 import dev.nstun.policies.probe.Probe;
@@ -41,7 +41,7 @@ public final class CheckCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Policy policy;
         try {
-            policy = PolicyLoader.load(file);
+            policy = UserFiles.ofInvoker().loadPolicy(file, Environment.system());
         } catch (PolicyException e) {
             for (Problem p : e.problems()) err.println(p);
             return 1;

@@ -1,5 +1,6 @@
 package dev.nstun.cli;
 
+import dev.nstun.policies.outbound.UntrustedText;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -8,10 +9,13 @@ import org.slf4j.Logger;
  * One warning line per cause, not one per flow: a browser behind a dead proxy opens dozens of
  * connections a second, and a log that repeats the same line hides everything else. The first
  * failure of a kind is logged at once; repeats within {@link #QUIET_NANOS} are counted and the
- * count is told with the next line that gets through.
+ * count is told with the next line that gets through. Messages carry what proxies said, so each
+ * line is {@linkplain UntrustedText escaped} once more before it reaches the terminal.
  */
 final class FailureLog {
     static final long QUIET_NANOS = 10_000_000_000L;
+    /** The longest line: a flow, an outbound's words and a proxy's escaped answer fit. */
+    static final int MAX_LINE_CHARS = 1000;
 
     private record Window(long startNanos, AtomicLong suppressed) {}
 
@@ -33,10 +37,11 @@ final class FailureLog {
             repeats[0] = w == null ? 0 : w.suppressed().get();
             return new Window(nowNanos, new AtomicLong());
         });
+        String line = UntrustedText.printable(message, MAX_LINE_CHARS);
         if (repeats[0] > 0) {
-            log.warn(message + " (and " + repeats[0] + " more like it)");
+            log.warn(line + " (and " + repeats[0] + " more like it)");
         } else if (repeats[0] == 0) {
-            log.warn(message);
+            log.warn(line);
         }
     }
 }

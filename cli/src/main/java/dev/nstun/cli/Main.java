@@ -5,6 +5,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        SignalForwarder.takeBlockedSignals();
         System.exit(Nstun.commandLine(new java.io.PrintWriter(System.out, true),
                 new java.io.PrintWriter(System.err, true)).execute(args));
     }

@@ -4,7 +4,6 @@ import dev.nstun.netns.RunRegistry;
 import dev.nstun.policies.config.Environment;
 import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.config.PolicyException;
-import dev.nstun.policies.config.PolicyLoader;
 import dev.nstun.policies.config.Problem;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -28,6 +27,7 @@ final class PolicyReloader {
 
     private final Path file;
     private final Environment environment;
+    private final UserFiles files;
     private final PolicyDialer dialer;
     private final java.util.function.Consumer<Policy> alsoApply;
     private final RunRegistry registry;
@@ -39,8 +39,9 @@ final class PolicyReloader {
     private boolean running;
 
     /** {@code alsoApply} gets each new policy after the dialer (DNS forwarding follows {@code dns.via}). */
-    PolicyReloader(Path file, Environment environment, PolicyDialer dialer, java.util.function.Consumer<Policy> alsoApply,
+    PolicyReloader(Path file, Environment environment, UserFiles files, PolicyDialer dialer, java.util.function.Consumer<Policy> alsoApply,
                    RunRegistry registry, String runId) {
+        this.files = files;
         this.alsoApply = alsoApply;
         this.file = file;
         this.environment = environment;
@@ -78,7 +79,7 @@ final class PolicyReloader {
         reloads++;
         RunRegistry.ReloadOutcome outcome;
         try {
-            Policy next = PolicyLoader.load(file, environment);
+            Policy next = files.loadPolicy(file, environment);
             Policy before = dialer.policy();
             dialer.replace(next);
             alsoApply.accept(next);

@@ -14,7 +14,6 @@ import dev.nstun.policies.config.Network;
 import dev.nstun.policies.config.Outbound;
 import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.config.PolicyException;
-import dev.nstun.policies.config.PolicyLoader;
 import dev.nstun.policies.config.UserFile;
 import dev.nstun.policies.config.ProxyUrl;
 import dev.nstun.policies.outbound.Connectors;
@@ -82,11 +81,13 @@ public final class RunCommand implements Callable<Integer> {
     int mtu;
 
     @Option(names = "--pcap", paramLabel = "FILE",
-            description = "Write every packet crossing the TUN, both directions, to FILE (pcap, for tcpdump or Wireshark).")
+            description = "Write every packet crossing the TUN, both directions, to FILE (pcap, for tcpdump or Wireshark);"
+                    + " created with the rights of the user who ran sudo, never through a symbolic link.")
     Path pcap;
 
     @Option(names = {"-u", "--user"}, paramLabel = "NAME",
-            description = "Run COMMAND as this user (default: the user who ran sudo; root if started as root without sudo).")
+            description = "Run COMMAND as this user (default: the user who ran sudo; root if started as root without sudo)."
+                    + " Only root itself may name another user.")
     String user;
 
     @Option(names = {"-p", "--policy"}, paramLabel = "FILE",
@@ -165,9 +166,10 @@ public final class RunCommand implements Callable<Integer> {
             return ExitCodes.NSTUN_FAILED;
         }
         Policy policy = null;
+        UserFiles files = UserFiles.ofInvoker();
         try {
             if (policyFile != null) {
-                policy = PolicyLoader.load(policyFile, policyEnvironment(who));
+                policy = files.loadPolicy(policyFile, policyEnvironment(who));
             } else if (socks5Url != null) {
                 policy = ProxyUrl.policyOf(socks5Url.contains("://") ? socks5Url : "socks5://" + socks5Url, policyEnvironment(who));
             } else if (httpUrl != null) {
@@ -218,7 +220,7 @@ public final class RunCommand implements Callable<Integer> {
         PcapWriter pcapWriter = null;
         if (pcap != null) {
             try {
-                pcapWriter = PcapWriter.create(pcap, NetStack.MAX_PACKET);
+                pcapWriter = PcapWriter.create(files.createOutput(pcap), NetStack.MAX_PACKET);
             } catch (IOException e) {
                 err.println("nstun: cannot write --pcap " + pcap + ": " + e.getMessage());
                 return ExitCodes.NSTUN_FAILED;
@@ -226,7 +228,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         DnsSettings.Upstream dnsOverride = upstreamOverride;
         PolicyReloader reloader = policyFile == null ? null
-                : new PolicyReloader(policyFile, policyEnvironment(who), policyDialer, p -> forwarding.use(p, dnsOverride), registry, runId);
+                : new PolicyReloader(policyFile, policyEnvironment(who), files, policyDialer, p -> forwarding.use(p, dnsOverride), registry, runId);
         SignalForwarder signals = SignalForwarder.install(reloader == null ? null : reloader::request);
         Sandbox sandbox;
         try {
@@ -292,6 +294,11 @@ public final class RunCommand implements Callable<Integer> {
             err.println("nstun: --user " + user + ": no such user");
             return null;
         }
+        int invoker = Users.invokingUid(System.getenv());
+        if (invoker != 0 && c.uid() != invoker) {
+            err.println("nstun: --user " + user + ": only root may run the command as another user; under sudo it runs as the user who ran sudo");
+            return null;
+        }
         return c.uid() == Users.effectiveUid() ? Credentials.UNCHANGED : c;
     }
 
@@ -319,6 +326,7 @@ public final class RunCommand implements Callable<Integer> {
 
     private static Map<String, String> environment(Credentials who) {
         Map<String, String> env = new HashMap<>(System.getenv());
+        env.remove(SignalForwarder.JVM_SUSPEND_SIGNAL_VARIABLE);
         if (!who.unchanged() && who.userName() != null) {
             env.put("USER", who.userName());
             env.put("LOGNAME", who.userName());

@@ -106,6 +106,28 @@ public interface LibC {
 
     String strerror(int errno);
 
+    /** Takes one pending signal of {@code set} (blocked in every thread) into {@code signal[0]}; returns 0 or an error number. */
+    int sigwait(@In long[] set, @Out int[] signal);
+
+    /** Sets the calling thread's file-system uid; returns the previous one (and the current one for -1, which changes nothing). */
+    int setfsuid(int uid);
+
+    /** Sets the calling thread's file-system gid; returns the previous one (and the current one for -1, which changes nothing). */
+    int setfsgid(int gid);
+
+    /**
+     * Fills {@code groups} with {@code user}'s groups from the group database, {@code group} among
+     * them; {@code count[0]} holds the room in {@code groups} and gets the number of groups (-1 when
+     * there was not room for all).
+     */
+    int getgrouplist(String user, int group, @Out int[] groups, @In @Out int[] count);
+
+    /**
+     * A raw system call with two arguments, the second a pointer to ints: for the calls that glibc
+     * would apply to every thread of the process ({@code setgroups}) where one thread is meant.
+     */
+    long syscall(long number, long count, @In int[] list);
+
     /** The bound library, loaded once. */
     LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");
 

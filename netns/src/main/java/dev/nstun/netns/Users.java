@@ -41,6 +41,15 @@ public final class Users {
         return pw == null ? new Credentials(u, g, null, null) : new Credentials(u, g, pw.getLoginName(), pw.getHome());
     }
 
+    /**
+     * Returns the uid of the user who started nstun: the one who ran sudo ({@link #invoker}), else
+     * nstun's real uid. Only when this is 0 may the command run as someone else than that user.
+     */
+    public static int invokingUid(Map<String, String> env) {
+        Credentials invoker = invoker(env);
+        return invoker.unchanged() ? POSIX.getuid() : invoker.uid();
+    }
+
     /** Returns the effective uid of nstun itself. */
     public static int effectiveUid() {
         return POSIX.geteuid();

@@ -75,13 +75,13 @@ class CleanupIT {
         for (NstunProcess p : runs) assertNothingLeft(namespaceOf(p), p);
     }
 
-    private static String namespaceOf(NstunProcess p) {
+    static String namespaceOf(NstunProcess p) {
         String out = p.stdout();
         assertTrue(out.contains("ns=net:["), p.describe());
         return out.replaceAll("(?s).*ns=(net:\\[\\d+\\]).*", "$1");
     }
 
-    private static void assertNothingLeft(String namespace, NstunProcess p) throws Exception {
+    static void assertNothingLeft(String namespace, NstunProcess p) throws Exception {
         List<Long> holders = processesIn(namespace);
         assertTrue(holders.isEmpty(), "processes left in " + namespace + ": " + holders + "\n" + p.describe());
         Requirements.ProcessResult link = Requirements.run(Path.of("/"), "ip", "link", "show", "nstun0");

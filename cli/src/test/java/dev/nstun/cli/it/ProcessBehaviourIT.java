@@ -1,8 +1,11 @@
 package dev.nstun.cli.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -116,6 +119,42 @@ class ProcessBehaviourIT {
         }
     }
 
+    /**
+     * Signals the JVM would take for itself (QUIT: a thread dump on stdout; USR2: its thread
+     * suspension) or that would end nstun without clean-up (USR1, ALRM), and one whose default is to
+     * do nothing (WINCH): the command gets each, nstun's stdout carries only the command's, the exit
+     * status is the command's and nothing of the run is left.
+     */
+    @ParameterizedTest(name = "SIG{0} reaches the command")
+    @ValueSource(strings = {"QUIT", "USR1", "USR2", "ALRM", "WINCH"})
+    void signalsTheJvmWouldTakeAreForwarded(String signal) throws Exception {
+        try (NstunProcess p = NstunProcess.start("run", "--", "sh", "-c", "echo ns=$(readlink /proc/self/ns/net); sleep 300 & "
+                + "trap 'echo got-" + signal + "; exit 5' " + signal + "; echo ready; while :; do sleep 0.05; done")) {
+            p.closeStdin();
+            p.awaitStdout("ready", 30);
+            new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
+            assertEquals(5, p.await(), p.describe());
+            String namespace = CleanupIT.namespaceOf(p);
+            assertEquals(List.of("ns=" + namespace, "ready", "got-" + signal), p.stdout().lines().toList(), p.describe());
+            assertFalse(p.stderr().contains("thread dump") || p.stderr().contains("SR signal"), p.describe());
+            CleanupIT.assertNothingLeft(namespace, p);
+        }
+    }
+
+    @Test
+    void outsideRunASignalEndsNstunAsItWouldAnyProcess(@TempDir Path dir) throws Exception {
+        // check --probe waits for a proxy that accepts and never answers: a signal must still end it.
+        try (ServerSocket silent = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Path policy = Files.writeString(dir.resolve("mute.yaml"), "outbounds:\n  - {name: mute, type: socks5, server: \"127.0.0.1:"
+                    + silent.getLocalPort() + "\"}\nrules:\n  - {outbound: mute}\n");
+            NstunProcess p = NstunProcess.start("check", "--probe", policy.toString());
+            p.closeStdin();
+            p.awaitStdout("valid", 30);
+            new ProcessBuilder("kill", "-USR1", Long.toString(p.pid())).start().waitFor();
+            assertEquals(128 + 10, p.await(), p.describe());
+        }
+    }
+
     @Test
     void underSudoTheCommandRunsAsTheInvokingUserWithoutPrivileges() throws Exception {
         NstunProcess p = NstunProcess.start(List.of(), Map.of("SUDO_UID", "65534", "SUDO_GID", "65534", "SUDO_USER", "nobody"),
@@ -136,8 +175,11 @@ class ProcessBehaviourIT {
 
     @Test
     void userOptionChoosesTheUserAndItsGroups() throws Exception {
-        NstunProcess p = NstunProcess.run("run", "--user", "daemon", "--", "sh", "-c", "id -un; id -u; id -G");
-        assertEquals(0, p.exitCode(), p.describe());
+        // As root itself: under sudo, -u may name no one but the user who ran sudo (SudoIT).
+        NstunProcess p = NstunProcess.start(List.of("env", "-u", "SUDO_UID", "-u", "SUDO_GID", "-u", "SUDO_USER"), Map.of(),
+                "run", "--user", "daemon", "--", "sh", "-c", "id -un; id -u; id -G");
+        p.closeStdin();
+        assertEquals(0, p.await(), p.describe());
         String[] lines = p.stdout().split("\n");
         assertEquals("daemon", lines[0], p.describe());
         assertEquals("1", lines[1], p.describe());

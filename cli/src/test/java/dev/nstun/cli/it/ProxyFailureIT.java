@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,8 +31,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Proxies that fail: wrong passwords (dante, microsocks, tinyproxy), a dead proxy (a closed port),
- * one that hangs up mid-handshake and one that answers CONNECT with a malformed reply (the last two
- * are this test's own peers on 127.0.0.1, standing in for broken servers). Each time the command sees
+ * one that hangs up mid-handshake, one that answers CONNECT with a malformed reply and an HTTP proxy
+ * whose refusal carries terminal escape sequences (the last three are this test's own peers on
+ * 127.0.0.1, standing in for broken or hostile servers). Each time the command sees
  * a connection error at once, nstun keeps serving other flows, and its stderr has a line naming the
  * outbound (or its server) and the cause.
  *
@@ -44,6 +46,8 @@ class ProxyFailureIT {
     /** Quick: far below connect-timeout, and no retries of the command's SYN. */
     private static final long FAILS_WITHIN_MILLIS = 1500;
     private static final int GOOD_PORT = ProxyNetwork.WEB_PORTS.get(0);
+    /** A reason phrase that sets the terminal's window title and clears the screen. */
+    private static final String HOSTILE_REASON = "\u001b]0;pwned\u0007\u001b[2J";
 
     private static ProxyNetwork net;
     private static ServerSocket hangsUp;
@@ -53,6 +57,7 @@ class ProxyFailureIT {
     private static final List<SocketChannel> blackHoleFill = new ArrayList<>();
     /** The connect-timeout of the outbounds whose proxy never answers: the command must fail soon after it. */
     private static final long STALL_TIMEOUT_MILLIS = 2000;
+    private static ServerSocket hostile;
     private static NstunProcess run;
     private static Map<String, Result> results;
 
@@ -77,6 +82,7 @@ class ProxyFailureIT {
         garbles = peer(ProxyFailureIT::answerConnectWithAnUnknownAddressType);
         stalls = peer(ProxyFailureIT::neverAnswer);
         blackHole = fullListenQueue();
+        hostile = peer(ProxyFailureIT::refuseConnectWithEscapeSequences);
         int closed;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closed = s.getLocalPort();
@@ -99,7 +105,8 @@ class ProxyFailureIT {
                         STALL_TIMEOUT_MILLIS + FAILS_WITHIN_MILLIS),
                 // Drops every SYN (its listen queue is full): the connect's deadline ends it, one dial per flow.
                 new Case("black-hole", 1008, "127.0.0.1:" + blackHole.getLocalPort(), Pattern.compile("(?i)timed out|within|did not"),
-                        STALL_TIMEOUT_MILLIS + FAILS_WITHIN_MILLIS));
+                        STALL_TIMEOUT_MILLIS + FAILS_WITHIN_MILLIS),
+                new Case("hostile", 1009, "127.0.0.1:" + hostile.getLocalPort(), Pattern.compile("does not allow CONNECT .*\\(403 ")));
         List<String> policy = new ArrayList<>(List.of(
                 "outbounds:",
                 "  - " + dante.outbound("dante-wrong-password"),
@@ -110,6 +117,7 @@ class ProxyFailureIT {
                 "  - {name: garbles, type: socks5, server: \"127.0.0.1:" + garbles.getLocalPort() + "\", connect-timeout: 3s}",
                 "  - {name: stalls, type: socks5, server: \"127.0.0.1:" + stalls.getLocalPort() + "\", connect-timeout: " + STALL_TIMEOUT_MILLIS + "ms}",
                 "  - {name: black-hole, type: socks5, server: \"127.0.0.1:" + blackHole.getLocalPort() + "\", connect-timeout: " + STALL_TIMEOUT_MILLIS + "ms}",
+                "  - {name: hostile, type: http, server: \"127.0.0.1:" + hostile.getLocalPort() + "\", connect-timeout: 3s}",
                 "  - " + net.dante().outbound("dante"),
                 "rules:"));
         List<Fetch> fetches = new ArrayList<>();
@@ -139,7 +147,7 @@ class ProxyFailureIT {
     @AfterAll
     static void stopServers() throws Exception {
         for (SocketChannel ch : blackHoleFill) ch.close();
-        for (AutoCloseable c : new AutoCloseable[] {hangsUp, garbles, stalls, blackHole, net}) {
+        for (AutoCloseable c : new AutoCloseable[] {hangsUp, garbles, stalls, blackHole, hostile, net}) {
             if (c != null) c.close();
         }
     }
@@ -179,6 +187,14 @@ class ProxyFailureIT {
                 () -> assertEquals(net.fileSha256(), results.get("good-direct").sha256(), "direct: " + results.get("good-direct")),
                 () -> assertTrue(run.stderr().lines().noneMatch(l -> l.startsWith("\tat ") || l.startsWith("    at ")),
                         "stack traces on stderr:\n" + run.stderr()));
+    }
+
+    @Test
+    void whatTheProxySaidReachesTheTerminalEscaped() {
+        String stderr = run.stderr();
+        assertTrue(stderr.contains("(403 \\x1b]0;pwned\\x07\\x1b[2J)"), "want the reason phrase escaped; stderr:\n" + stderr);
+        assertTrue(stderr.chars().noneMatch(c -> c < 0x20 && c != '\n' || c >= 0x7f && c <= 0x9f),
+                "stderr holds control characters:\n" + stderr.replace("\u001b", "<ESC>").replace("\u0007", "<BEL>"));
     }
 
     /** Reads the greeting, then closes: a proxy that dies mid-handshake. */
@@ -223,6 +239,20 @@ class ProxyFailureIT {
         while (in.read(buf) >= 0) {
             // discard
         }
+    }
+
+    /** Reads a CONNECT request, then refuses it with a reason phrase that would take over the terminal. */
+    private static void refuseConnectWithEscapeSequences(Socket s) throws IOException {
+        InputStream in = s.getInputStream();
+        byte[] head = new byte[4096];
+        int n = 0;
+        while (n < 4 || !new String(head, 0, n, StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int r = in.read(head, n, head.length - n);
+            if (r < 0 || n + r == head.length) return;
+            n += r;
+        }
+        s.getOutputStream().write(("HTTP/1.1 403 " + HOSTILE_REASON + "\r\nContent-Length: 0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        s.getOutputStream().flush();
     }
 
     private interface Conversation {

@@ -58,10 +58,21 @@ public record Destination(Optional<String> name, Optional<InetAddress> address, 
         return name.orElseGet(() -> IpLiteral.format(address.orElseThrow()));
     }
 
-    /** Returns {@code host:port}, with brackets around an IPv6 address. */
+    /** Returns what a proxy is asked for as {@code host:port}, with brackets around an IPv6 address. */
+    public String authority() {
+        return bracketed(host()) + ":" + port;
+    }
+
+    /**
+     * Returns {@code host:port} for messages, with brackets around an IPv6 address, the name
+     * {@linkplain UntrustedText escaped}: a name may come from a proxy's reply.
+     */
     @Override
     public String toString() {
-        String host = host();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        return bracketed(name.map(UntrustedText::printable).orElseGet(this::host)) + ":" + port;
+    }
+
+    private static String bracketed(String host) {
+        return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
     }
 }

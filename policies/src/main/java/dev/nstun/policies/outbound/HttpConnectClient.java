@@ -95,7 +95,7 @@ public final class HttpConnectClient {
 
     /** Returns the request: request line, Host, and Proxy-Authorization with credentials. */
     byte[] request(Destination destination) {
-        String authority = destination.toString();
+        String authority = destination.authority();
         StringBuilder out = new StringBuilder()
                 .append("CONNECT ").append(authority).append(" HTTP/1.1\r\n")
                 .append("Host: ").append(authority).append("\r\n");
@@ -109,7 +109,7 @@ public final class HttpConnectClient {
         String status = head.statusText();
         Optional<String> challenge = head.header("Proxy-Authenticate");
         if (challenge.isPresent() && !BASIC.matcher(challenge.get()).find()) {
-            return new OutboundException(Kind.AUTHENTICATION, peer + " asks for " + challenge.get().strip().split("[ ,]", 2)[0]
+            return new OutboundException(Kind.AUTHENTICATION, peer + " asks for " + HttpResponseDecoder.printable(challenge.get().strip().split("[ ,]", 2)[0])
                     + " authentication (" + status + "); nstun sends Basic only");
         }
         return new OutboundException(Kind.AUTHENTICATION, credentials

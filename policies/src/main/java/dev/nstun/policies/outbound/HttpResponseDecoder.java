@@ -30,8 +30,8 @@ final class HttpResponseDecoder extends ReplyDecoder<HttpResponseDecoder.Head> {
     private int searched;
 
     /**
-     * A response head. Header names are lower case; a repeated field's values are joined with
-     * {@code ", "} (RFC 9110 §5.3).
+     * A response head, its text as the proxy sent it (each byte one character, ISO-8859-1). Header
+     * names are lower case; a repeated field's values are joined with {@code ", "} (RFC 9110 §5.3).
      */
     record Head(int status, String reason, Map<String, String> headers) {
         /** Returns the value of the header field {@code name} (any case). */
@@ -39,10 +39,15 @@ final class HttpResponseDecoder extends ReplyDecoder<HttpResponseDecoder.Head> {
             return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
         }
 
-        /** Returns the status code and reason, e.g. {@code 407 Proxy Authentication Required}. */
+        /** Returns the status code and reason for a message, e.g. {@code 407 Proxy Authentication Required}, escaped. */
         String statusText() {
-            return reason.isEmpty() ? Integer.toString(status) : status + " " + reason;
+            return reason.isEmpty() ? Integer.toString(status) : status + " " + printable(reason);
         }
+    }
+
+    /** Returns text of the head (ISO-8859-1, one character per byte) for a message: UTF-8 read, controls escaped. */
+    static String printable(String headText) {
+        return UntrustedText.printable(headText.getBytes(StandardCharsets.ISO_8859_1));
     }
 
     @Override
@@ -51,7 +56,9 @@ final class HttpResponseDecoder extends ReplyDecoder<HttpResponseDecoder.Head> {
         int available = in.remaining();
         for (int i = 0; i < Math.min(available, PREFIX.length); i++) {
             if (in.get(start + i) != PREFIX[i]) {
-                throw new MalformedException("status line '" + printable(in, start, Math.min(available, 40))
+                byte[] first = new byte[Math.min(available, 40)];
+                in.get(start, first);
+                throw new MalformedException("status line '" + UntrustedText.printable(first)
                         + "' (expected: HTTP/1.1 followed by a status code)");
             }
         }
@@ -76,7 +83,7 @@ final class HttpResponseDecoder extends ReplyDecoder<HttpResponseDecoder.Head> {
         String[] lines = new String(bytes, StandardCharsets.ISO_8859_1).split("\r\n", -1);
         Matcher status = STATUS_LINE.matcher(lines[0]);
         if (!status.matches()) {
-            throw new MalformedException("status line '" + lines[0] + "' (expected: HTTP/1.0 or HTTP/1.1, a space, a 3-digit status code)");
+            throw new MalformedException("status line '" + printable(lines[0]) + "' (expected: HTTP/1.0 or HTTP/1.1, a space, a 3-digit status code)");
         }
         Map<String, String> headers = new LinkedHashMap<>();
         String last = null;
@@ -88,7 +95,7 @@ final class HttpResponseDecoder extends ReplyDecoder<HttpResponseDecoder.Head> {
             }
             Matcher field = FIELD.matcher(line);
             if (!field.matches()) {
-                throw new MalformedException("header line '" + line + "' (expected: name: value)");
+                throw new MalformedException("header line '" + printable(line) + "' (expected: name: value)");
             }
             last = field.group(1).toLowerCase(Locale.ROOT);
             headers.merge(last, field.group(2), (a, b) -> a + ", " + b);
@@ -109,14 +116,5 @@ final class HttpResponseDecoder extends ReplyDecoder<HttpResponseDecoder.Head> {
             }
         }
         return 0;
-    }
-
-    private static String printable(ByteBuffer in, int start, int length) {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < length; i++) {
-            int c = in.get(start + i) & 0xff;
-            out.append(c >= 0x20 && c < 0x7f ? (char) c : String.format("\\x%02x", c));
-        }
-        return out.toString();
     }
 }

@@ -207,7 +207,7 @@ public final class Socks5UdpAssociation implements Closeable {
             try {
                 address = InetAddress.getByName(bound.name().orElseThrow());
             } catch (UnknownHostException e) {
-                throw new OutboundException(Kind.PROTOCOL, peer + " named a UDP relay that does not resolve: " + bound.host(), e);
+                throw new OutboundException(Kind.PROTOCOL, peer + " named a UDP relay that does not resolve: " + UntrustedText.printable(bound.host()), e);
             }
         }
         return new InetSocketAddress(address.isAnyLocalAddress() ? proxy.getAddress() : address, bound.port());

@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Writes raw IP packets to a classic pcap file (LINKTYPE_RAW: each record is an IPv4 or IPv6
@@ -26,14 +24,20 @@ public final class PcapWriter implements AutoCloseable {
         this.snapLength = snapLength;
     }
 
-    /** Creates (or truncates) {@code file} and writes the pcap file header. */
-    public static PcapWriter create(Path file, int snapLength) throws IOException {
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
-        PcapWriter w = new PcapWriter(ch, snapLength);
+    /**
+     * Writes the pcap file header to {@code out}, an empty file opened for writing (whoever opens it
+     * decides with whose rights), and returns a writer that owns it; closes it if the header fails.
+     */
+    public static PcapWriter create(FileChannel out, int snapLength) throws IOException {
+        PcapWriter w = new PcapWriter(out, snapLength);
         w.buffer.putInt(MAGIC_MICROSECONDS).putShort((short) 2).putShort((short) 4)
                 .putInt(0).putInt(0).putInt(snapLength).putInt(LINKTYPE_RAW);
-        w.flush();
+        try {
+            w.flush();
+        } catch (IOException e) {
+            out.close();
+            throw e;
+        }
         return w;
     }
 
