@@ -18,8 +18,8 @@ import org.slf4j.Logger;
  * exceptions, so the stack answers the command from a type. The JDK gives no errno; where its
  * exception class does not tell the causes apart (ConnectException for ECONNREFUSED and ETIMEDOUT,
  * SocketException for ENETUNREACH, EMFILE, ENFILE, ENOBUFS), the strerror text it carries does.
- * Failures that say something about nstun's set-up rather than the destination (a proxy that
- * fails, a timeout, a local shortage) are warned once per outbound and cause ({@link FailureLog}).
+ * Failures that say something about nstun's set-up rather than the destination (whatever a proxy
+ * says, a timeout, a local shortage) are warned once per outbound and cause ({@link FailureLog}).
  */
 final class DialFailures {
     private final Logger log;
@@ -34,9 +34,14 @@ final class DialFailures {
     DialException failed(String outbound, FlowId flow, IOException e) {
         DialException typed = classify(e);
         String line = flow + " via " + outbound + ": " + typed.getMessage();
-        switch (typed.failure()) {
-            case TIMED_OUT, PROXY_FAILED, LOCAL_RESOURCE, FAILED -> failures.warn(outbound + "/" + typed.failure(), line + hint(typed.failure()), System.nanoTime());
-            default -> log.debug("{} ({})", line, typed.failure());
+        boolean concernsUser = e instanceof OutboundException || switch (typed.failure()) {
+            case TIMED_OUT, PROXY_FAILED, LOCAL_RESOURCE, FAILED -> true;
+            case REFUSED, PROHIBITED, NETWORK_UNREACHABLE, HOST_UNREACHABLE, DROPPED -> false;
+        };
+        if (concernsUser) {
+            failures.warn(outbound + "/" + typed.failure(), line + hint(typed.failure()), System.nanoTime());
+        } else {
+            log.debug("{} ({})", line, typed.failure());
         }
         return typed;
     }
