@@ -2,6 +2,7 @@ package dev.nstun.policies.outbound;
 
 import dev.nstun.policies.config.HostPort;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -72,7 +73,7 @@ final class Sockets {
                 throw e;
             } catch (IOException e) {
                 channel.close();
-                last = e;
+                last = worded(e);
             }
         }
         if (last == null) {
@@ -118,6 +119,31 @@ final class Sockets {
             closeAfter(channel, e);
             throw e;
         }
+    }
+
+    /** What JDK 21 adds to the kernel's reason for a failed connect (JDK 22 and later say the reason alone). */
+    private static final String JDK21_SUFFIX = " (connect failed)";
+
+    /**
+     * Returns {@code e} with the kernel's reason alone, as JDK 22 and later word it: JDK 21 says
+     * "Connection refused (connect failed)" where they say "Connection refused", and a user should see
+     * one wording (and the probe one line) whatever JDK runs nstun.
+     */
+    private static IOException worded(IOException e) {
+        String message = e.getMessage();
+        if (message == null || !message.contains(JDK21_SUFFIX)) {
+            return e;
+        }
+        String reason = message.replace(JDK21_SUFFIX, "");
+        IOException worded = switch (e) {
+            case ConnectException c -> new ConnectException(reason);
+            case NoRouteToHostException n -> new NoRouteToHostException(reason);
+            default -> e;
+        };
+        if (worded != e) {
+            worded.initCause(e);
+        }
+        return worded;
     }
 
     private static NoRouteToHostException familyMismatch(InetAddress source) {
