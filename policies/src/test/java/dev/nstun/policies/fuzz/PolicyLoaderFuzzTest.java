@@ -1,0 +1,29 @@
+package dev.nstun.policies.fuzz;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.nstun.policies.config.FakeEnvironment;
+import dev.nstun.policies.config.PolicyException;
+import dev.nstun.policies.config.PolicyLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * The policy loader against any text (YAML bombs, merge cycles, deep nesting, wrong types): it
+ * returns a policy or throws {@link PolicyException} with at least one problem, and nothing else;
+ * libFuzzer's per-input timeout catches one that does not terminate when fuzzing.
+ *
+ * <p>Without {@code JAZZER_FUZZ=1} the target runs only its committed inputs (under
+ * {@code PolicyLoaderFuzzTestInputs/} in the test resources); {@code bench/fuzz} fuzzes it.
+ */
+class PolicyLoaderFuzzTest {
+
+    @FuzzTest
+    void policy(byte[] data) {
+        String text = new String(data, StandardCharsets.UTF_8);
+        try {
+            PolicyLoader.parse("fuzz.yaml", text, Path.of("/etc/nstun"), FakeEnvironment.standard());
+        } catch (PolicyException e) {
+            if (e.problems().isEmpty()) throw new AssertionError("a PolicyException with no problem", e);
+        }
+    }
+}
