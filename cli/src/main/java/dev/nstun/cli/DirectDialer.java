@@ -71,6 +71,11 @@ final class DirectDialer implements Dialer {
         return flow.destinationSocket();
     }
 
+    /** Returns whether a flow of the command may be dialed to {@code address} (see {@link #requireRelayable}). */
+    static boolean relayable(InetAddress address) {
+        return AddressScope.of(address).relayable();
+    }
+
     /**
      * Throws unless a flow of the command may be dialed to {@code dst}: never to the host's own
      * loopback or unspecified address, nor multicast or broadcast ({@link AddressScope}), whatever

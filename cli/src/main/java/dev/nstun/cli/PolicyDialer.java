@@ -64,7 +64,7 @@ final class PolicyDialer implements Dialer {
             throw new DialException(DialFailure.DROPPED, "outbound " + drop.name() + " drops " + flow);
         }
         try {
-            return connectors.connect(m.outbound(), destination(flow));
+            return connectors.connect(m.outbound(), destination(flow), DirectDialer::relayable);
         } catch (IOException e) {
             throw dialFailures.failed(m.outbound().name(), flow, e);
         }
@@ -76,7 +76,7 @@ final class PolicyDialer implements Dialer {
         if (flow.destinationName().isEmpty()) nstunAddresses.requireRelayable(flow.destination());
         Match m = match(flow, Network.UDP);
         return switch (m.outbound()) {
-            case Outbound.Direct direct -> UdpUpstream.connected(connectors.openUdp(direct, destination(flow)));
+            case Outbound.Direct direct -> UdpUpstream.connected(connectors.openUdp(direct, destination(flow), DirectDialer::relayable));
             case Outbound.Reject reject -> throw new FlowRefusedException("outbound " + reject.name() + " rejects " + flow);
             case Outbound.Drop drop -> UdpUpstreams.discarding();
             case Outbound.Socks5 socks5 -> UdpUpstreams.throughSocks5(connectors, socks5, destination(flow), flow.toString(), failures);

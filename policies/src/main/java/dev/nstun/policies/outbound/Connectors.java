@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Opens the connections of flows through the outbound a rule chose: the one place that turns an
@@ -72,10 +73,21 @@ public final class Connectors {
      * Returns a channel, in blocking mode, connected to {@code destination} through {@code outbound}.
      */
     public SocketChannel connect(Outbound outbound, Destination destination) throws IOException {
+        return connect(outbound, destination, address -> true);
+    }
+
+    /**
+     * Returns a channel as {@link #connect(Outbound, Destination)} does, where a {@code direct}
+     * outbound dials only the addresses of the destination's name that {@code dialable} accepts
+     * (a flow of the wrapped command must not reach this host's loopback because a name resolves
+     * there). A name left with none is refused: {@link OutboundException} of kind
+     * {@link Kind#NOT_ALLOWED}.
+     */
+    public SocketChannel connect(Outbound outbound, Destination destination, Predicate<InetAddress> dialable) throws IOException {
         return switch (outbound) {
             case Outbound.Socks5 socks5 -> Socks5Client.of(socks5).connect(destination);
             case Outbound.Http http -> HttpConnectClient.of(http).connect(destination);
-            case Outbound.Direct direct -> direct(direct, destination);
+            case Outbound.Direct direct -> direct(direct, destination, dialable);
             case Outbound.Reject reject -> throw new ConnectException("Connection refused: outbound " + reject.name() + " rejects " + destination);
             case Outbound.Drop drop -> throw drop(drop, destination);
         };
@@ -87,7 +99,12 @@ public final class Connectors {
      * with the outbound's source address bound and its interface and fwmark applied.
      */
     public DatagramChannel openUdp(Outbound.Direct direct, Destination destination) throws IOException {
-        return Sockets.openUdp(addresses(destination), destination.port(), direct.sourceAddress(), prepare(direct));
+        return openUdp(direct, destination, address -> true);
+    }
+
+    /** Returns a datagram channel as {@link #openUdp(Outbound.Direct, Destination)} does, to an address {@code dialable} accepts. */
+    public DatagramChannel openUdp(Outbound.Direct direct, Destination destination, Predicate<InetAddress> dialable) throws IOException {
+        return Sockets.openUdp(addresses(destination, dialable), destination.port(), direct.sourceAddress(), prepare(direct));
     }
 
     /**
@@ -119,9 +136,9 @@ public final class Connectors {
         }
     }
 
-    private SocketChannel direct(Outbound.Direct direct, Destination destination) throws IOException {
+    private SocketChannel direct(Outbound.Direct direct, Destination destination, Predicate<InetAddress> dialable) throws IOException {
         Deadline deadline = Deadline.after(direct.connectTimeout());
-        List<InetAddress> addresses = addresses(destination);
+        List<InetAddress> addresses = addresses(destination, dialable);
         try {
             return Sockets.connect(addresses, destination.port(), direct.sourceAddress(), deadline, prepare(direct));
         } catch (OutboundException e) {
@@ -143,18 +160,25 @@ public final class Connectors {
         return SocketTuner.needsTuning(direct) ? channel -> tuner.tune(channel, direct) : Sockets.Prepare.NONE;
     }
 
-    private static List<InetAddress> addresses(Destination destination) throws NoRouteToHostException {
+    private static List<InetAddress> addresses(Destination destination, Predicate<InetAddress> dialable) throws IOException {
         if (destination.address().isPresent()) {
             return List.of(destination.address().get());
         }
         String name = destination.name().orElseThrow();
+        List<InetAddress> resolved;
         try {
-            return List.of(InetAddress.getAllByName(name));
+            resolved = List.of(InetAddress.getAllByName(name));
         } catch (UnknownHostException e) {
             NoRouteToHostException unreachable = new NoRouteToHostException("Host unreachable: " + name + " does not resolve (direct)");
             unreachable.initCause(e);
             throw unreachable;
         }
+        List<InetAddress> usable = resolved.stream().filter(dialable).toList();
+        if (usable.isEmpty()) {
+            throw new OutboundException(Kind.NOT_ALLOWED, "direct: " + UntrustedText.printable(name) + " resolves on this host only to "
+                    + resolved.stream().map(InetAddress::getHostAddress).toList() + ", which a flow of the command is never dialed to");
+        }
+        return usable;
     }
 
     private SocketTimeoutException drop(Outbound.Drop drop, Destination destination) throws InterruptedIOException {

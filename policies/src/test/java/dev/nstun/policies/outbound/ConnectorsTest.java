@@ -1,6 +1,7 @@
 package dev.nstun.policies.outbound;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,6 +64,21 @@ class ConnectorsTest {
             connectors.connect(direct(Optional.empty(), OptionalLong.empty(), Optional.of(source)),
                     Destination.of("127.0.0.1", server.address().port())).close();
             assertEquals(source, fromSource.get(2, TimeUnit.SECONDS).getAddress(), "source-address is bound");
+        }
+    }
+
+    @Test
+    void aNameThatResolvesOnlyToAddressesTheCallerForbidsIsRefusedBeforeAnyConnect() throws Exception {
+        CompletableFuture<InetSocketAddress> seen = new CompletableFuture<>();
+        try (FakeProxy server = FakeProxy.start(p -> seen.complete(p.remote()))) {
+            Outbound.Direct lan = direct(Optional.empty(), OptionalLong.empty(), Optional.empty());
+            Destination localhost = Destination.of("localhost", server.address().port());
+            OutboundException e = assertThrows(OutboundException.class,
+                    () -> connectors.connect(lan, localhost, address -> !address.isLoopbackAddress()));
+            assertEquals(OutboundException.Kind.NOT_ALLOWED, e.kind(), "kind");
+            assertTrue(e.getMessage().contains("localhost resolves on this host only to"), e.getMessage());
+            assertThrows(OutboundException.class, () -> connectors.openUdp(lan, localhost, address -> !address.isLoopbackAddress()));
+            assertFalse(seen.isDone(), "nothing connected to the server");
         }
     }
 
