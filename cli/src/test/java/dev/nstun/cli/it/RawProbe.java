@@ -10,7 +10,8 @@ import java.util.List;
  * packet that comes back for a while.
  *
  * <p>To each address given it sends a TCP SYN and a UDP datagram to the port given, and an ICMP
- * echo request; IPv4 packets come from 198.18.0.1, IPv6 ones from fd4e:5354:554e::1 (the
+ * echo request, the datagram and the echo request carrying the payload given ("probe" unless
+ * told); IPv4 packets come from 198.18.0.1, IPv6 ones from fd4e:5354:554e::1 (the
  * namespace's addresses). Lines printed: {@code unreachable FROM TYPE/CODE} for an ICMP
  * destination-unreachable, {@code echo-reply FROM}, {@code tcp FROM} or {@code udp FROM}, and
  * {@code sent N} first.
@@ -18,7 +19,7 @@ import java.util.List;
 final class RawProbe {
     private static final String SCRIPT = String.join("\n",
             "import socket, struct, sys, time",
-            "port, listen, targets = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]",
+            "port, listen, payload, targets = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3].encode(), sys.argv[4:]",
             "def csum(b):",
             "    if len(b) % 2: b += b'\\0'",
             "    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))",
@@ -44,8 +45,8 @@ final class RawProbe {
             "sent = 0",
             "for i, dst in enumerate(targets):",
             "    for proto, body, offset in ((6, struct.pack('!HHIIBBHHH', 41000 + i, port, 1000, 0, 5 << 4, 2, 65535, 0, 0), 16),",
-            "                                (17, struct.pack('!HHHH', 42000 + i, port, 13, 0) + b'probe', 6),",
-            "                                (1, struct.pack('!BBHHH', 8, 0, 0, 4300 + i, 1) + b'probe', 2)):",
+            "                                (17, struct.pack('!HHHH', 42000 + i, port, 8 + len(payload), 0) + payload, 6),",
+            "                                (1, struct.pack('!BBHHH', 8, 0, 0, 4300 + i, 1) + payload, 2)):",
             "        ethertype, p = packet(dst, proto, body, offset)",
             "        out[ethertype].sendto(p, ('nstun0', ethertype))",
             "        sent += 1",
@@ -73,7 +74,12 @@ final class RawProbe {
 
     /** Returns the command line: python3 running the script against {@code targets}, listening {@code listenSeconds} for answers. */
     static List<String> command(int port, double listenSeconds, String... targets) {
-        List<String> argv = new ArrayList<>(List.of("python3", "-c", SCRIPT, Integer.toString(port), Double.toString(listenSeconds)));
+        return command("probe", port, listenSeconds, targets);
+    }
+
+    /** As {@link #command(int, double, String...)}, the datagrams and echo requests carrying {@code payload} (ASCII). */
+    static List<String> command(String payload, int port, double listenSeconds, String... targets) {
+        List<String> argv = new ArrayList<>(List.of("python3", "-c", SCRIPT, Integer.toString(port), Double.toString(listenSeconds), payload));
         argv.addAll(List.of(targets));
         return argv;
     }
