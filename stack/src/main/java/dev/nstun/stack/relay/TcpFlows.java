@@ -83,6 +83,8 @@ public final class TcpFlows {
     private final SegmentSink sink;
     /** Half-open flows, oldest first: the backlog, bounded by {@link Config#maxHalfOpen()}. */
     private final LinkedHashSet<TcpFlow> halfOpenFlows = new LinkedHashSet<>();
+    /** Dropped flows kept silent, oldest first, at most {@link Config#maxHalfOpen()} of them. */
+    private final LinkedHashSet<TcpFlow> silentFlows = new LinkedHashSet<>();
     /** The loop's clock at the start of its turn: dial results and evictions happen "now" too. */
     private long now;
 
@@ -262,6 +264,12 @@ public final class TcpFlows {
      * {@link #SILENCE_NANOS}.
      */
     private void silence(TcpFlow flow) {
+        if (silentFlows.size() >= config.maxHalfOpen()) {
+            // A scan of dropped destinations must not fill the table: the oldest silent flow goes (its
+            // next SYN retry, if any, is dialed again).
+            remove(silentFlows.iterator().next());
+        }
+        silentFlows.add(flow);
         flow.syn = null;
         flow.silent = true;
         flow.silentUntil = now + SILENCE_NANOS;
@@ -320,6 +328,8 @@ public final class TcpFlows {
             if (f.channel != null) closeQuietly(f.channel);
         }
         flows.clear();
+        halfOpenFlows.clear();
+        silentFlows.clear();
         dirty.clear();
         timers.clear();
     }
@@ -483,6 +493,7 @@ public final class TcpFlows {
         flow.conn.dispose();
         flows.remove(flow.key, flow);
         halfOpenFlows.remove(flow);
+        silentFlows.remove(flow);
         if (flow.selectionKey != null) flow.selectionKey.cancel();
     }
 

@@ -218,6 +218,16 @@ class TcpFlowsTest {
         assertEquals(2, dials, "a new connection later is dialed anew");
     }
 
+    @Test
+    void silentFlowsAreBoundedSoAScanOfDroppedDestinationsCannotFillTheTable() {
+        dialFailure = DialFailure.DROPPED;
+        for (int port = 1; port <= 40; port++) synTo(0, port); // maxHalfOpen is 16, the table holds 64
+        assertEquals(16, flows.size(), "silent flows kept");
+        dialFailure = null;
+        syn(1);
+        assertTrue(lastSent().syn() && lastSent().ack(), "a new connection is still answered");
+    }
+
     private void assertIcmp(int code) {
         ByteBuffer packet = sent.get(sent.size() - 1);
         Ipv4Packet ip = new Ipv4Packet().wrap(packet, 0, packet.limit());
@@ -229,8 +239,13 @@ class TcpFlowsTest {
 
     /** The command's SYN at {@code at} ms, with the dial and the loop's turn. */
     private void syn(long at) {
+        synTo(at, 80);
+    }
+
+    /** The command's SYN at {@code at} ms to {@code port}, with the dial and the loop's turn. */
+    private void synTo(long at, int port) {
         flows.tick(at * MS);
-        int n = builder.ipv4(COMMAND, SERVER).tcp(in, 0, COMMAND_PORT, 80, COMMAND_ISN, 0, TcpSegment.SYN, 65535,
+        int n = builder.ipv4(COMMAND, SERVER).tcp(in, 0, COMMAND_PORT, port, COMMAND_ISN, 0, TcpSegment.SYN, 65535,
                 new TcpOptions(1460, -1, false, false, 0, 0), 0);
         deliver(at, n);
         for (Runnable t; (t = tasks.poll()) != null; ) t.run();
