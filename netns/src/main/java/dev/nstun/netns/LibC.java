@@ -109,16 +109,6 @@ public interface LibC {
     /** Takes one pending signal of {@code set} (blocked in every thread) into {@code signal[0]}; returns 0 or an error number. */
     int sigwait(@In long[] set, @Out int[] signal);
 
-    int getuid();
-
-    int geteuid();
-
-    /** Returns the user's struct passwd (see {@link Users}), or null; the storage is libc's, valid until the next call. */
-    Pointer getpwnam(String name);
-
-    /** Returns the user's struct passwd (see {@link Users}), or null; the storage is libc's, valid until the next call. */
-    Pointer getpwuid(int uid);
-
     /** Sets the calling thread's file-system uid; returns the previous one (and the current one for -1, which changes nothing). */
     int setfsuid(int uid);
 
