@@ -8,6 +8,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -105,16 +106,27 @@ class UdpIT {
     void dnsQueriesGoToTheUpstreamResolver(@TempDir Path dir) throws Exception {
         Requirements.requireCommand("dnsmasq");
         Requirements.requireCommand("dig");
-        int port;
-        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
-            port = s.getLocalPort();
+        // dnsmasq binds the port for UDP and TCP: a free UDP port may be some connection's TCP port, and
+        // dnsmasq then exits at once. Another port is tried then.
+        int port = 0;
+        Process dnsmasq = null;
+        for (int attempt = 0; attempt < 5 && dnsmasq == null; attempt++) {
+            try (DatagramSocket s = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
+                port = s.getLocalPort();
+            }
+            Process started = new ProcessBuilder("dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+                    "--listen-address=127.0.0.1", "--bind-interfaces", "--port=" + port, "--pid-file=" + dir.resolve("pid"),
+                    "--user=root", "--address=/only-in-dnsmasq.nstun.test/192.0.2.77", "--log-facility=" + dir.resolve("log"))
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("out").toFile()).start();
+            if (awaitDns(started, port)) {
+                dnsmasq = started;
+            } else {
+                started.destroy();
+                started.waitFor(5, TimeUnit.SECONDS);
+            }
         }
-        Process dnsmasq = new ProcessBuilder("dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-                "--listen-address=127.0.0.1", "--bind-interfaces", "--port=" + port, "--pid-file=" + dir.resolve("pid"),
-                "--user=root", "--address=/only-in-dnsmasq.nstun.test/192.0.2.77", "--log-facility=" + dir.resolve("log"))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("out").toFile()).start();
+        if (dnsmasq == null) throw new AssertionError("dnsmasq did not answer on 127.0.0.1:" + port + ": " + Files.readString(dir.resolve("out")));
         try {
-            awaitDns(port);
             NstunProcess p = NstunProcess.run("run", "--dns-upstream", "127.0.0.1:" + port, "--", "sh", "-c",
                     "dig +short +tries=1 +timeout=3 only-in-dnsmasq.nstun.test; getent hosts only-in-dnsmasq.nstun.test");
             assertEquals(0, p.exitCode(), p.describe());
@@ -127,14 +139,15 @@ class UdpIT {
         }
     }
 
-    private static void awaitDns(int port) throws Exception {
-        for (int i = 0; i < 100; i++) {
+    /** Waits until {@code dnsmasq} answers on {@code port}; false when it exits or stays silent. */
+    private static boolean awaitDns(Process dnsmasq, int port) throws Exception {
+        for (int i = 0; i < 100 && dnsmasq.isAlive(); i++) {
             Requirements.ProcessResult r = Requirements.run(Path.of("/"), "dig", "+short", "+tries=1", "+timeout=1",
                     "-p", Integer.toString(port), "@127.0.0.1", "only-in-dnsmasq.nstun.test");
-            if (r.output().contains("192.0.2.77")) return;
+            if (r.output().contains("192.0.2.77")) return true;
             Thread.sleep(50);
         }
-        throw new AssertionError("dnsmasq did not answer on 127.0.0.1:" + port);
+        return false;
     }
 
     private static DatagramSocket echoServer(InetSocketAddress at) throws SocketException {
