@@ -17,10 +17,12 @@ import java.util.TreeMap;
  * <p>Deliberately simple where it may be: it acknowledges every segment with up to three SACK
  * blocks, keeps every out-of-order segment, always advertises its whole (never full) buffer, sends
  * with a fixed congestion window, and recovers by fast retransmit of the first segment after three
- * duplicate ACKs and by go-back-N on a fixed, backed-off timeout. Sequence numbers are kept as
+ * duplicate ACKs and by go-back-N on a fixed, backed-off timeout, which also sends the next segment
+ * when the window is closed with nothing in flight (persist). Public for the fuzz target
+ * {@code dev.nstun.stack.fuzz.StackFuzzTest}. Sequence numbers are kept as
  * offsets from the ISNs (longs), the wire carries them modulo 2^32.
  */
-final class MiniClient {
+public final class MiniClient {
     static final int WINDOW_SHIFT = 7;
     static final int BUFFER = 1 << 20;
     static final int CWND = 64 * 1024;
@@ -59,7 +61,7 @@ final class MiniClient {
     private long segmentsReceived;
 
     /** A client with ISN {@code iss} that offers {@code offeredMss} and will upload {@code upload}. */
-    MiniClient(int iss, int offeredMss, byte[] upload) {
+    public MiniClient(int iss, int offeredMss, byte[] upload) {
         this.iss = iss;
         this.offeredMss = offeredMss;
         this.upload = upload;
@@ -71,15 +73,15 @@ final class MiniClient {
     }
 
     /** Returns whether the upload and its FIN are acknowledged and our FIN arrived after the whole download. */
-    boolean done() {
+    public boolean done() {
         return state == State.ESTABLISHED && una == upload.length + 1L && finReceived;
     }
 
-    long bytesDownloaded() {
+    public long bytesDownloaded() {
         return received;
     }
 
-    byte[] downloadDigest() {
+    public byte[] downloadDigest() {
         try {
             return ((MessageDigest) downloaded.clone()).digest();
         } catch (CloneNotSupportedException e) {
@@ -87,19 +89,19 @@ final class MiniClient {
         }
     }
 
-    int resetsReceived() {
+    public int resetsReceived() {
         return resets;
     }
 
     /** Returns when {@link #dispatch} must next run. */
-    long pollAt() {
+    public long pollAt() {
         if (state == State.SYN_SENT) return synDeadline;
         if (ackDue || fastRetransmit || canSendNew()) return Long.MIN_VALUE;
         return rtoDeadline;
     }
 
     /** Takes a packet already verified and parsed. */
-    void process(long now, TcpSegment seg) {
+    public void process(long now, TcpSegment seg) {
         segmentsReceived++;
         if (seg.rst()) {
             resets++;
@@ -126,7 +128,7 @@ final class MiniClient {
             una = ack;
             dupAcks = 0;
             backoff = 0;
-            rtoDeadline = una < nxt ? now + RTO : Long.MAX_VALUE;
+            rtoDeadline = una < nxt || nxt <= upload.length ? now + RTO : Long.MAX_VALUE;
         } else if (ack == una && seg.payloadLength() == 0 && !seg.fin() && una < nxt && ++dupAcks == 3) {
             fastRetransmit = true;
         }
@@ -161,7 +163,7 @@ final class MiniClient {
     }
 
     /** Returns the packets due at {@code now}. */
-    List<ByteBuffer> dispatch(long now) {
+    public List<ByteBuffer> dispatch(long now) {
         List<ByteBuffer> out = new ArrayList<>();
         if (state == State.SYN_SENT) {
             if (now >= synDeadline) {
@@ -176,6 +178,15 @@ final class MiniClient {
             nxt = una;
             backoff = Math.min(backoff + 1, 6);
             rtoDeadline = now + (RTO << backoff);
+        } else if (now >= rtoDeadline && nxt <= upload.length && !canSendNew()) {
+            // Persist: the window is closed with nothing in flight, and the update that opens it may be lost.
+            int length = (int) Math.min(mss, upload.length - nxt);
+            out.add(segment(now, nxt));
+            nxt += length + (nxt + length == upload.length ? 1 : 0);
+            backoff = Math.min(backoff + 1, 6);
+            rtoDeadline = now + (RTO << backoff);
+        } else if (now >= rtoDeadline) {
+            rtoDeadline = una < nxt || nxt <= upload.length ? now + (RTO << backoff) : Long.MAX_VALUE;
         }
         if (fastRetransmit) {
             fastRetransmit = false;
