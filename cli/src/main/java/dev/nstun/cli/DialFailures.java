@@ -10,6 +10,7 @@ import java.net.BindException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedByInterruptException;
 import java.util.Locale;
 import org.slf4j.Logger;
 
@@ -34,10 +35,12 @@ final class DialFailures {
     DialException failed(String outbound, FlowId flow, IOException e) {
         DialException typed = classify(e);
         String line = flow + " via " + outbound + ": " + typed.getMessage();
-        boolean concernsUser = e instanceof OutboundException || switch (typed.failure()) {
+        // A dial the stack gave up (its half-open flow was evicted) ends interrupted: nothing to tell.
+        boolean givenUp = Thread.currentThread().isInterrupted() || e instanceof ClosedByInterruptException;
+        boolean concernsUser = !givenUp && (e instanceof OutboundException || switch (typed.failure()) {
             case TIMED_OUT, PROXY_FAILED, LOCAL_RESOURCE, FAILED -> true;
             case REFUSED, PROHIBITED, NETWORK_UNREACHABLE, HOST_UNREACHABLE, DROPPED -> false;
-        };
+        });
         if (concernsUser) {
             failures.warn(outbound + "/" + typed.failure(), line + hint(typed.failure()), System.nanoTime());
         } else {

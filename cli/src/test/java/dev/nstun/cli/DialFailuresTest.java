@@ -6,7 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import dev.nstun.policies.outbound.OutboundException;
 import dev.nstun.stack.flow.DialException;
 import dev.nstun.stack.flow.DialFailure;
+import dev.nstun.stack.flow.FlowId;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.net.BindException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -48,6 +56,22 @@ class DialFailuresTest {
         assertFailure(DialFailure.PROXY_FAILED, new OutboundException(OutboundException.Kind.AUTHENTICATION, "bad password"));
         assertFailure(DialFailure.PROHIBITED, new OutboundException(OutboundException.Kind.NOT_ALLOWED, "proxy forbids"));
         assertFailure(DialFailure.FAILED, new IOException("something odd"));
+    }
+
+    @Test
+    void aDialTheStackGaveUpIsNotWarned() throws Exception {
+        Logger logger = LoggerFactory.getLogger("test.dialfailures");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream saved = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            DialFailures failures = new DialFailures(logger);
+            FlowId flow = new FlowId(FlowId.Protocol.TCP, InetAddress.getByName("198.18.0.1"), 40000, InetAddress.getByName("192.0.2.1"), 443);
+            assertEquals(DialFailure.FAILED, failures.failed("direct", flow, new ClosedByInterruptException()).failure());
+        } finally {
+            System.setErr(saved);
+        }
+        assertEquals("", err.toString(StandardCharsets.UTF_8), "log lines");
     }
 
     @Test
