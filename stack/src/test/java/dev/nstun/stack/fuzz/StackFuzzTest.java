@@ -4,13 +4,12 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.nstun.stack.tcp.CloseReason;
 import dev.nstun.stack.tcp.MiniClient;
-import dev.nstun.stack.tcp.SegmentSink;
+import dev.nstun.stack.tcp.LinkSink;
 import dev.nstun.stack.tcp.TcpConfig;
 import dev.nstun.stack.tcp.TcpConnection;
 import dev.nstun.stack.wire.Checksum;
 import dev.nstun.stack.wire.IpProtocol;
 import dev.nstun.stack.wire.Ipv4Packet;
-import dev.nstun.stack.wire.PacketBuilder;
 import dev.nstun.stack.wire.TcpSegment;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -128,7 +127,7 @@ class StackFuzzTest {
                         data.consumeBoolean()));
             }
             client = new MiniClient(0xffff_ff00, cfg.mtu() - 40, upload);
-            sink = new LinkSink(toClient, cfg.mtu());
+            sink = new LinkSink(toClient::send, cfg.mtu());
         }
 
         void run() {
@@ -361,36 +360,6 @@ class StackFuzzTest {
             List<Pending> due = new ArrayList<>();
             while (!queue.isEmpty() && queue.peek().at <= now) due.add(queue.poll());
             return due;
-        }
-    }
-
-    /** The sink our connection dispatches into: every packet goes onto the link towards the client. */
-    private static final class LinkSink implements SegmentSink {
-        private final PacketBuilder builder = new PacketBuilder();
-        private final ByteBuffer buf = ByteBuffer.allocateDirect(70_000);
-        private final Link link;
-        private final int mtu;
-        long now;
-
-        LinkSink(Link link, int mtu) {
-            this.link = link;
-            this.mtu = mtu;
-        }
-
-        @Override
-        public PacketBuilder builder() {
-            return builder;
-        }
-
-        @Override
-        public ByteBuffer buffer() {
-            return buf.clear().position(3);
-        }
-
-        @Override
-        public void emit(int length) {
-            if (length > mtu) throw new AssertionError("packet of " + length + " bytes, MTU " + mtu);
-            link.send(now, buf.duplicate().position(3).limit(3 + length));
         }
     }
 

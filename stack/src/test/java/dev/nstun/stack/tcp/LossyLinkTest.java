@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.nstun.stack.wire.Checksum;
 import dev.nstun.stack.wire.IpProtocol;
 import dev.nstun.stack.wire.Ipv4Packet;
-import dev.nstun.stack.wire.PacketBuilder;
 import dev.nstun.stack.wire.TcpSegment;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -90,36 +89,6 @@ class LossyLinkTest {
         }
     }
 
-    /** The sink our connection dispatches into: every packet goes onto the link towards the client. */
-    static final class LinkSink implements SegmentSink {
-        private final PacketBuilder builder = new PacketBuilder();
-        private final ByteBuffer buf = ByteBuffer.allocateDirect(70_000);
-        private final Link link;
-        private final int mtu;
-        long now;
-
-        LinkSink(Link link, int mtu) {
-            this.link = link;
-            this.mtu = mtu;
-        }
-
-        @Override
-        public PacketBuilder builder() {
-            return builder;
-        }
-
-        @Override
-        public ByteBuffer buffer() {
-            return buf.clear().position(3);
-        }
-
-        @Override
-        public void emit(int length) {
-            if (length > mtu) fail("packet of " + length + " bytes, MTU " + mtu);
-            link.send(now, buf.duplicate().position(3).limit(3 + length));
-        }
-    }
-
     /** What one run measured. */
     record Outcome(long virtualNanos, long downloadDoneNanos, long uploadDoneNanos, long packetsToClient, long packetsToUs) { }
 
@@ -133,7 +102,7 @@ class LossyLinkTest {
         MiniClient client = new MiniClient(0xffff_ff00, clientMss, upload);
         Link toUs = new Link(seed * 31 + 1, faults);
         Link toClient = new Link(seed * 31 + 2, faults);
-        LinkSink sink = new LinkSink(toClient, cfg.mtu());
+        LinkSink sink = new LinkSink(toClient::send, cfg.mtu());
         MessageDigest uploaded = sha256();
         ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
         TcpConnection conn = null;
