@@ -21,6 +21,8 @@ final class IcmpEchoTransport implements EchoTransport, AutoCloseable {
 
     private final IcmpSocket socket;
     private final String unavailable;
+    /** Whether the command was told (through the log) why its pings are refused; the stack's loop alone reads it. */
+    private boolean toldWhyNot;
 
     private IcmpEchoTransport(IcmpSocket socket, String unavailable) {
         this.socket = socket;
@@ -30,13 +32,13 @@ final class IcmpEchoTransport implements EchoTransport, AutoCloseable {
     /**
      * Opens the ICMP sockets in the calling thread's namespace (call it from a thread in the init
      * namespace, before the command starts). Never fails: without sockets, echo requests are
-     * answered "network unreachable" and the reason is logged once here.
+     * answered "administratively prohibited", and the first says why in the log.
      */
     static IcmpEchoTransport open() {
         try {
             return new IcmpEchoTransport(IcmpSocket.open(), null); // it logs (debug) which sockets it uses
         } catch (NativeException e) {
-            log.warn("ping will not work inside the namespace: {}", e.getMessage());
+            log.debug("no ICMP echo: {}", e.getMessage());
             return new IcmpEchoTransport(null, e.getMessage());
         }
     }
@@ -46,7 +48,13 @@ final class IcmpEchoTransport implements EchoTransport, AutoCloseable {
         if (NstunAddresses.contains(destination)) throw new FlowRefusedException(destination.getHostAddress() + " is in nstun's own address range");
         AddressScope scope = AddressScope.of(destination);
         if (!scope.relayable()) throw new FlowRefusedException(destination.getHostAddress() + " (" + scope.description() + ") is never pinged for the command");
-        if (socket == null) throw new IOException(unavailable);
+        if (socket == null) {
+            if (!toldWhyNot) {
+                toldWhyNot = true;
+                log.warn("ping refused: nstun may not send ICMP echo here ({}); 'nstun doctor' says how to allow it", unavailable);
+            }
+            throw new FlowRefusedException("no ICMP echo sockets: " + unavailable);
+        }
         IcmpSocket.Session session = socket.open(destination, new IcmpSocket.Receiver() {
             @Override
             public void echoReply(int sequence, ByteBuffer payload) {

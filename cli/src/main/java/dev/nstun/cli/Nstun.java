@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 /** The top-level {@code nstun} command. */
 @Command(name = "nstun", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Runs a command in a network namespace whose only way out is a TUN device.",
-        subcommands = {RunCommand.class, CheckCommand.class, ExplainCommand.class, ReloadCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, CheckCommand.class, ExplainCommand.class, ReloadCommand.class, DoctorCommand.class, CleanStaleCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Nstun implements Runnable {
     @CommandLine.Mixin LoggingOptions logging;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

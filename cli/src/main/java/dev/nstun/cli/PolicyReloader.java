@@ -1,5 +1,6 @@
 package dev.nstun.cli;
 
+import dev.nstun.netns.Privileges;
 import dev.nstun.netns.RunRegistry;
 import dev.nstun.policies.config.Environment;
 import dev.nstun.policies.config.Policy;
@@ -28,6 +29,8 @@ final class PolicyReloader {
     private final Path file;
     private final Environment environment;
     private final UserFiles files;
+    /** How nstun runs: a reloaded policy may not ask for more than the first could. */
+    private final Privileges.Mode mode;
     private final PolicyDialer dialer;
     private final java.util.function.Consumer<Policy> alsoApply;
     private final RunRegistry registry;
@@ -39,9 +42,10 @@ final class PolicyReloader {
     private boolean running;
 
     /** {@code alsoApply} gets each new policy after the dialer (DNS forwarding follows {@code dns.via}). */
-    PolicyReloader(Path file, Environment environment, UserFiles files, PolicyDialer dialer, java.util.function.Consumer<Policy> alsoApply,
-                   RunRegistry registry, String runId) {
+    PolicyReloader(Path file, Environment environment, UserFiles files, Privileges.Mode mode, PolicyDialer dialer,
+                   java.util.function.Consumer<Policy> alsoApply, RunRegistry registry, String runId) {
         this.files = files;
+        this.mode = mode;
         this.alsoApply = alsoApply;
         this.file = file;
         this.environment = environment;
@@ -80,6 +84,7 @@ final class PolicyReloader {
         RunRegistry.ReloadOutcome outcome;
         try {
             Policy next = files.loadPolicy(file, environment);
+            KernelSocketTuner.requireApplicable(next, mode);
             Policy before = dialer.policy();
             dialer.replace(next);
             alsoApply.accept(next);

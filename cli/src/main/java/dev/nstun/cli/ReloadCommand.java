@@ -2,6 +2,7 @@ package dev.nstun.cli;
 
 import dev.nstun.netns.LibC;
 import dev.nstun.netns.RunRegistry;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
@@ -35,9 +36,15 @@ public final class ReloadCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         // Made here, not when picocli builds the command tree: its class starts slf4j, which reads
         // its level once, before -v / -q would have been applied.
-        RunRegistry registry = RunRegistry.system();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        RunRegistry registry;
+        try {
+            registry = RunRegistry.ofThisUser(System.getenv());
+        } catch (IOException e) {
+            err.println("nstun: " + e.getMessage());
+            return ExitCodes.NSTUN_FAILED;
+        }
         List<RunRegistry.Run> withPolicy = registry.live().stream().filter(r -> r.policy().isPresent()).toList();
         RunRegistry.Run run;
         if (pid != null) {
@@ -50,7 +57,7 @@ public final class ReloadCommand implements Callable<Integer> {
         } else if (withPolicy.size() == 1) {
             run = withPolicy.get(0);
         } else if (withPolicy.isEmpty()) {
-            err.println("nstun: no running `nstun run -p FILE` to reload (runs are visible to root only: try sudo)");
+            err.println("nstun: no running `nstun run -p FILE` of this user's to reload (root's runs are visible to root only: try sudo)");
             return ExitCodes.NSTUN_FAILED;
         } else {
             err.println("nstun: several nstun runs have a policy; name one: nstun reload PID" + describe(withPolicy));

@@ -1,6 +1,7 @@
 package dev.nstun.cli;
 
 import dev.nstun.netns.Credentials;
+import dev.nstun.netns.HostChecks;
 import dev.nstun.netns.Privileges;
 import dev.nstun.netns.RunRegistry;
 import dev.nstun.netns.Sandbox;
@@ -125,9 +126,10 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Logger log = LoggerFactory.getLogger(RunCommand.class);
         PrintWriter err = spec.commandLine().getErr();
-        List<String> missing = Privileges.missing();
-        if (!missing.isEmpty()) {
-            missing.forEach(m -> err.println("nstun: " + m));
+        Privileges.Mode mode = Privileges.mode();
+        List<HostChecks.Check> blockers = HostChecks.system().blockers(mode, System.getProperty("nstun.launcher") != null);
+        if (!blockers.isEmpty()) {
+            blockers.forEach(b -> err.println("nstun: " + b.subject() + ": " + b.found() + ": " + b.fix()));
             return ExitCodes.NSTUN_FAILED;
         }
         if (mtu < TunSpec.MIN_MTU || mtu > TunSpec.MAX_MTU) {
@@ -136,7 +138,13 @@ public final class RunCommand implements Callable<Integer> {
         }
         Credentials who = credentials(err);
         if (who == null) return ExitCodes.NSTUN_FAILED;
-        RunRegistry registry = RunRegistry.system();
+        RunRegistry registry;
+        try {
+            registry = RunRegistry.ofThisUser(System.getenv());
+        } catch (IOException e) {
+            err.println("nstun: " + e.getMessage());
+            return ExitCodes.NSTUN_FAILED;
+        }
         registry.cleanStale();
         String runId = RunRegistry.newRunId();
         Map<String, String> env = environment(who);
@@ -175,6 +183,7 @@ public final class RunCommand implements Callable<Integer> {
             } else if (httpUrl != null) {
                 policy = ProxyUrl.policyOf(httpUrl.contains("://") ? httpUrl : "http://" + httpUrl, policyEnvironment(who));
             }
+            if (policy != null) KernelSocketTuner.requireApplicable(policy, mode);
         } catch (PolicyException e) {
             e.problems().forEach(problem -> err.println(socks5Url != null ? "nstun: --socks5: " + problem
                     : httpUrl != null ? "nstun: --http: " + problem : problem.toString()));
@@ -228,7 +237,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         DnsSettings.Upstream dnsOverride = upstreamOverride;
         PolicyReloader reloader = policyFile == null ? null
-                : new PolicyReloader(policyFile, policyEnvironment(who), files, policyDialer, p -> forwarding.use(p, dnsOverride), registry, runId);
+                : new PolicyReloader(policyFile, policyEnvironment(who), files, mode, policyDialer, p -> forwarding.use(p, dnsOverride),
+                        registry, runId);
         SignalForwarder signals = SignalForwarder.install(reloader == null ? null : reloader::request);
         Sandbox sandbox;
         try {
@@ -247,7 +257,7 @@ public final class RunCommand implements Callable<Integer> {
         try {
             registry.record(runId, sandbox.namespaceId(), java.util.Optional.ofNullable(policyFile));
         } catch (IOException e) {
-            log.warn("cannot record this run under /run/nstun ({}): if nstun is killed, processes the command started may linger", e.getMessage());
+            log.warn("cannot record this run ({}): if nstun is killed, processes the command started may linger", e.getMessage());
         }
         Device link = new TunLink(sandbox.tun());
         if (pcapWriter != null) link = new PcapDevice(link, pcapWriter, Clock.systemUTC());

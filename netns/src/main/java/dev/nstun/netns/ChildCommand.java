@@ -9,18 +9,26 @@ import java.util.List;
 
 /**
  * The argv that turns a fresh child into the wrapped command, using util-linux only: the child
- * dies with nstun from its first instruction (setpriv --pdeathsig), gets a private mount namespace
- * (unshare) where child-setup.sh mounts its resolver files, then drops privileges and execs the
- * command (setpriv again: the death signal is cleared when credentials change, so it is set anew).
+ * dies with nstun from its first instruction (setpriv --pdeathsig), enters the network namespace
+ * nstun made (nsenter, through nstun's fd on it), gets a private mount namespace (unshare) where
+ * child-setup.sh mounts its resolver files, then drops privileges and execs the command (setpriv
+ * again: the death signal is cleared when credentials change, so it is set anew).
  */
 final class ChildCommand {
     private static final String SETUP_SCRIPT = loadScript();
 
     private ChildCommand() {}
 
-    static List<String> argv(String resolvConf, Credentials user, List<String> command) {
+    /**
+     * Returns the child's argv. {@code namespace} is a path to the network namespace (nstun's fd on
+     * it under /proc). With {@code dropPrivileges} the command keeps no capability and cannot gain
+     * one (no_new_privs): always when it runs as another user, and rootless, where the capabilities
+     * nstun holds in its user namespace would let the command undo its resolver files.
+     */
+    static List<String> argv(String namespace, String resolvConf, Credentials user, boolean dropPrivileges, List<String> command) {
         List<String> argv = new ArrayList<>(List.of(
                 "setpriv", "--pdeathsig=KILL", "--",
+                "nsenter", "--net=" + namespace, "--",
                 "unshare", "--mount", "--propagation", "private", "--",
                 "/bin/sh", "-c", SETUP_SCRIPT, "nstun-setup", resolvConf,
                 "setpriv"));
@@ -28,7 +36,12 @@ final class ChildCommand {
             argv.add("--reuid=" + user.uid());
             argv.add("--regid=" + user.gid());
             argv.add(user.userName() != null ? "--init-groups" : "--clear-groups");
-            argv.addAll(List.of("--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all"));
+        }
+        if (dropPrivileges || !user.unchanged()) {
+            // The bounding set stays: with no_new_privs no exec can raise a capability anyway, and an
+            // emptied one makes the kernel refuse to run programs with file capabilities (Debian's
+            // ping), which then work unprivileged (ICMP echo sockets, see Sandbox).
+            argv.addAll(List.of("--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all"));
         }
         argv.add("--pdeathsig=KILL");
         argv.add("--");

@@ -88,7 +88,7 @@ public final class FileSystemIdentity {
     }
 
     /** Returns the user's groups from the group database, its primary group first; only that for a uid without a name. */
-    private static int[] groupsOf(Credentials user) {
+    static int[] groupsOf(Credentials user) {
         if (user.userName() == null) return new int[] {user.gid()};
         int[] count = {64};
         while (true) {

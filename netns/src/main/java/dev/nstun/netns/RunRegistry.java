@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What a killed nstun leaves for the next one to clean. The command's first process dies with
  * nstun (its death signal), but processes it started live on in a namespace that has no way out.
- * Each run records its namespace in {@code /run/nstun/PID.run}; a later start finds records whose
+ * Each run records its namespace in {@code PID.run} under {@code /run/nstun} (root) or the user's
+ * runtime directory (rootless, {@link #ofThisUser}); a later start finds records whose
  * nstun is gone and kills the processes still in that namespace that carry the run's mark in their
  * environment ({@code NSTUN=ID}: namespace numbers are reused once a namespace is freed, so the
  * namespace alone would not prove a process is ours). The record also names the run's policy file,
@@ -37,6 +40,26 @@ public final class RunRegistry {
     /** The registry under /run, where root's runtime state lives and a reboot clears it. */
     public static RunRegistry system() {
         return new RunRegistry(Path.of("/run/nstun"));
+    }
+
+    /**
+     * The registry of this user's runs: root's under /run, a plain user's (rootless) under
+     * {@code $XDG_RUNTIME_DIR/nstun}, else {@code /tmp/nstun-UID}, which must be this user's own
+     * directory when it exists already (another user could have made it, to plant records). The
+     * launcher finds it by the same rule (it looks for records of killed runs there).
+     */
+    public static RunRegistry ofThisUser(Map<String, String> env) throws IOException {
+        if (Privileges.isHostRoot()) return system();
+        String runtime = env.get("XDG_RUNTIME_DIR");
+        Path dir = runtime != null && runtime.startsWith("/") && Files.isDirectory(Path.of(runtime))
+                ? Path.of(runtime, "nstun")
+                : Path.of("/tmp", "nstun-" + Users.effectiveUid());
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            boolean ours = Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                    && ((Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS)) == Users.effectiveUid();
+            if (!ours) throw new IOException(dir + " is not a directory of this user's: remove it, or set XDG_RUNTIME_DIR");
+        }
+        return new RunRegistry(dir);
     }
 
     /** Returns a run id unique on this boot: nstun's pid and its start time. */
@@ -123,7 +146,7 @@ public final class RunRegistry {
     }
 
     private static void deleteTree(Path directory) throws IOException {
-        if (!Files.isDirectory(directory, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) return;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
             for (Path entry : entries) Files.deleteIfExists(entry);
         }

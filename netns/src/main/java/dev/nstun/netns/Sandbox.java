@@ -15,13 +15,16 @@ import org.slf4j.LoggerFactory;
 /**
  * A wrapped command in a network namespace of its own whose only way out is a TUN device.
  *
- * <p>One platform thread, the keeper, does the namespace work and then lives as long as the
- * command: it unshares a new network namespace, creates and configures the TUN there (so the device
- * never appears in the init namespace and two runs never collide on a name), starts the command
- * (a child inherits its creating thread's namespace), and moves itself back to the init namespace.
- * From then on the command's processes are the only holders of the namespace besides the TUN fd;
- * when the command exits nstun closes the fd and the kernel frees everything. The keeper must
- * outlive the command because PR_SET_PDEATHSIG fires when the parent thread, not the process, ends.
+ * <p>A short-lived platform thread, the builder, makes the namespace: it unshares a new network
+ * namespace, creates and configures the TUN there (so the device never appears in the host's
+ * namespace and two runs never collide on a name), keeps an fd on the namespace, and ends. It never
+ * comes back: rootless, nothing may enter the host's namespace again, and a thread left in the
+ * command's namespace could hand it to threads it starts, whose sockets would then loop into the
+ * TUN. Another platform thread, the keeper, stays in the host's namespace: it starts the command,
+ * which joins the namespace through that fd ({@code nsenter}), and lives as long as the command,
+ * because PR_SET_PDEATHSIG fires when the parent thread, not the process, ends. From then on the
+ * command's processes are the only holders of the namespace besides the TUN fd and nstun's fd on
+ * it; when the command exits nstun closes both and the kernel frees everything.
  */
 public final class Sandbox implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sandbox.class);
@@ -30,70 +33,99 @@ public final class Sandbox implements AutoCloseable {
     public record Spec(TunSpec tun, String resolvConf, Credentials user, List<String> command,
                        Map<String, String> environment, Path workingDirectory) {}
 
-    private final TunDevice tun;
+    private final Namespace namespace;
     private final Process process;
-    private final String namespaceId;
     private final CompletableFuture<Integer> exit;
 
-    private Sandbox(TunDevice tun, Process process, String namespaceId, CompletableFuture<Integer> exit) {
-        this.tun = tun;
+    private Sandbox(Namespace namespace, Process process, CompletableFuture<Integer> exit) {
+        this.namespace = namespace;
         this.process = process;
-        this.namespaceId = namespaceId;
         this.exit = exit;
     }
 
     /** Creates the namespace and TUN and starts the command; returns once it runs. */
     public static Sandbox start(Spec spec) throws SandboxException {
+        Namespace namespace = build(spec.tun());
         CompletableFuture<Sandbox> started = new CompletableFuture<>();
         CompletableFuture<Integer> exit = new CompletableFuture<>();
-        Thread keeper = Thread.ofPlatform().name("nstun-keeper").daemon(false).unstarted(() -> keep(spec, started, exit));
+        Thread keeper = Thread.ofPlatform().name("nstun-keeper").daemon(false).unstarted(() -> keep(spec, namespace, started, exit));
         keeper.start();
         try {
             return started.get();
         } catch (ExecutionException e) {
+            namespace.close();
             if (e.getCause() instanceof SandboxException se) throw se;
-            throw new SandboxException(SandboxException.Kind.FAILED, "cannot start the sandbox: " + e.getCause(), e.getCause());
+            throw new SandboxException(SandboxException.Kind.FAILED, "cannot start the command: " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SandboxException(SandboxException.Kind.FAILED, "interrupted while starting", e);
         }
     }
 
-    private static void keep(Spec spec, CompletableFuture<Sandbox> started, CompletableFuture<Integer> exit) {
-        Process process;
-        Sandbox sandbox;
-        int home;
-        try {
-            home = NetworkNamespace.openCurrent();
-        } catch (NativeException e) {
-            started.completeExceptionally(SandboxException.of("open the init network namespace", e));
-            return;
+    /** The namespace the builder made: an fd on it, its TUN and its kernel name. */
+    private record Namespace(int fd, TunDevice tun, String id) {
+        /** The path through which a child of nstun's enters it. */
+        String path() {
+            return "/proc/" + ProcessHandle.current().pid() + "/fd/" + fd;
         }
+
+        void close() {
+            tun.close();
+            LibC.INSTANCE.close(fd);
+        }
+    }
+
+    /** Runs the builder and waits for it: it makes the namespace and its TUN, then ends. */
+    private static Namespace build(TunSpec spec) throws SandboxException {
+        CompletableFuture<Namespace> built = new CompletableFuture<>();
+        Thread builder = Thread.ofPlatform().name("nstun-builder").unstarted(() -> {
+            try {
+                built.complete(buildHere(spec));
+            } catch (Throwable t) {
+                built.completeExceptionally(t);
+            }
+        });
+        builder.start();
+        try {
+            // Joined before the result is read: nothing completes on the builder's thread but this future.
+            builder.join();
+            return built.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof SandboxException se) throw se;
+            if (cause instanceof NativeException ne) throw SandboxException.of("set up the namespace", ne);
+            throw new SandboxException(SandboxException.Kind.FAILED, "cannot set up the namespace: " + cause, cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxException(SandboxException.Kind.FAILED, "interrupted while setting up the namespace", e);
+        }
+    }
+
+    private static Namespace buildHere(TunSpec spec) throws IOException {
+        NetworkNamespace.unshareNew();
+        int fd = NetworkNamespace.openCurrent();
         TunDevice tun = null;
         try {
-            try {
-                NetworkNamespace.unshareNew();
-                String id = NetworkNamespace.currentId();
-                tun = TunDevice.create(spec.tun().name());
-                configure(tun, spec.tun());
-                process = launch(spec);
-                sandbox = new Sandbox(tun, process, id, exit);
-            } finally {
-                NetworkNamespace.enter(home);
-                LibC.INSTANCE.close(home);
-            }
-        } catch (Exception e) {
+            tun = TunDevice.create(spec.name());
+            configure(tun, spec);
+            allowPing();
+            return new Namespace(fd, tun, NetworkNamespace.currentId());
+        } catch (IOException | RuntimeException e) {
             if (tun != null) tun.close();
-            started.completeExceptionally(e instanceof SandboxException se ? se
-                    : e instanceof NativeException ne ? SandboxException.of("set up the namespace", ne)
-                    : new SandboxException(SandboxException.Kind.FAILED, e.getMessage(), e));
-            return;
-        } catch (Throwable t) {
-            // Back in the init namespace cannot be guaranteed: this thread must not run anything else.
-            started.completeExceptionally(t);
-            throw t;
+            LibC.INSTANCE.close(fd);
+            throw e;
         }
-        started.complete(sandbox);
+    }
+
+    private static void keep(Spec spec, Namespace namespace, CompletableFuture<Sandbox> started, CompletableFuture<Integer> exit) {
+        Process process;
+        try {
+            process = launch(spec, namespace.path());
+        } catch (SandboxException e) {
+            started.completeExceptionally(e);
+            return;
+        }
+        started.complete(new Sandbox(namespace, process, exit));
         while (true) {
             try {
                 exit.complete(process.waitFor());
@@ -101,6 +133,28 @@ public final class Sandbox implements AutoCloseable {
             } catch (InterruptedException e) {
                 // Keep waiting: leaving now would fire the command's death signal.
             }
+        }
+    }
+
+    /**
+     * Lets every group the command can have open ICMP echo sockets (a new namespace allows none):
+     * ping without privilege, as the command runs, reaches the TUN and nothing else. The range is
+     * in this user namespace's group ids (rootless, only the user's own is mapped), and
+     * /proc/sys/net is the calling thread's network namespace's.
+     */
+    private static void allowPing() {
+        try {
+            long low = Long.MAX_VALUE;
+            long high = 0;
+            for (String line : Files.readAllLines(Path.of("/proc/self/gid_map"))) {
+                String[] f = line.trim().split("\\s+"); // inside, outside, count
+                low = Math.min(low, Long.parseLong(f[0]));
+                high = Math.max(high, Long.parseLong(f[0]) + Long.parseLong(f[2]) - 1);
+            }
+            if (low > high) return;
+            Files.writeString(Path.of("/proc/sys/net/ipv4/ping_group_range"), low + " " + Math.min(high, Integer.MAX_VALUE));
+        } catch (IOException | RuntimeException e) {
+            log.debug("cannot allow ICMP echo sockets in the namespace: {}", e.getMessage());
         }
     }
 
@@ -116,8 +170,10 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    private static Process launch(Spec spec) throws SandboxException {
-        ProcessBuilder pb = new ProcessBuilder(ChildCommand.argv(spec.resolvConf(), spec.user(), spec.command()));
+    private static Process launch(Spec spec, String namespacePath) throws SandboxException {
+        boolean dropPrivileges = !spec.user().unchanged() || !Privileges.inInitialUserNamespace();
+        ProcessBuilder pb = new ProcessBuilder(ChildCommand.argv(namespacePath, spec.resolvConf(), spec.user(), dropPrivileges,
+                spec.command()));
         pb.environment().clear();
         pb.environment().putAll(spec.environment());
         pb.directory(spec.workingDirectory() == null ? null : spec.workingDirectory().toFile());
@@ -128,13 +184,13 @@ public final class Sandbox implements AutoCloseable {
             return p;
         } catch (IOException e) {
             throw new SandboxException(SandboxException.Kind.FAILED,
-                    "cannot start util-linux's setpriv/unshare (apt-get install util-linux): " + e.getMessage(), e);
+                    "cannot start util-linux's setpriv, nsenter and unshare (apt-get install util-linux): " + e.getMessage(), e);
         }
     }
 
     /** Returns the TUN device: read and write it from any thread. */
     public TunDevice tun() {
-        return tun;
+        return namespace.tun();
     }
 
     /** Returns the pid of the command's first process. */
@@ -144,7 +200,7 @@ public final class Sandbox implements AutoCloseable {
 
     /** Returns the kernel's name of the command's network namespace. */
     public String namespaceId() {
-        return namespaceId;
+        return namespace.id();
     }
 
     /** Sends {@code signal} to the command. */
@@ -168,16 +224,17 @@ public final class Sandbox implements AutoCloseable {
 
     /**
      * Ends what is left: kills the command if it still runs and every process it left behind in
-     * its namespace (they would keep the namespace alive), then closes the TUN.
+     * its namespace (they would keep the namespace alive), then closes the TUN and nstun's fd on the
+     * namespace.
      */
     @Override
     public void close() {
         if (process.isAlive()) LibC.INSTANCE.kill((int) process.pid(), 9);
-        for (long pid : processesIn(namespaceId)) {
+        for (long pid : processesIn(namespace.id())) {
             log.debug("killing pid {} left behind in the namespace", pid);
             LibC.INSTANCE.kill((int) pid, 9);
         }
-        tun.close();
+        namespace.close();
     }
 
     /** Lists processes whose network namespace is {@code id}. */

@@ -20,9 +20,14 @@ public final class SandboxException extends Exception {
 
     /** Turns a failed system call into an actionable message. */
     static SandboxException of(String what, NativeException e) {
+        boolean rootless = !Privileges.inInitialUserNamespace();
         return switch (e.errno()) {
-            case NativeException.EPERM, NativeException.EACCES -> new SandboxException(Kind.NO_PRIVILEGE,
-                    "cannot " + what + " (" + e.getMessage() + "): nstun needs CAP_SYS_ADMIN and CAP_NET_ADMIN; run it with sudo", e);
+            case NativeException.EACCES -> new SandboxException(Kind.NO_PRIVILEGE, "cannot " + what + " (" + e.getMessage() + "): "
+                    + (rootless ? "this user may not open /dev/net/tun: 'nstun doctor' says how to allow it" : "run nstun with sudo"), e);
+            case NativeException.EPERM -> new SandboxException(Kind.NO_PRIVILEGE, "cannot " + what + " (" + e.getMessage() + "): "
+                    + (rootless ? "the kernel refused it in nstun's user namespace (a security module such as AppArmor?):"
+                            + " 'nstun doctor' checks what is missing, or run nstun with sudo"
+                            : "nstun needs CAP_SYS_ADMIN and CAP_NET_ADMIN; run it with sudo"), e);
             case NativeException.ENOENT, NativeException.ENODEV -> new SandboxException(Kind.NO_TUN,
                     "cannot " + what + " (" + e.getMessage() + "): the kernel has no TUN support here; load it with 'sudo modprobe tun'", e);
             default -> new SandboxException(Kind.FAILED, "cannot " + what + ": " + e.getMessage(), e);

@@ -55,6 +55,11 @@ public final class Users {
         return POSIX.geteuid();
     }
 
+    /** Returns the group ids of {@code user} (the group database's; only its primary group for a uid without a name). */
+    public static int[] groupsOf(Credentials user) {
+        return FileSystemIdentity.groupsOf(user);
+    }
+
     private static Credentials of(Passwd pw) {
         return new Credentials((int) pw.getUID(), (int) pw.getGID(), pw.getLoginName(), pw.getHome());
     }

@@ -1,5 +1,6 @@
 # Runs as the wrapped command's first process, already inside its network namespace and in a
-# fresh private mount namespace (util-linux unshare --mount --propagation private), as root.
+# fresh private mount namespace (util-linux unshare --mount --propagation private), as root, or
+# rootless as the invoking user with every capability in nstun's user namespace.
 # Gives the command its own resolv.conf and nsswitch.conf, hides the host resolver's unix sockets
 # (they cross network namespaces: a DNS leak around nstun), then execs "$@" (setpriv … -- COMMAND).
 # $1: the resolv.conf text. Any failure here exits 125 with a line saying what went wrong.

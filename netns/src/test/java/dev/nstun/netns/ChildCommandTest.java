@@ -8,27 +8,39 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ChildCommandTest {
+    private static final String NS = "/proc/4711/fd/9";
+
     @Test
     void rootKeepsItsIdentityButStillDiesWithNstun() {
-        List<String> argv = ChildCommand.argv("nameserver 198.18.0.2\n", Credentials.UNCHANGED, List.of("curl", "-v"));
+        List<String> argv = ChildCommand.argv(NS, "nameserver 198.18.0.2\n", Credentials.UNCHANGED, false, List.of("curl", "-v"));
         assertEquals(List.of("setpriv", "--pdeathsig=KILL", "--"), argv.subList(0, 3));
         int second = argv.lastIndexOf("setpriv");
         assertEquals(List.of("setpriv", "--pdeathsig=KILL", "--", "curl", "-v"), argv.subList(second, argv.size()));
         assertTrue(argv.contains("nameserver 198.18.0.2\n"));
         assertFalse(argv.stream().anyMatch(a -> a.startsWith("--reuid")));
+        assertFalse(argv.contains("--no-new-privs"));
+        assertEquals(List.of("nsenter", "--net=" + NS, "--"), argv.subList(3, 6));
+    }
+
+    @Test
+    void rootlessTheCommandKeepsItsUidButNoCapability() {
+        List<String> argv = ChildCommand.argv(NS, "", Credentials.UNCHANGED, true, List.of("id"));
+        List<String> drop = argv.subList(argv.lastIndexOf("setpriv"), argv.size());
+        assertEquals(List.of("setpriv", "--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all", "--pdeathsig=KILL", "--", "id"),
+                drop);
     }
 
     @Test
     void anotherUserLosesEveryPrivilege() {
-        List<String> argv = ChildCommand.argv("", new Credentials(1000, 1000, "alice", "/home/alice"), List.of("id"));
+        List<String> argv = ChildCommand.argv(NS, "", new Credentials(1000, 1000, "alice", "/home/alice"), false, List.of("id"));
         List<String> drop = argv.subList(argv.lastIndexOf("setpriv"), argv.size());
         assertEquals(List.of("setpriv", "--reuid=1000", "--regid=1000", "--init-groups", "--no-new-privs",
-                "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--pdeathsig=KILL", "--", "id"), drop);
+                "--inh-caps=-all", "--ambient-caps=-all", "--pdeathsig=KILL", "--", "id"), drop);
     }
 
     @Test
     void aUidWithoutPasswdEntryGetsNoSupplementaryGroups() {
-        List<String> argv = ChildCommand.argv("", new Credentials(4242, 4242, null, null), List.of("id"));
+        List<String> argv = ChildCommand.argv(NS, "", new Credentials(4242, 4242, null, null), false, List.of("id"));
         assertTrue(argv.contains("--clear-groups"));
         assertFalse(argv.contains("--init-groups"));
     }

@@ -27,8 +27,13 @@ final class NstunProcess implements AutoCloseable {
 
     /** Starts {@code [prefix...] ./nstun args...} with extra environment. */
     static NstunProcess start(List<String> prefix, Map<String, String> env, String... args) throws IOException {
+        return start(prefix, launcher(), env, args);
+    }
+
+    /** Starts {@code [prefix...] LAUNCHER args...} with extra environment: an installed nstun, say. */
+    static NstunProcess start(List<String> prefix, Path launcher, Map<String, String> env, String... args) throws IOException {
         List<String> argv = new ArrayList<>(prefix);
-        argv.add(launcher().toString());
+        argv.add(launcher.toString());
         argv.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(argv);
         pb.environment().putAll(env);

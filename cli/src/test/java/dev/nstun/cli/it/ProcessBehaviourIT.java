@@ -82,7 +82,7 @@ class ProcessBehaviourIT {
                 Map.of(), "run", "--", "true");
         p.closeStdin();
         assertEquals(125, p.await(), p.describe());
-        assertTrue(p.stderr().contains("CAP_SYS_ADMIN") && p.stderr().contains("sudo"), p.describe());
+        assertTrue(p.stderr().contains("CAP_SYS_ADMIN") && p.stderr().contains("rootless"), p.describe());
     }
 
     @Test
@@ -168,7 +168,8 @@ class ProcessBehaviourIT {
         assertEquals("65534", lines[2].trim(), "supplementary groups: " + out);
         assertTrue(out.contains("CapEff:\t0000000000000000"), out);
         assertTrue(out.contains("CapPrm:\t0000000000000000"), out);
-        assertTrue(out.contains("CapBnd:\t0000000000000000"), out);
+        // The bounding set stays full: with no_new_privs nothing can raise a capability, and an empty
+        // one would stop programs with file capabilities (ping) from running at all.
         assertTrue(out.contains("NoNewPrivs:\t1"), out);
         assertTrue(out.contains("HOME=/nonexistent"), out);
     }

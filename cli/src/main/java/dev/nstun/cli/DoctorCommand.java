@@ -1,0 +1,126 @@
+package dev.nstun.cli;
+
+import dev.nstun.netns.Credentials;
+import dev.nstun.netns.HostChecks;
+import dev.nstun.netns.Privileges;
+import dev.nstun.netns.Users;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code nstun doctor}: what this machine allows nstun, each problem with its fix, and a trial run. */
+@Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Checks what `nstun run` needs from this machine, for this user (rootless) or root, printing",
+            "one line per check (✓ as needed, ! works with a limit, ✗ must be fixed, with the fix), then runs",
+            "`nstun run -- true` as a trial. Under sudo it also checks what the user who ran sudo needs without it.",
+            "Exits 0 when `nstun run` works for this user, 1 when it does not."},
+        footer = {"", "Examples:", "  nstun doctor", "  sudo nstun doctor"})
+public final class DoctorCommand implements Callable<Integer> {
+    private static final long TRIAL_SECONDS = 30;
+
+    @Spec CommandSpec spec;
+    @Mixin LoggingOptions logging;
+
+    @Option(names = "--no-trial", description = "Only read the machine's settings; do not run `nstun run -- true`.")
+    boolean noTrial;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        boolean root = Privileges.isHostRoot();
+        HostChecks checks = HostChecks.system();
+        out.println(root ? "As root:" : "As " + System.getProperty("user.name") + " (rootless):");
+        boolean ok = print(out, checks.all(root, ownGroups()));
+        Credentials invoker = Users.invoker(System.getenv());
+        if (root && !invoker.unchanged()) {
+            out.println("As " + (invoker.userName() != null ? invoker.userName() : "uid " + invoker.uid()) + " without sudo (rootless):");
+            print(out, checks.all(false, Arrays.stream(Users.groupsOf(invoker)).asLongStream().toArray()));
+        }
+        if (!noTrial) ok &= trial(out);
+        out.flush();
+        return ok ? 0 : 1;
+    }
+
+    /** Prints each check; returns whether none failed. */
+    private static boolean print(PrintWriter out, List<HostChecks.Check> checks) {
+        boolean ok = true;
+        for (HostChecks.Check c : checks) {
+            String mark = switch (c.status()) {
+                case OK -> "✓";
+                case WARNING -> "!";
+                case FAILED -> "✗";
+            };
+            out.println("  " + mark + " " + c.subject() + ": " + c.found());
+            if (c.status() != HostChecks.Status.OK) out.println("      fix: " + c.fix());
+            ok &= c.status() != HostChecks.Status.FAILED;
+        }
+        return ok;
+    }
+
+    /** Runs {@code nstun run -- true} through the launcher; returns whether it worked. */
+    private static boolean trial(PrintWriter out) throws InterruptedException {
+        String launcher = System.getProperty("nstun.launcher");
+        if (launcher == null) {
+            out.println("  ! trial: skipped (nstun was not started through its launcher)");
+            return true;
+        }
+        Path log;
+        Process p;
+        try {
+            log = Files.createTempFile("nstun-doctor", ".log");
+            p = new ProcessBuilder(launcher, "run", "--", "true").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        } catch (IOException e) {
+            out.println("  ✗ trial: cannot start " + launcher + ": " + e.getMessage());
+            return false;
+        }
+        try {
+            if (!p.waitFor(TRIAL_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                out.println("  ✗ trial: `nstun run -- true` did not finish in " + TRIAL_SECONDS + " s");
+                return false;
+            }
+            if (p.exitValue() == 0) {
+                out.println("  ✓ trial: `nstun run -- true` works");
+                return true;
+            }
+            out.println("  ✗ trial: `nstun run -- true` exited " + p.exitValue() + ":");
+            for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) out.println("      " + line);
+            return false;
+        } catch (IOException e) {
+            out.println("  ✗ trial: " + e.getMessage());
+            return false;
+        } finally {
+            try {
+                Files.deleteIfExists(log);
+            } catch (IOException e) {
+                // A temporary file: nothing to tell the user.
+            }
+        }
+    }
+
+    /** Returns this process's group ids (its own and supplementary), from /proc/self/status. */
+    private static long[] ownGroups() {
+        try {
+            String gid = "";
+            String groups = "";
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Gid:")) gid = line.substring(4).trim().split("\\s+")[1];
+                if (line.startsWith("Groups:")) groups = line.substring(7).trim();
+            }
+            return Arrays.stream((gid + " " + groups).trim().split("\\s+")).filter(s -> !s.isEmpty()).mapToLong(Long::parseLong).toArray();
+        } catch (IOException | RuntimeException e) {
+            return new long[0];
+        }
+    }
+}
