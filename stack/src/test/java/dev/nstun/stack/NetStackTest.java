@@ -133,6 +133,43 @@ class NetStackTest {
         assertEquals(0, link.transmitted.size(), "packets out");
     }
 
+    @Test
+    void readsAtMostASendBufferOfBytesPerTurnSoTheOtherDirectionGetsItsTurn() throws IOException {
+        // 40 packets of 64,000 bytes (a protocol not relayed: each is counted and dropped); the send buffer is 1 MiB.
+        for (int i = 0; i < 40; i++) link.toReceive.add(notRelayed(64_000));
+        stack.turn(0, true);
+        assertEquals(17, stack.packetsIn(), "packets read in one turn: 1 MiB and the packet that crossed it");
+        stack.turn(1 * MS, true);
+        assertEquals(34, stack.packetsIn(), "after the second turn");
+        stack.turn(2 * MS, true);
+        assertEquals(40, stack.packetsIn(), "after the third");
+    }
+
+    @Test
+    void readsAtMost256SmallPacketsPerTurn() throws IOException {
+        for (int i = 0; i < 300; i++) link.toReceive.add(notRelayed(100));
+        stack.turn(0, true);
+        assertEquals(256, stack.packetsIn(), "packets read in one turn");
+        stack.turn(1 * MS, true);
+        assertEquals(300, stack.packetsIn(), "after the second");
+        assertEquals(Map.of("NOT_RELAYED", 300L), stack.counters().snapshot(), "drops");
+    }
+
+    /** An IPv4 packet of {@code length} bytes of a protocol the stack does not relay (GRE). */
+    private byte[] notRelayed(int length) {
+        byte[] packet = new byte[length];
+        Ipv4Packet p = new Ipv4Packet().wrap(ByteBuffer.wrap(packet), 0, length);
+        p.setVersionAndHeaderLength(Ipv4Packet.HEADER_LENGTH);
+        p.setTotalLength(length);
+        p.setFlagsAndFragmentOffset(true, false, 0);
+        p.setTtl(64);
+        p.setProtocol(47);
+        p.setSource(COMMAND4);
+        p.setDestination(SERVER4);
+        Checksum.fillIpv4Header(p);
+        return packet;
+    }
+
     /** An ACK from the command to a server it has no connection with, with {@code payload} bytes. */
     private byte[] ackToNowhere4(int ack, int payload) {
         ByteBuffer buf = ByteBuffer.allocate(1500);
