@@ -22,8 +22,10 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Checks a policy file and prints every problem in it, as FILE:LINE:COLUMN: message.",
             "With --probe, then tries each socks5 and http outbound (connect, authenticate, CONNECT to the DNS upstream,",
-            "UDP ASSOCIATE with udp: true) and one DNS query through dns.via, printing one line per check.",
-            "Exits 0 when the file is valid (and every probe passed), 1 when it has problems (or a probe failed)."},
+            "UDP ASSOCIATE with udp: true) and one DNS query through dns.via, printing one line per check."},
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {"0:the file is valid (and, with --probe, every check passed)",
+            "1:with --probe: the file is valid but a check failed", ExitCodes.FAILED_ENTRY},
         footer = {"", "Examples:", "  nstun check work.yaml", "  nstun check --probe work.yaml"})
 public final class CheckCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -44,13 +46,13 @@ public final class CheckCommand implements Callable<Integer> {
             policy = UserFiles.ofInvoker().loadPolicy(file, Environment.system());
         } catch (PolicyException e) {
             for (Problem p : e.problems()) err.println(p);
-            return 1;
+            return ExitCodes.NSTUN_FAILED;
         }
         out.printf("%s: valid (%d outbound(s), %d rule(s))%n", file, policy.outbounds().size(), policy.rules().size());
         if (!probe) return 0;
         List<Probe.Result> results = Probe.run(policy, new Connectors(Outbound.DEFAULT_CONNECT_TIMEOUT, new KernelSocketTuner()), Probe.DEFAULT_TIMEOUT);
         for (Probe.Result r : results) out.println(r.line());
         out.flush();
-        return results.stream().anyMatch(r -> r.status() == Probe.Status.FAIL) ? 1 : 0;
+        return results.stream().anyMatch(r -> r.status() == Probe.Status.FAIL) ? ExitCodes.PROBE_FAILED : 0;
     }
 }

@@ -25,6 +25,9 @@ import picocli.CommandLine.Model.CommandSpec;
             "one line per check (✓ as needed, ! works with a limit, ✗ must be fixed, with the fix), then runs",
             "`nstun run -- true` as a trial. Under sudo it also checks what the user who ran sudo needs without it.",
             "Exits 0 when `nstun run` works for this user, 1 when it does not."},
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {"0:`nstun run` works for this user", "1:a check failed (each printed with its fix), or the trial run did",
+            ExitCodes.FAILED_ENTRY},
         footer = {"", "Examples:", "  nstun doctor", "  sudo nstun doctor"})
 public final class DoctorCommand implements Callable<Integer> {
     private static final long TRIAL_SECONDS = 30;

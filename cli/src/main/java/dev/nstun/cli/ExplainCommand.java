@@ -19,6 +19,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code nstun explain FILE HOST[:PORT]}: which rule and outbound a destination gets. */
 @Command(name = "explain", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Prints which rule of a policy file a destination matches and the outbound it goes to.",
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {"0:the rule and outbound were printed", ExitCodes.FAILED_ENTRY},
         footer = {"", "Examples:", "  nstun explain work.yaml example.com:443", "  nstun explain work.yaml --udp 10.1.2.3:53"})
 public final class ExplainCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

@@ -1,14 +1,23 @@
 package dev.nstun.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The top-level {@code nstun} command. */
 @Command(name = "nstun", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Runs a command in a network namespace whose only way out is a TUN device.",
-        subcommands = {RunCommand.class, CheckCommand.class, ExplainCommand.class, ReloadCommand.class, DoctorCommand.class, CleanStaleCommand.class,
-            CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, CheckCommand.class, ExplainCommand.class, ReloadCommand.class, DoctorCommand.class,
+            CleanStaleCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Quick start (no sudo needed; 'nstun doctor' checks this machine):",
+            "  nstun run -- curl https://example.com              # every flow direct",
+            "  nstun run --socks5 127.0.0.1:1080 -- firefox       # through a SOCKS5 proxy",
+            "  nstun run -p work.yaml -- bash                     # as a policy's rules say",
+            "  nstun explain work.yaml example.com:443            # which rule a flow meets",
+            "", "Each command has its own --help and man page (man nstun-run)."},
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {"N:run: its command's own status (128+N when signal N killed it)", ExitCodes.FAILED_ENTRY})
 public final class Nstun implements Runnable {
     @CommandLine.Mixin LoggingOptions logging;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -31,8 +40,30 @@ public final class Nstun implements Runnable {
             commandLine.getErr().println("nstun: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             return ExitCodes.NSTUN_FAILED;
         });
+        cl.setParameterExceptionHandler(Nstun::usageError);
         setInvalidInputExitCode(cl, ExitCodes.NSTUN_FAILED);
         return cl;
+    }
+
+    /**
+     * A bad option or argument: what is wrong in one line, then where to read more, instead of
+     * picocli's default of the whole usage help, which buries the one line that matters.
+     */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine bad = e.getCommandLine();
+        String name = bad.getCommandSpec().qualifiedName();
+        String message = e.getMessage().strip().replace(System.lineSeparator(), "; ");
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
+            List<String> given = unmatched.getUnmatched();
+            if (!bad.getSubcommands().isEmpty() && !given.isEmpty() && !given.get(0).startsWith("-")) {
+                message = "unknown command '" + given.get(0) + "'";
+            }
+            List<String> suggestions = unmatched.getSuggestions();
+            if (!suggestions.isEmpty()) message += " (did you mean " + String.join(" or ", suggestions) + "?)";
+        }
+        bad.getErr().println(name + ": " + message);
+        bad.getErr().println("try '" + name + " --help'");
+        return bad.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     private static void setInvalidInputExitCode(CommandLine cl, int code) {

@@ -20,8 +20,11 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "reload", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Makes a running `nstun run -p FILE` re-read FILE (as SIGHUP to it does) and prints the outcome.",
-            "New flows follow the new policy; open flows stay where they are.",
-            "Exits 0 when the policy was reloaded, 1 when the file has problems (the old policy stays), 125 otherwise."})
+            "New flows follow the new policy; open flows stay where they are; a file with problems changes nothing."},
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {"0:the running nstun re-read its policy file",
+            ExitCodes.FAILED_ENTRY + "; also when no run matches (a file with problems leaves the run's policy as it was)"},
+        footer = {"", "Examples:", "  nstun reload", "  nstun reload 4242", "  sudo nstun reload       # runs started with sudo"})
 public final class ReloadCommand implements Callable<Integer> {
     private static final int SIGHUP = 1;
     private static final long ANSWER_MILLIS = 10_000;
@@ -73,7 +76,7 @@ public final class ReloadCommand implements Callable<Integer> {
             Optional<RunRegistry.ReloadOutcome> outcome = registry.lastReload(run.id()).filter(o -> o.sequence() > before);
             if (outcome.isPresent()) {
                 (outcome.get().ok() ? out : err).println("nstun " + run.pid() + ": " + String.join("\n", outcome.get().lines()));
-                return outcome.get().ok() ? 0 : 1;
+                return outcome.get().ok() ? 0 : ExitCodes.NSTUN_FAILED;
             }
             Thread.sleep(50);
         }

@@ -57,10 +57,13 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code nstun run [options] -- COMMAND [ARGS...]}. */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {
-            "Runs COMMAND in a new network namespace whose only way out is a TUN device served by nstun.",
-            "COMMAND's exit status becomes nstun's (128+N when killed by signal N); nstun's own failures exit 125,",
-            "a command that cannot be executed 126, one that is not found 127."},
-        footer = {"", "Examples:", "  sudo nstun run -- curl http://example.com/", "  sudo nstun run --pcap trace.pcap -- ping -c1 198.18.0.9"})
+            "Runs COMMAND in a new network namespace whose only way out is a TUN device served by nstun."},
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {"N:COMMAND's own status (128+N when signal N killed it)", ExitCodes.FAILED_ENTRY,
+            "126:COMMAND cannot be executed", "127:COMMAND was not found"},
+        footer = {"", "Without sudo, nstun runs rootless (in a user namespace of the user's own; 'nstun doctor' checks the machine);",
+            "sudo is needed only for a direct outbound's interface or fwmark.",
+            "", "Examples:", "  nstun run -- curl http://example.com/", "  nstun run --pcap trace.pcap -- ping -c1 198.18.0.9"})
 public final class RunCommand implements Callable<Integer> {
     /** The interface name inside the namespace: every run has its own namespace, so no collisions. */
     static final String TUN_NAME = "nstun0";

@@ -48,16 +48,62 @@ class CommandLineTest {
     }
 
     @Test
-    void badFlagExits125AndNamesIt() {
-        int code = cl.execute("run", "--frobnicate", "--", "true");
-        assertEquals(125, code);
-        assertTrue(err.toString().contains("--frobnicate"), err.toString());
+    void badFlagSaysSoInOneLineAndPointsAtTheCommandsHelp() {
+        assertEquals(125, cl.execute("run", "--frobnicate", "--", "true"));
+        assertEquals(lines("nstun run: Unknown option: '--frobnicate'", "try 'nstun run --help'"), err.toString());
+        assertEquals("", out.toString(), "no usage help");
+    }
+
+    @Test
+    void aMisspeltOptionOrCommandGetsASuggestion() {
+        assertEquals(125, cl.execute("check", "--prboe", "work.yaml"));
+        assertEquals(lines("nstun check: Unknown option: '--prboe' (did you mean --probe?)", "try 'nstun check --help'"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(125, cl.execute("chek", "work.yaml"));
+        assertEquals(lines("nstun: unknown command 'chek' (did you mean check or help?)", "try 'nstun --help'"), err.toString());
     }
 
     @Test
     void missingCommandExits125() {
         assertEquals(125, cl.execute("run"));
-        assertTrue(err.toString().contains("COMMAND"), err.toString());
+        assertEquals(lines("nstun run: Missing required parameter: 'COMMAND'", "try 'nstun run --help'"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(125, cl.execute());
+        assertEquals(lines("nstun: Missing a command, for example: nstun run -- curl http://example.com", "try 'nstun --help'"),
+                err.toString());
+    }
+
+    @Test
+    void topLevelHelpHasAQuickStart() {
+        assertEquals(0, cl.execute("--help"));
+        String help = out.toString();
+        String quickStart = help.substring(help.indexOf("Quick start:"));
+        assertEquals(4, quickStart.lines().filter(l -> l.startsWith("  ") && l.contains("nstun ")).count(), help);
+        assertTrue(quickStart.contains("sudo nstun run -p work.yaml -- bash"), help);
+    }
+
+    @Test
+    void everyCommandsHelpListsItsExitStatusesWith125ForNstunsOwnFailure() {
+        for (String command : List.of("run", "check", "explain", "reload")) {
+            String help = cl.getSubcommands().get(command).getUsageMessage(CommandLine.Help.Ansi.OFF);
+            String statuses = help.substring(help.indexOf("Exit status:"));
+            assertTrue(statuses.contains("\n  125   nstun's own failure: a bad option, a policy file that cannot be read or"), command + ":\n" + help);
+        }
+        String run = cl.getSubcommands().get("run").getUsageMessage(CommandLine.Help.Ansi.OFF);
+        assertTrue(run.contains("  126   COMMAND cannot be executed") && run.contains("  127   COMMAND was not found"), run);
+    }
+
+    @Test
+    void anInvalidPolicyExitsTheSameForCheckAndExplain(@TempDir Path dir) throws Exception {
+        // run (PolicyIT) and reload (ReloadIT) exit with the same status for the same file.
+        Path policy = Files.writeString(dir.resolve("p.yaml"), "rules:\n  - {ip-cidr: [10.0.0.0/8], outbond: direct}\n");
+        String problem = policy + ":2:29: unknown key 'outbond'";
+        assertEquals(ExitCodes.NSTUN_FAILED, cl.execute("check", policy.toString()));
+        assertTrue(err.toString().contains(problem), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(ExitCodes.NSTUN_FAILED, cl.execute("explain", policy.toString(), "example.com:443"));
+        assertTrue(err.toString().contains(problem), err.toString());
+        assertEquals("", out.toString());
     }
 
     @Test
@@ -86,9 +132,9 @@ class CommandLineTest {
     }
 
     @Test
-    void checkPrintsEveryProblemWithItsPositionAndExits1(@TempDir Path dir) throws Exception {
+    void checkPrintsEveryProblemWithItsPosition(@TempDir Path dir) throws Exception {
         Path policy = Files.writeString(dir.resolve("p.yaml"), "rules:\n  - {ip-cidr: [10.0.0.0/8], outbond: direct}\n  - {outbound: nowhere}\n");
-        assertEquals(1, cl.execute("check", policy.toString()));
+        assertEquals(125, cl.execute("check", policy.toString()));
         String e = err.toString();
         assertTrue(e.contains(policy + ":2:29: unknown key 'outbond'"), e);
         assertTrue(e.contains(policy + ":3:"), e);
@@ -96,21 +142,21 @@ class CommandLineTest {
     }
 
     @Test
-    void checkRefusesASelfMergeAtItsPositionAndExits1(@TempDir Path dir) throws Exception {
+    void checkRefusesASelfMergeAtItsPosition(@TempDir Path dir) throws Exception {
         Path policy = Files.writeString(dir.resolve("p.yaml"), "defaults: &d {<<: *d}\nrules: [{outbound: direct}]\n");
         int status = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> cl.execute("check", policy.toString()));
-        assertEquals(1, status);
+        assertEquals(125, status);
         assertEquals(policy + ":1:19: *d refers to the map it is in (&d at line 1, column 11): a policy cannot contain itself,"
                 + " directly or through merge keys (<<)" + System.lineSeparator(), err.toString());
         assertEquals("", out.toString());
     }
 
     @Test
-    void checkRefusesAFifoInOneLineAndExits1(@TempDir Path dir) throws Exception {
+    void checkRefusesAFifoInOneLine(@TempDir Path dir) throws Exception {
         Path policy = dir.resolve("p.yaml");
         assertEquals(0, new ProcessBuilder("mkfifo", policy.toString()).inheritIO().start().waitFor(), "mkfifo");
         int status = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> cl.execute("check", policy.toString()));
-        assertEquals(1, status);
+        assertEquals(125, status);
         assertEquals(policy + ": cannot read the policy: not a regular file (a FIFO); give a path to a YAML file"
                 + System.lineSeparator(), err.toString());
     }
@@ -124,5 +170,9 @@ class CommandLineTest {
         assertTrue(out.toString().contains("www.example.com:443/tcp → rule 1"), out.toString());
         assertEquals(0, cl.execute("explain", policy.toString(), "--udp", "192.0.2.1:53"));
         assertTrue(out.toString().contains("192.0.2.1:53/udp → rule 2"), out.toString());
+    }
+
+    private static String lines(String... lines) {
+        return String.join(System.lineSeparator(), lines) + System.lineSeparator();
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.nstun.stack.wire.Checksum;
 import dev.nstun.stack.wire.Ipv4Packet;
 import dev.nstun.stack.wire.PacketBuilder;
+import dev.nstun.stack.wire.TcpFields;
 import dev.nstun.stack.wire.TcpSegment;
 import dev.nstun.stack.wire.UdpDatagram;
 import java.nio.ByteBuffer;
@@ -17,12 +18,13 @@ class TunLinkTest {
     private static final int SERVER = 0xc6120002;
     private static final int AT = 3;
 
+    private static final TcpFields SYN = new TcpFields().sourcePort(40000).destinationPort(80).seq(1).flags(TcpSegment.SYN).window(1000);
     private final PacketBuilder builder = new PacketBuilder();
     private final ByteBuffer buf = ByteBuffer.allocateDirect(256);
 
     @Test
     void findsTheTcpHeaderOfPlainTcpOnly() {
-        int n = builder.ipv4(CLIENT, SERVER).tcp(buf, AT, 40000, 80, 1, 0, TcpSegment.SYN, 1000, 0, 0);
+        int n = builder.ipv4(CLIENT, SERVER).tcp(buf, AT, SYN);
         assertEquals(20, TunLink.tcpHeaderOffset(buf, AT, n));
         buf.put(AT + 7, (byte) 8); // a fragment offset: the TCP header is not where it seems
         assertEquals(-1, TunLink.tcpHeaderOffset(buf, AT, n));
@@ -30,7 +32,7 @@ class TunLinkTest {
         n = builder.ipv4(CLIENT, SERVER).udp(buf, AT, 40000, 53, 20);
         assertEquals(-1, TunLink.tcpHeaderOffset(buf, AT, n));
 
-        n = builder.ipv6(0x20010db8L << 32, 1, 0x20010db8L << 32, 2).tcp(buf, AT, 40000, 80, 1, 0, TcpSegment.SYN, 1000, 0, 0);
+        n = builder.ipv6(0x20010db8L << 32, 1, 0x20010db8L << 32, 2).tcp(buf, AT, SYN);
         assertEquals(40, TunLink.tcpHeaderOffset(buf, AT, n));
     }
 

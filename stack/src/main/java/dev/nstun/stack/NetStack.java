@@ -46,10 +46,18 @@ public final class NetStack implements Runnable {
     private static final long HOUSEKEEPING_NANOS = 1_000_000_000L;
 
     private final Device device;
+    /**
+     * Bytes read from the device per turn before the loop looks at its sockets again: a connection's
+     * send buffer. A flow towards the command sends once per turn, at most what its send buffer
+     * holds, while a flow from it is relayed packet by packet as the turn reads them: 256 packets of
+     * up to 64 KiB (GSO) let an upload take ~16 MiB per turn to a download's 1 MiB and starved it
+     * (iperf3 --bidir: 10 to 1). Bounded alike, both directions move about as much per turn.
+     */
+    private final int deviceBytesPerTurn;
     private final Selector selector;
     private final StackCounters counters = new StackCounters();
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final ExecutorService dialers = Executors.newVirtualThreadPerTaskExecutor();
+    private final ExecutorService dialers;
     private final ByteBuffer in = ByteBuffer.allocateDirect(MAX_PACKET);
     private final ByteBuffer out = ByteBuffer.allocateDirect(MAX_PACKET);
     private final Ipv4Packet ip4 = new Ipv4Packet();
@@ -66,6 +74,7 @@ public final class NetStack implements Runnable {
     private volatile boolean stopping;
     private volatile boolean tunReady;
     private volatile Thread watcher;
+    private long nextHousekeeping;
     private long packetsIn;
     private long packetsOut;
     /** The packet being handled is a TCP segment whose checksum the kernel left unfinished (see Device#enableTcpOffload). */
@@ -83,7 +92,15 @@ public final class NetStack implements Runnable {
      */
     public NetStack(Device device, Dialer dialer, UdpFlows.Config udpConfig, TcpFlows.Config tcpConfig,
                     EchoTransport echoTransport, EchoFlows.Config echoConfig, DnsEndpoint.Config dnsConfig) throws IOException {
+        this(device, dialer, udpConfig, tcpConfig, echoTransport, echoConfig, dnsConfig, Executors.newVirtualThreadPerTaskExecutor());
+    }
+
+    /** As the public constructor, with the dials run by {@code dialers} (a test may run each at once, on its own thread). */
+    NetStack(Device device, Dialer dialer, UdpFlows.Config udpConfig, TcpFlows.Config tcpConfig, EchoTransport echoTransport,
+             EchoFlows.Config echoConfig, DnsEndpoint.Config dnsConfig, ExecutorService dialers) throws IOException {
         this.device = device;
+        this.dialers = dialers;
+        this.deviceBytesPerTurn = tcpConfig.tcp().sendBufferSize();
         this.selector = Selector.open();
         PacketOutput output = new PacketOutput() {
             @Override
@@ -106,56 +123,72 @@ public final class NetStack implements Runnable {
 
     @Override
     public void run() {
+        begin(System.nanoTime());
+        watcher = Thread.ofPlatform().daemon().name("nstun-tun-watch").start(this::watchDevice);
+        try {
+            while (!stopping) {
+                if (!tunReady && tasks.isEmpty() && !tcpFlows.hasWork()) {
+                    long wake = Math.min(nextHousekeeping, tcpFlows.nextDeadline());
+                    selector.select(Math.max(1, (wake - System.nanoTime() + 999_999) / 1_000_000));
+                }
+                turn(System.nanoTime(), tunReady);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!stopping) log.error("the stack stopped: {}", e.toString(), e);
+        } finally {
+            release();
+        }
+    }
+
+    /** Readies the loop at {@code now}, before its first turn: TCP offload if the device agrees, the housekeeping clock. */
+    void begin(long now) {
         try {
             tcpFlows.offloadChecksums(device.enableTcpOffload());
         } catch (IOException e) {
             log.debug("no TCP offload: {}", e.getMessage());
         }
-        watcher = Thread.ofPlatform().daemon().name("nstun-tun-watch").start(this::watchDevice);
-        long nextHousekeeping = System.nanoTime() + HOUSEKEEPING_NANOS;
-        try {
-            while (!stopping) {
-                long now = System.nanoTime();
-                long wake = Math.min(nextHousekeeping, tcpFlows.nextDeadline());
-                long waitMillis = Math.max(1, (wake - now + 999_999) / 1_000_000);
-                if (tunReady || !tasks.isEmpty() || tcpFlows.hasWork()) {
-                    selector.selectNow();
-                } else {
-                    selector.select(waitMillis);
-                }
-                now = System.nanoTime();
-                tcpFlows.tick(now);
-                serviceSockets(now);
-                for (Runnable task; (task = tasks.poll()) != null; ) task.run();
-                if (tunReady) drainDevice(now);
-                tcpFlows.service(now);
-                device.flush();
-                if (now - nextHousekeeping >= 0) {
-                    udpFlows.expire(now);
-                    echoFlows.expire(now);
-                    for (int i = fragments.expire(now / 1_000_000); i > 0; i--) counters.count(DropReason.REASSEMBLY_TIMEOUT);
-                    nextHousekeeping = now + HOUSEKEEPING_NANOS;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            if (!stopping) log.error("the stack stopped: {}", e.toString(), e);
-        } finally {
-            udpFlows.closeAll();
-            tcpFlows.closeAll();
-            echoFlows.closeAll();
-            if (dns != null) {
-                try {
-                    dns.close();
-                } catch (IOException e) {
-                    log.debug("closing the DNS endpoint: {}", e.getMessage());
-                }
-            }
-            dialers.shutdownNow();
+        nextHousekeeping = now + HOUSEKEEPING_NANOS;
+    }
+
+    /**
+     * One turn of the loop at {@code now}, never waiting: the upstream sockets that are ready, the
+     * dial results, the packets waiting on the device (when {@code deviceReadable}), the flows all
+     * that touched, and once a second the expiry of idle flows and unfinished datagrams. The only
+     * clock is {@code now}: tests turn the loop on virtual time.
+     */
+    void turn(long now, boolean deviceReadable) throws IOException {
+        selector.selectNow();
+        tcpFlows.tick(now);
+        serviceSockets(now);
+        for (Runnable task; (task = tasks.poll()) != null; ) task.run();
+        if (deviceReadable) drainDevice(now);
+        tcpFlows.service(now);
+        device.flush();
+        if (now - nextHousekeeping >= 0) {
+            udpFlows.expire(now);
+            echoFlows.expire(now);
+            for (int i = fragments.expire(now / 1_000_000); i > 0; i--) counters.count(DropReason.REASSEMBLY_TIMEOUT);
+            nextHousekeeping = now + HOUSEKEEPING_NANOS;
+        }
+    }
+
+    /** Closes every flow, the DNS endpoint, the dialers and the selector: the loop has ended. */
+    void release() {
+        udpFlows.closeAll();
+        tcpFlows.closeAll();
+        echoFlows.closeAll();
+        if (dns != null) {
             try {
-                selector.close();
+                dns.close();
             } catch (IOException e) {
-                log.debug("closing the selector: {}", e.getMessage());
+                log.debug("closing the DNS endpoint: {}", e.getMessage());
             }
+        }
+        dialers.shutdownNow();
+        try {
+            selector.close();
+        } catch (IOException e) {
+            log.debug("closing the selector: {}", e.getMessage());
         }
     }
 
@@ -207,7 +240,8 @@ public final class NetStack implements Runnable {
     }
 
     private void drainDevice(long now) throws IOException {
-        for (int i = 0; i < TUN_BUDGET; i++) {
+        long bytes = 0;
+        for (int i = 0; i < TUN_BUDGET && bytes < deviceBytesPerTurn; i++) {
             int n = device.receive(in.clear());
             if (n <= 0) {
                 tunReady = false;
@@ -216,6 +250,7 @@ public final class NetStack implements Runnable {
                 return;
             }
             packetsIn++;
+            bytes += n;
             partialChecksum = device.receivedPartialChecksum();
             onPacket(now, n);
         }

@@ -4,6 +4,7 @@ import dev.nstun.stack.wire.Checksum;
 import dev.nstun.stack.wire.DropReason;
 import dev.nstun.stack.wire.Ipv4Packet;
 import dev.nstun.stack.wire.PacketBuilder;
+import dev.nstun.stack.wire.TcpFields;
 import dev.nstun.stack.wire.TcpOptions;
 import dev.nstun.stack.wire.TcpSegment;
 import java.nio.ByteBuffer;
@@ -38,13 +39,15 @@ public class ParseBenchmark {
     private final Ipv4Packet ip = new Ipv4Packet();
     private final TcpSegment tcp = new TcpSegment();
     private final PacketBuilder builder = new PacketBuilder();
+    private final TcpFields ack = new TcpFields().sourcePort(443).destinationPort(40000).seq(2000).ack(2448).flags(TcpSegment.ACK).window(512);
     private int length;
 
     @Setup
     public void build() {
         builder.ipv4(0xc6120001, 0xc6120002);
         int options = TcpOptions.emitTimestamps(packet, builder.tcpOptionsOffset(), 1, 2);
-        length = builder.tcp(packet, 0, 40000, 443, 1000, 2000, TcpSegment.ACK, 512, options, 1500 - 52);
+        length = builder.tcp(packet, 0, new TcpFields().sourcePort(40000).destinationPort(443).seq(1000).ack(2000).flags(TcpSegment.ACK)
+                .window(512).optionsLength(options).payloadLength(1500 - 52));
     }
 
     /** Checked IPv4 and TCP views, IPv4 header checksum, flags and timestamps read. */
@@ -61,6 +64,6 @@ public class ParseBenchmark {
     @Benchmark
     public int buildAck() {
         int options = TcpOptions.emitTimestamps(out, builder.tcpOptionsOffset(), 3, 4);
-        return builder.tcp(out, 0, 443, 40000, 2000, 2448, TcpSegment.ACK, 512, options, 0);
+        return builder.tcp(out, 0, ack.optionsLength(options));
     }
 }

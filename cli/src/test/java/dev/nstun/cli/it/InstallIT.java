@@ -6,33 +6,118 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * scripts/install puts a working nstun on PATH: the launcher finds its jar and a JDK from there, and
- * the class-data archive and jffi's library beside the jar.
+ * scripts/install puts a working nstun on PATH: the launcher finds its jar and a JDK from there, the
+ * class-data archive and jffi's library sit beside the jar, and the shell completion and man pages
+ * go where bash, zsh, fish and man look under the prefix, each one usable by its program.
  */
 class InstallIT {
-    @Test
-    void installedLauncherRunsFromItsPrefix(@TempDir Path prefix) throws Exception {
-        Path root = Requirements.repoRoot();
-        ProcessBuilder install = new ProcessBuilder(root.resolve("scripts/install").toString()).redirectErrorStream(true);
+    private static final List<String> PAGES = List.of("nstun", "nstun-run", "nstun-check", "nstun-explain", "nstun-reload");
+
+    @TempDir static Path prefix;
+    private static String installOutput;
+
+    @BeforeAll
+    static void install() throws Exception {
+        ProcessBuilder install = new ProcessBuilder(Requirements.repoRoot().resolve("scripts/install").toString()).redirectErrorStream(true);
         install.environment().put("PREFIX", prefix.toString());
         Process p = install.start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertEquals(0, p.waitFor(), out);
-        assertTrue(Files.isExecutable(prefix.resolve("bin/nstun")), out);
+        installOutput = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), installOutput);
+    }
+
+    @Test
+    void installedLauncherRunsFromItsPrefix() throws Exception {
+        assertTrue(Files.isExecutable(prefix.resolve("bin/nstun")), installOutput);
         Requirements.ProcessResult version = Requirements.run(Path.of("/"), prefix.resolve("bin/nstun").toString(), "--version");
         assertEquals(0, version.exitCode(), version.output());
         assertTrue(version.output().startsWith("nstun "), version.output());
         // What the launcher starts faster with, made or copied by the install itself.
         try (var files = Files.list(prefix.resolve("lib/nstun"))) {
             List<String> names = files.map(f -> f.getFileName().toString()).toList();
-            assertTrue(names.contains("nstun-java" + Runtime.version().feature() + ".jsa"), "no class-data archive: " + names + "\n" + out);
+            assertTrue(names.contains("nstun-java" + Runtime.version().feature() + ".jsa"), "no class-data archive: " + names + "\n" + installOutput);
         }
         try (var libs = Files.list(prefix.resolve("lib/nstun/jffi"))) {
-            assertTrue(libs.anyMatch(f -> f.getFileName().toString().startsWith("libjffi")), "no jffi library in lib/nstun/jffi\n" + out);
+            assertTrue(libs.anyMatch(f -> f.getFileName().toString().startsWith("libjffi")), "no jffi library in lib/nstun/jffi\n" + installOutput);
         }
+    }
+
+    @Test
+    void bashCompletesCommandsAndOptionsFromTheInstalledScript() throws Exception {
+        Path script = prefix.resolve("share/bash-completion/completions/nstun");
+        Requirements.ProcessResult registered = bash("source " + script + "; complete -p nstun");
+        assertEquals(0, registered.exitCode(), registered.output());
+        assertEquals("complete -o default -F _complete_nstun nstun\n", registered.output());
+        // What TAB would offer, with bash's completion variables set as readline sets them.
+        assertEquals("run\n", complete(script, "nstun ru"));
+        assertEquals("run check explain reload help\n", complete(script, "nstun "));
+        assertEquals("--policy\n", complete(script, "nstun run --po"));
+        assertEquals("--probe\n", complete(script, "nstun check --pr"));
+        assertEquals("run reload\n", complete(script, "nstun -v r"), "-v takes no value: the command follows it");
+    }
+
+    @Test
+    void manPagesRenderWithoutWarnings() throws Exception {
+        Requirements.requireCommand("groff");
+        for (String page : PAGES) {
+            Path file = prefix.resolve("share/man/man1/" + page + ".1");
+            assertTrue(Files.readString(file).contains("\n.TH " + page.toUpperCase().replace("-", "\\-") + " 1 "), file.toString());
+            // -ww: every warning troff knows; -z: no output but the warnings.
+            Requirements.ProcessResult check = Requirements.run(Path.of("/"), "groff", "-man", "-Tutf8", "-ww", "-z", file.toString());
+            assertEquals(0, check.exitCode(), page + ": " + check.output());
+            assertEquals("", check.output(), page + ": troff warnings");
+            String text = render(file);
+            assertTrue(text.contains("NAME\n       " + page + " - "), page + ":\n" + text);
+            assertTrue(text.contains("EXIT STATUS") && text.contains("125    nstun's own failure"), page + ":\n" + text);
+        }
+        String run = render(prefix.resolve("share/man/man1/nstun-run.1"));
+        assertTrue(run.contains("-p, --policy=FILE\n              Send each flow where this policy file's rules say"), run);
+        assertTrue(run.contains("EXAMPLES\n       sudo nstun run -- curl http://example.com/"), run);
+        assertTrue(!run.contains("debug-faults"), "hidden options stay hidden:\n" + run);
+        String top = render(prefix.resolve("share/man/man1/nstun.1"));
+        assertTrue(top.contains("QUICK START") && top.contains("nstun-run(1)"), top);
+    }
+
+    @Test
+    void zshAndFishScriptsAreWhereTheyLookAndParseWhereInstalled() throws Exception {
+        Path zsh = prefix.resolve("share/zsh/site-functions/_nstun");
+        Path fish = prefix.resolve("share/fish/vendor_completions.d/nstun.fish");
+        assertTrue(Files.readString(zsh).startsWith("#compdef nstun\n"), zsh.toString());
+        assertTrue(Files.readString(fish).contains("\ncomplete -c nstun -n __fish_use_subcommand -f -a run -d "), fish.toString());
+        // Neither shell is part of the test set-up: each script is parsed where its shell is installed.
+        if (Requirements.onPath("zsh")) {
+            Requirements.ProcessResult parsed = Requirements.run(Path.of("/"), "zsh", "-n", zsh.toString());
+            assertEquals(0, parsed.exitCode(), parsed.output());
+        }
+        if (Requirements.onPath("fish")) {
+            Requirements.ProcessResult parsed = Requirements.run(Path.of("/"), "fish", "--no-execute", fish.toString());
+            assertEquals(0, parsed.exitCode(), parsed.output());
+        }
+    }
+
+    private static Requirements.ProcessResult bash(String script) throws Exception {
+        return Requirements.run(Path.of("/"), "bash", "--norc", "--noprofile", "-c", script);
+    }
+
+    /** The words bash would offer for {@code line} (ending where the cursor is), one line, space-separated. */
+    private static String complete(Path script, String line) throws Exception {
+        String words = line.endsWith(" ") ? "(" + line + "'')" : "(" + line + ")";
+        Requirements.ProcessResult r = bash("source " + script + "; compopt() { :; }; COMP_LINE='" + line + "'; COMP_WORDS=" + words
+                + "; COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _complete_nstun; echo \"${COMPREPLY[*]}\"");
+        assertEquals(0, r.exitCode(), line + ": " + r.output());
+        return r.output();
+    }
+
+    /** A page as man shows it (without man-db, as groff renders it for a terminal), in plain text. */
+    private static String render(Path page) throws Exception {
+        Requirements.ProcessResult r = Requirements.onPath("man")
+                ? Requirements.run(Path.of("/"), "env", "MANWIDTH=100", "MAN_KEEP_FORMATTING=", "man", "-l", page.toString())
+                : Requirements.run(Path.of("/"), "groff", "-man", "-Tascii", "-rLL=100n", "-P-c", "-P-b", "-P-o", "-P-u", page.toString());
+        assertEquals(0, r.exitCode(), r.output());
+        return r.output();
     }
 }

@@ -63,7 +63,7 @@ class ReloadIT {
 
             Files.writeString(policy, "rules:\n  - {port: [80], outbund: reject}\n");
             Requirements.ProcessResult broken = Requirements.run(Requirements.repoRoot(), NstunProcess.launcher().toString(), "reload");
-            assertEquals(1, broken.exitCode(), broken.output());
+            assertEquals(125, broken.exitCode(), broken.output());
             assertTrue(broken.output().contains(policy + ":2:"), "the problem's position: " + broken.output());
             assertTrue(broken.output().contains("previous policy stays"), broken.output());
             p.writeStdin("go\n");
@@ -91,7 +91,7 @@ class ReloadIT {
             for (int i = 0; i <= Runtime.getRuntime().availableProcessors(); i++) {
                 Requirements.ProcessResult reload = Requirements.run(Requirements.repoRoot(), NstunProcess.launcher().toString(),
                         "reload", Long.toString(p.pid()));
-                assertEquals(1, reload.exitCode(), reload.output());
+                assertEquals(125, reload.exitCode(), reload.output());
                 assertTrue(reload.output().contains(policy + ":1:19: *d refers to the map it is in"), reload.output());
                 assertTrue(reload.output().contains("previous policy stays"), reload.output());
             }

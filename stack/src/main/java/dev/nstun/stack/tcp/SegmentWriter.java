@@ -4,14 +4,16 @@ import dev.nstun.stack.wire.IpPacket;
 import dev.nstun.stack.wire.Ipv4Packet;
 import dev.nstun.stack.wire.Ipv6Packet;
 import dev.nstun.stack.wire.PacketBuilder;
+import dev.nstun.stack.wire.TcpFields;
 import dev.nstun.stack.wire.TcpOptions;
 import dev.nstun.stack.wire.TcpSegment;
 import java.nio.ByteBuffer;
 
 /**
  * Writes the packets of one connection into a {@link SegmentSink}: it knows the two addresses and
- * ports (ours is where the command's SYN went) and lays out the per-segment options — timestamps,
- * then SACK blocks — as Linux does. Allocates nothing.
+ * ports (ours is where the command's SYN went); the connection names every other field in a
+ * {@link TcpFields} and the options in {@link SegmentOptions}. Allocates nothing for a connection's
+ * segments (a RST answering a segment no connection takes gets its own {@link TcpFields}).
  */
 final class SegmentWriter {
     private final boolean v6;
@@ -67,39 +69,30 @@ final class SegmentWriter {
         return remotePort;
     }
 
-    /** Writes a SYN-ACK with {@code options}; returns false when the sink is full. */
-    boolean synAck(SegmentSink sink, int seq, int ack, int window, TcpOptions options) {
+    /** Writes a SYN-ACK: {@code header}'s seq, ack and window (the ports and flags are set here) with {@code options}; returns false when the sink is full. */
+    boolean synAck(SegmentSink sink, TcpFields header, TcpOptions options) {
         ByteBuffer buf = sink.buffer();
         if (buf == null) return false;
         PacketBuilder b = addressed(sink.builder());
-        sink.emit(b.tcp(buf, buf.position(), localPort, remotePort, seq, ack, TcpSegment.SYN | TcpSegment.ACK,
-                window, options, 0));
+        header.sourcePort(localPort).destinationPort(remotePort).flags(TcpSegment.SYN | TcpSegment.ACK).payloadLength(0);
+        sink.emit(b.tcp(buf, buf.position(), header, options));
         return true;
     }
 
     /**
-     * Writes a segment with the timestamps option when {@code tsEcr} is wanted ({@code timestamps}),
-     * {@code sackBlocks} SACK blocks from {@code sackEdges}, and {@code payloadLength} bytes that
-     * {@code payload} copies in (null for none). Returns false when the sink is full.
+     * Writes the segment {@code header} describes (the ports and the options length are set here) with
+     * {@code options}, and the {@link TcpFields#payloadLength} bytes {@code payload} copies in (none:
+     * null). Returns false when the sink is full.
      */
-    boolean segment(SegmentSink sink, int flags, int seq, int ack, int window, boolean timestamps, int tsVal,
-                    int tsEcr, int[] sackEdges, int sackBlocks, TcpSender payload, int payloadLength) {
+    boolean segment(SegmentSink sink, TcpFields header, SegmentOptions options, TcpSender payload) {
         ByteBuffer buf = sink.buffer();
         if (buf == null) return false;
         PacketBuilder b = addressed(sink.builder());
         int at = buf.position();
-        int options = at + b.tcpOptionsOffset();
-        int optionsLength = 0;
-        if (timestamps) optionsLength += TcpOptions.emitTimestamps(buf, options, tsVal, tsEcr);
-        if (sackBlocks > 0) optionsLength += TcpOptions.emitSackBlocks(buf, options + optionsLength, sackEdges, sackBlocks);
-        if (payloadLength > 0) payload.copyPayload(buf, at + b.tcpPayloadOffset(optionsLength));
-        sink.emit(b.tcp(buf, at, localPort, remotePort, seq, ack, flags, window, optionsLength, payloadLength));
+        int optionsLength = options.emitInto(buf, at + b.tcpOptionsOffset());
+        if (header.payloadLength() > 0) payload.copyPayload(buf, at + b.tcpPayloadOffset(optionsLength));
+        sink.emit(b.tcp(buf, at, header.sourcePort(localPort).destinationPort(remotePort).optionsLength(optionsLength)));
         return true;
-    }
-
-    /** Returns the length of the options {@link #segment} writes. */
-    static int optionsLength(boolean timestamps, int sackBlocks) {
-        return (timestamps ? TcpOptions.TIMESTAMPS_LENGTH : 0) + (sackBlocks > 0 ? TcpOptions.sackBlocksLength(sackBlocks) : 0);
     }
 
     /**
@@ -112,10 +105,10 @@ final class SegmentWriter {
         ByteBuffer buf = sink.buffer();
         if (buf == null) return false;
         PacketBuilder b = sink.builder().replyTo(ip);
-        int seq = seg.ack() ? seg.ackNumber() : 0;
-        int ack = seg.ack() ? 0 : seg.seqNumber() + seg.segmentLength();
-        int flags = seg.ack() ? TcpSegment.RST : TcpSegment.RST | TcpSegment.ACK;
-        sink.emit(b.tcp(buf, buf.position(), seg.destinationPort(), seg.sourcePort(), seq, ack, flags, 0, 0, 0));
+        TcpFields reset = new TcpFields().sourcePort(seg.destinationPort()).destinationPort(seg.sourcePort());
+        if (seg.ack()) reset.seq(seg.ackNumber()).flags(TcpSegment.RST);
+        else reset.ack(seg.seqNumber() + seg.segmentLength()).flags(TcpSegment.RST | TcpSegment.ACK);
+        sink.emit(b.tcp(buf, buf.position(), reset));
         return true;
     }
 

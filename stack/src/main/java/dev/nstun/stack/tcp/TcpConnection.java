@@ -2,6 +2,7 @@ package dev.nstun.stack.tcp;
 
 import dev.nstun.stack.wire.IpPacket;
 import dev.nstun.stack.wire.SeqNumber;
+import dev.nstun.stack.wire.TcpFields;
 import dev.nstun.stack.wire.TcpOptions;
 import dev.nstun.stack.wire.TcpSegment;
 import java.nio.ByteBuffer;
@@ -18,7 +19,8 @@ import java.nio.ByteBuffer;
  * <p>Shape (after smoltcp's socket/tcp.rs): {@link #process} takes a segment, {@link #dispatch}
  * emits whatever is due, {@link #pollAt} says when to call {@code dispatch} next. The receiving half
  * is {@link TcpReceiver}, the sending half {@link TcpSender}; this class holds the state and the
- * transitions between states, all in the one switch behind {@link #process}.
+ * transitions between states: {@link #process} sorts a segment by kind (RST, SYN, ACK, neither), one
+ * method per kind switches over the state, and the text-and-FIN step follows the ACK step explicitly.
  *
  * <p>Connect-then-accept: {@link #fromSyn} answers nothing; the loop connects the upstream first,
  * then calls {@link #accept} (the SYN-ACK goes) or {@link #refuse} (a RST goes: ECONNREFUSED).
@@ -31,12 +33,15 @@ public final class TcpConnection {
     /** Segments too small to be worth it: a peer announcing less gets this much anyway (Linux's tcp_min_snd_mss is 48). */
     static final int MIN_SEND_MSS = 64;
 
-    /** {@link #sequenceCheck} result: drop the segment (an ACK is asked for where the RFC says so). */
-    private static final int REJECT = 0;
-    /** {@link #sequenceCheck} result: take the ACK field only (zero window, segment at RCV.NXT). */
-    private static final int ACK_ONLY = 1;
-    /** {@link #sequenceCheck} result: take the whole segment. */
-    private static final int ACCEPT = 2;
+    /** What {@link #sequenceCheck} lets through of a segment. */
+    private enum Acceptance {
+        /** Nothing: drop the segment (an ACK is asked for where the RFC says so). */
+        REJECT,
+        /** Its ACK field only (a zero window, and the segment at RCV.NXT). */
+        ACK_ONLY,
+        /** The whole segment. */
+        ACCEPT
+    }
 
     /** What a segment is, for the transitions: its strongest control flag. */
     private enum Kind {
@@ -59,7 +64,12 @@ public final class TcpConnection {
     private final boolean sack;
     private final boolean timestamps;
     private final int tsOffset;
-    private final int[] sackEdges = new int[2 * TcpSegment.MAX_SACK_BLOCKS];
+    /** The header of the segment being written; reused. */
+    private final TcpFields header = new TcpFields();
+    /** Its options; reused. */
+    private final SegmentOptions options = new SegmentOptions();
+    /** The RST queued by {@link #queueReset}, written by the next {@link #dispatch}. */
+    private final TcpFields pendingReset = new TcpFields();
 
     private TcpState state = TcpState.SYN_RECEIVED;
     private CloseReason closeReason = CloseReason.NONE;
@@ -67,9 +77,6 @@ public final class TcpConnection {
     private boolean synAckDue;
     private boolean outputPending;
     private boolean resetDue;
-    private int resetSeq;
-    private int resetAck;
-    private int resetFlags;
     private long timeWaitDeadline = Long.MAX_VALUE;
     /** The command's FIN came before it had our FIN: it will hold TIME-WAIT (see {@link #releaseTimeWait}). */
     private boolean commandClosedFirst;
@@ -144,7 +151,7 @@ public final class TcpConnection {
     /** The upstream refused: answer the SYN with RST (RFC 9293 §3.10.7.2), so the command sees ECONNREFUSED. */
     public void refuse(long nowNanos) {
         if (state != TcpState.SYN_RECEIVED || accepted) return;
-        queueReset(0, irs + 1, TcpSegment.RST | TcpSegment.ACK);
+        queueReset(TcpSegment.RST | TcpSegment.ACK).ack(irs + 1);
         close(CloseReason.REFUSED);
     }
 
@@ -167,157 +174,170 @@ public final class TcpConnection {
     }
 
     /**
-     * Every transition is in this one switch over (segment kind, state), in the order of RFC 9293
-     * §3.10.7; the sequence check ({@link #sequenceCheck}) comes first wherever the RFC puts it first.
+     * RFC 9293 §3.10.7, one method per kind of segment, each a switch over the state; the sequence
+     * check ({@link #sequenceCheck}) comes first wherever the RFC puts it first.
      */
     private void take(long nowNanos, TcpSegment seg) {
         outputPending = true;
-        int seq = seg.seqNumber();
         switch (Kind.of(seg)) {
-            case RST -> {
-                switch (state) {
-                    // §3.10.7.1: a RST for a closed connection is dropped.
-                    case CLOSED -> { }
-                    default -> {
-                        if (sequenceCheck(nowNanos, seg) == REJECT) return;
-                        if (seq != rcv.nxt()) {
-                            // §3.10.7.4 second (RFC 5961 §3.2): in the window but not at RCV.NXT: challenge ACK.
-                            rcv.ackNow();
-                            return;
-                        }
-                        switch (state) {
-                            // §3.10.7.4 second, SYN-RECEIVED after a passive open (here even before our SYN-ACK): the command gave up.
-                            case SYN_RECEIVED -> close(CloseReason.RESET);
-                            // §3.10.7.4 second, ESTABLISHED to CLOSE-WAIT: connection reset, queues flushed.
-                            case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> close(CloseReason.RESET);
-                            // §3.10.7.4 second, CLOSING, LAST-ACK, TIME-WAIT: enter CLOSED.
-                            default -> close(CloseReason.NONE);
-                        }
-                    }
-                }
+            case RST -> takeRst(nowNanos, seg);
+            case SYN -> takeSyn(seg);
+            case NO_ACK -> takeNoAck(nowNanos, seg);
+            case ACK -> takeAckSegment(nowNanos, seg);
+        }
+    }
+
+    /** A segment with RST. */
+    private void takeRst(long nowNanos, TcpSegment seg) {
+        // §3.10.7.1: a RST for a closed connection is dropped.
+        if (state == TcpState.CLOSED) return;
+        if (sequenceCheck(nowNanos, seg) == Acceptance.REJECT) return;
+        if (seg.seqNumber() != rcv.nxt()) {
+            // §3.10.7.4 second (RFC 5961 §3.2): in the window but not at RCV.NXT: challenge ACK.
+            rcv.ackNow();
+            return;
+        }
+        switch (state) {
+            // §3.10.7.4 second, SYN-RECEIVED after a passive open (here even before our SYN-ACK): the command gave up.
+            case SYN_RECEIVED -> close(CloseReason.RESET);
+            // §3.10.7.4 second, ESTABLISHED to CLOSE-WAIT: connection reset, queues flushed.
+            case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> close(CloseReason.RESET);
+            // §3.10.7.4 second, CLOSING, LAST-ACK, TIME-WAIT: enter CLOSED.
+            default -> close(CloseReason.NONE);
+        }
+    }
+
+    /** A segment with SYN (and without RST). */
+    private void takeSyn(TcpSegment seg) {
+        switch (state) {
+            // §3.10.7.1: anything but a RST for a closed connection elicits a RST.
+            case CLOSED -> queueResetFor(seg);
+            case SYN_RECEIVED -> {
+                // §3.10.7.3 / §3.5: the command retransmitted its SYN: SYN-ACK again, once there is one to send.
+                if (seg.seqNumber() == irs && !seg.ack()) synAckDue = accepted;
+                // §3.10.7.4 fourth (RFC 5961 §4.2): any other SYN elicits a challenge ACK.
+                else rcv.ackNow();
             }
-            case SYN -> {
-                switch (state) {
-                    // §3.10.7.1: anything but a RST for a closed connection elicits a RST.
-                    case CLOSED -> queueResetFor(seg);
-                    case SYN_RECEIVED -> {
-                        // §3.10.7.3 / §3.5: the command retransmitted its SYN: SYN-ACK again, once there is one to send.
-                        if (seq == irs && !seg.ack()) synAckDue = accepted;
-                        // §3.10.7.4 fourth (RFC 5961 §4.2): any other SYN elicits a challenge ACK.
-                        else rcv.ackNow();
-                    }
-                    case TIME_WAIT -> {
-                        // §3.10.7.4 fourth with RFC 6191: a new SYN ends TIME-WAIT, so the loop can accept it.
-                        if (!seg.ack() && startsNewIncarnation(seg)) close(CloseReason.NONE);
-                        else rcv.ackNow();
-                    }
-                    // §3.10.7.4 fourth (RFC 5961 §4.2): a SYN in a synchronized state, wherever it lies, elicits a challenge ACK.
-                    default -> rcv.ackNow();
-                }
+            case TIME_WAIT -> {
+                // §3.10.7.4 fourth with RFC 6191: a new SYN ends TIME-WAIT, so the loop can accept it.
+                if (!seg.ack() && startsNewIncarnation(seg)) close(CloseReason.NONE);
+                else rcv.ackNow();
             }
-            case NO_ACK -> {
-                switch (state) {
-                    // §3.10.7.1: anything but a RST for a closed connection elicits a RST.
-                    case CLOSED -> queueResetFor(seg);
-                    // §3.10.7.4 first, then fifth: out of the window elicits an ACK; without the ACK bit it is dropped.
-                    default -> sequenceCheck(nowNanos, seg);
+            // §3.10.7.4 fourth (RFC 5961 §4.2): a SYN in a synchronized state, wherever it lies, elicits a challenge ACK.
+            default -> rcv.ackNow();
+        }
+    }
+
+    /** A segment with neither RST, SYN nor ACK. */
+    private void takeNoAck(long nowNanos, TcpSegment seg) {
+        switch (state) {
+            // §3.10.7.1: anything but a RST for a closed connection elicits a RST.
+            case CLOSED -> queueResetFor(seg);
+            // §3.10.7.4 first, then fifth: out of the window elicits an ACK; without the ACK bit it is dropped.
+            default -> sequenceCheck(nowNanos, seg);
+        }
+    }
+
+    /** A segment with ACK (and neither RST nor SYN): the ACK field, then text and FIN where the state takes them. */
+    private void takeAckSegment(long nowNanos, TcpSegment seg) {
+        if (state == TcpState.CLOSED) {
+            // §3.10.7.1: anything but a RST for a closed connection elicits a RST.
+            queueResetFor(seg);
+            return;
+        }
+        Acceptance acceptance = sequenceCheck(nowNanos, seg);
+        if (acceptance == Acceptance.REJECT) return;
+        boolean textNext = switch (state) {
+            // §3.10.7.4 fifth, SYN-RECEIVED: SND.UNA < SEG.ACK =< SND.NXT completes the handshake; else <SEQ=SEG.ACK><CTL=RST>.
+            case SYN_RECEIVED -> {
+                if (!accepted || seg.ackNumber() != iss + 1) {
+                    queueReset(TcpSegment.RST).seq(seg.ackNumber());
+                    yield false;
                 }
+                state = snd.finQueued() ? TcpState.FIN_WAIT_1 : TcpState.ESTABLISHED;
+                synAckDue = false;
+                yield takeAck(nowNanos, seg);
             }
-            case ACK -> {
-                if (state == TcpState.CLOSED) {
-                    // §3.10.7.1: anything but a RST for a closed connection elicits a RST.
-                    queueResetFor(seg);
-                    return;
-                }
-                int check = sequenceCheck(nowNanos, seg);
-                if (check == REJECT) return;
-                switch (state) {
-                    case SYN_RECEIVED -> {
-                        // §3.10.7.4 fifth, SYN-RECEIVED: SND.UNA < SEG.ACK =< SND.NXT completes the handshake; else <SEQ=SEG.ACK><CTL=RST>.
-                        if (!accepted || seg.ackNumber() != iss + 1) {
-                            queueReset(seg.ackNumber(), 0, TcpSegment.RST);
-                            return;
-                        }
-                        state = snd.finQueued() ? TcpState.FIN_WAIT_1 : TcpState.ESTABLISHED;
-                        synAckDue = false;
-                        if (!takeAck(nowNanos, seg)) return;
-                    }
-                    // §3.10.7.4 fifth, ESTABLISHED and CLOSE-WAIT (and FIN-WAIT-2, whose FIN is acknowledged already): take the ACK.
-                    case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_2 -> {
-                        if (!takeAck(nowNanos, seg)) return;
-                    }
-                    // §3.10.7.4 fifth, FIN-WAIT-1: once our FIN is acknowledged, FIN-WAIT-2.
-                    case FIN_WAIT_1 -> {
-                        if (!takeAck(nowNanos, seg)) return;
-                        if (snd.finAcked()) state = TcpState.FIN_WAIT_2;
-                    }
-                    // §3.10.7.4 fifth, CLOSING: once our FIN is acknowledged, TIME-WAIT (and the command's
-                    // ends: releaseTimeWait); else ignore the segment.
-                    case CLOSING -> {
-                        if (takeAck(nowNanos, seg) && snd.finAcked()) {
-                            enterTimeWait(nowNanos);
-                            releaseTimeWait();
-                        }
-                        return;
-                    }
-                    // §3.10.7.4 fifth, LAST-ACK: once our FIN is acknowledged, CLOSED (and the command's
-                    // TIME-WAIT ends: releaseTimeWait).
-                    case LAST_ACK -> {
-                        if (takeAck(nowNanos, seg) && snd.finAcked()) {
-                            close(CloseReason.NONE);
-                            releaseTimeWait();
-                        }
-                        return;
-                    }
-                    // §3.10.7.4 fifth, TIME-WAIT: only a retransmitted FIN can arrive (see the sequence check).
-                    default -> {
-                        return;
-                    }
-                }
-                // §3.10.7.4 seventh and eighth: text and FIN, in ESTABLISHED, FIN-WAIT-1 and FIN-WAIT-2 only.
-                if (check != ACCEPT || state == TcpState.CLOSE_WAIT || !rcv.onText(nowNanos, seg)) return;
-                // Its FIN before it saw ours: the command closed first, and our FIN will put it in TIME-WAIT.
-                commandClosedFirst = !snd.finAcked();
-                switch (state) {
-                    // §3.10.7.4 eighth, SYN-RECEIVED and ESTABLISHED: CLOSE-WAIT.
-                    case ESTABLISHED -> state = TcpState.CLOSE_WAIT;
-                    // §3.10.7.4 eighth, FIN-WAIT-1: TIME-WAIT if our FIN is acknowledged, else CLOSING.
-                    case FIN_WAIT_1 -> {
-                        if (snd.finAcked()) enterTimeWait(nowNanos);
-                        else state = TcpState.CLOSING;
-                    }
-                    // §3.10.7.4 eighth, FIN-WAIT-2: TIME-WAIT.
-                    case FIN_WAIT_2 -> enterTimeWait(nowNanos);
-                    default -> { }
-                }
+            // §3.10.7.4 fifth, ESTABLISHED (and FIN-WAIT-2, whose FIN is acknowledged already): take the ACK.
+            case ESTABLISHED, FIN_WAIT_2 -> takeAck(nowNanos, seg);
+            // §3.10.7.4 fifth, CLOSE-WAIT: take the ACK; seventh: the command's FIN came, so any text is ignored.
+            case CLOSE_WAIT -> {
+                takeAck(nowNanos, seg);
+                yield false;
             }
+            // §3.10.7.4 fifth, FIN-WAIT-1: once our FIN is acknowledged, FIN-WAIT-2.
+            case FIN_WAIT_1 -> {
+                if (!takeAck(nowNanos, seg)) yield false;
+                if (snd.finAcked()) state = TcpState.FIN_WAIT_2;
+                yield true;
+            }
+            // §3.10.7.4 fifth, CLOSING: once our FIN is acknowledged, TIME-WAIT (and the command's
+            // ends: releaseTimeWait); else ignore the segment.
+            case CLOSING -> {
+                if (takeAck(nowNanos, seg) && snd.finAcked()) {
+                    enterTimeWait(nowNanos);
+                    releaseTimeWait();
+                }
+                yield false;
+            }
+            // §3.10.7.4 fifth, LAST-ACK: once our FIN is acknowledged, CLOSED (and the command's
+            // TIME-WAIT ends: releaseTimeWait).
+            case LAST_ACK -> {
+                if (takeAck(nowNanos, seg) && snd.finAcked()) {
+                    close(CloseReason.NONE);
+                    releaseTimeWait();
+                }
+                yield false;
+            }
+            // §3.10.7.4 fifth, TIME-WAIT: only a retransmitted FIN can arrive (see the sequence check).
+            case TIME_WAIT, CLOSED -> false;
+        };
+        if (textNext && acceptance == Acceptance.ACCEPT) takeTextAndFin(nowNanos, seg);
+    }
+
+    /** §3.10.7.4 seventh and eighth: text and FIN, in ESTABLISHED, FIN-WAIT-1 and FIN-WAIT-2 only. */
+    private void takeTextAndFin(long nowNanos, TcpSegment seg) {
+        if (!rcv.onText(nowNanos, seg)) return;
+        // Its FIN before it saw ours: the command closed first, and our FIN will put it in TIME-WAIT.
+        commandClosedFirst = !snd.finAcked();
+        switch (state) {
+            // §3.10.7.4 eighth, ESTABLISHED: CLOSE-WAIT.
+            case ESTABLISHED -> state = TcpState.CLOSE_WAIT;
+            // §3.10.7.4 eighth, FIN-WAIT-1: TIME-WAIT if our FIN is acknowledged, else CLOSING.
+            case FIN_WAIT_1 -> {
+                if (snd.finAcked()) enterTimeWait(nowNanos);
+                else state = TcpState.CLOSING;
+            }
+            // §3.10.7.4 eighth, FIN-WAIT-2: TIME-WAIT.
+            case FIN_WAIT_2 -> enterTimeWait(nowNanos);
+            default -> { }
         }
     }
 
     /**
      * RFC 9293 §3.10.7.4 first: PAWS (RFC 7323 §5.3), then the acceptability test; an unacceptable
      * segment elicits an ACK unless it is a RST (and restarts TIME-WAIT if it is a retransmitted FIN).
-     * With a zero window, the ACK of a segment at RCV.NXT is still taken. Returns
-     * {@link #REJECT}, {@link #ACK_ONLY} or {@link #ACCEPT}.
+     * With a zero window, the ACK of a segment at RCV.NXT is still taken. Returns how much of the
+     * segment may be taken.
      */
-    private int sequenceCheck(long nowNanos, TcpSegment seg) {
+    private Acceptance sequenceCheck(long nowNanos, TcpSegment seg) {
         if (!seg.rst() && rcv.pawsRejects(nowNanos, seg)) {
             rcv.ackNow();
-            return REJECT;
+            return Acceptance.REJECT;
         }
         int seq = seg.seqNumber();
         if (!rcv.acceptable(seq, seg.segmentLength())) {
             if (!seg.rst()) rcv.ackNow();
             if (seg.ack() && !seg.rst() && !seg.syn() && rcv.window() == 0 && seq == rcv.nxt()) {
                 heardFrom(nowNanos);
-                return ACK_ONLY;
+                return Acceptance.ACK_ONLY;
             }
             if (state == TcpState.TIME_WAIT && seg.fin()) timeWaitDeadline = nowNanos + cfg.timeWaitNanos();
-            return REJECT;
+            return Acceptance.REJECT;
         }
         heardFrom(nowNanos);
         rcv.updateTimestamp(nowNanos, seg);
-        return ACCEPT;
+        return Acceptance.ACCEPT;
     }
 
     /** An in-sequence segment arrived: the peer is alive (keepalive). */
@@ -334,7 +354,7 @@ public final class TcpConnection {
 
     /** Takes the ACK field; on an unacceptable one (RFC 9293 §3.10.7.4 fifth, RFC 5961 §5.2) asks for an ACK and returns false. */
     private boolean takeAck(long nowNanos, TcpSegment seg) {
-        if (snd.onAck(nowNanos, seg) == TcpSender.ACK_OK) return true;
+        if (snd.onAck(nowNanos, seg) == TcpSender.AckOutcome.TAKEN) return true;
         rcv.ackNow();
         return false;
     }
@@ -349,7 +369,7 @@ public final class TcpConnection {
      * TIME-WAIT assassination). The command cannot see it: its socket is closed already.
      */
     private void releaseTimeWait() {
-        if (commandClosedFirst) queueReset(snd.nxt(), 0, TcpSegment.RST);
+        if (commandClosedFirst) queueReset(TcpSegment.RST).seq(snd.nxt());
     }
 
     private void enterTimeWait(long nowNanos) {
@@ -364,17 +384,24 @@ public final class TcpConnection {
         keepaliveDue = false;
     }
 
-    private void queueReset(int seq, int ack, int flags) {
+    /** Queues a RST with {@code flags} (RST, or RST and ACK) for the next dispatch; returns its header, for seq and ack. */
+    private TcpFields queueReset(int flags) {
         resetDue = true;
-        resetSeq = seq;
-        resetAck = ack;
-        resetFlags = flags;
         outputPending = true;
+        return pendingReset.clear().flags(flags);
     }
 
     private void queueResetFor(TcpSegment seg) {
-        if (seg.ack()) queueReset(seg.ackNumber(), 0, TcpSegment.RST);
-        else queueReset(0, seg.seqNumber() + seg.segmentLength(), TcpSegment.RST | TcpSegment.ACK);
+        if (seg.ack()) queueReset(TcpSegment.RST).seq(seg.ackNumber());
+        else queueReset(TcpSegment.RST | TcpSegment.ACK).ack(seg.seqNumber() + seg.segmentLength());
+    }
+
+    /**
+     * Returns whether the connection has nothing of its own to send or to time, a queued RST aside:
+     * it is CLOSED, or still waits in SYN-RECEIVED for the upstream's dial (connect-then-accept).
+     */
+    private boolean mute() {
+        return state == TcpState.CLOSED || state == TcpState.SYN_RECEIVED && !accepted;
     }
 
     /**
@@ -386,18 +413,19 @@ public final class TcpConnection {
         runTimers(nowNanos);
         int sent = 0;
         if (resetDue) {
-            if (!writer.segment(sink, resetFlags, resetSeq, resetAck, 0, false, 0, 0, sackEdges, 0, null, 0)) return sent;
+            if (!writer.segment(sink, pendingReset, options.none(), null)) return sent;
             resetDue = false;
             sent++;
         }
-        if (state == TcpState.CLOSED || state == TcpState.SYN_RECEIVED && !accepted) {
+        if (mute()) {
             outputPending = false;
             return sent;
         }
         if (synAckDue && state == TcpState.SYN_RECEIVED) {
-            TcpOptions options = new TcpOptions(ourMss, windowScaling ? receiveShift : -1, sack, timestamps,
+            TcpOptions synOptions = new TcpOptions(ourMss, windowScaling ? receiveShift : -1, sack, timestamps,
                     tsVal(nowNanos), rcv.tsRecent());
-            if (!writer.synAck(sink, iss, rcv.nxt(), rcv.synWindowField(), options)) return sent;
+            header.clear().seq(iss).ack(rcv.nxt()).window(rcv.synWindowField());
+            if (!writer.synAck(sink, header, synOptions)) return sent;
             synAckDue = false;
             snd.synSent(nowNanos);
             rcv.onAckSent();
@@ -405,18 +433,20 @@ public final class TcpConnection {
         }
         if (state.isSynchronized()) {
             while (true) {
-                int sackBlocks = sack ? rcv.sackBlocks(sackEdges, timestamps ? 3 : 4) : 0;
-                int room = cfg.mtu() - writer.ipHeaderLength() - TcpSegment.HEADER_LENGTH
-                        - SegmentWriter.optionsLength(timestamps, sackBlocks);
+                sackOptions(true);
+                int room = cfg.mtu() - writer.ipHeaderLength() - TcpSegment.HEADER_LENGTH - options.length();
                 if (!snd.prepare(nowNanos, room)) break;
                 int flags = TcpSegment.ACK | (snd.outFin() ? TcpSegment.FIN : 0) | (snd.outPush() ? TcpSegment.PSH : 0);
-                if (!emit(sink, nowNanos, flags, snd.outSeq(), sackBlocks, snd.outLen())) return sent;
+                header.clear().seq(snd.outSeq()).flags(flags).payloadLength(snd.outLen());
+                if (!emit(sink, nowNanos)) return sent;
                 snd.commit(nowNanos);
                 sent++;
             }
             if (snd.probeDue() || keepaliveDue) {
                 // A window or keepalive probe: an ACK one below SND.UNA elicits the peer's ACK (Linux's form; never queued).
-                if (!emit(sink, nowNanos, TcpSegment.ACK, snd.una() - 1, 0, 0)) return sent;
+                sackOptions(false);
+                header.clear().seq(snd.una() - 1).flags(TcpSegment.ACK);
+                if (!emit(sink, nowNanos)) return sent;
                 if (snd.probeDue()) snd.probeSent(nowNanos);
                 if (keepaliveDue) {
                     keepaliveDue = false;
@@ -427,20 +457,28 @@ public final class TcpConnection {
             }
         }
         if (rcv.ackDue(nowNanos)) {
-            int sackBlocks = sack && state.isSynchronized() ? rcv.sackBlocks(sackEdges, timestamps ? 3 : 4) : 0;
-            if (!emit(sink, nowNanos, TcpSegment.ACK, snd.nxt(), sackBlocks, 0)) return sent;
+            sackOptions(state.isSynchronized());
+            header.clear().seq(snd.nxt()).flags(TcpSegment.ACK);
+            if (!emit(sink, nowNanos)) return sent;
             sent++;
         }
         outputPending = false;
         return sent;
     }
 
-    /** Writes one segment with our ACK, window, timestamps and {@code sackBlocks} SACK blocks; returns false when the sink is full. */
-    private boolean emit(SegmentSink sink, long nowNanos, int flags, int seq, int sackBlocks, int payloadLength) {
-        if (!writer.segment(sink, flags, seq, rcv.nxt(), rcv.windowField(), timestamps, tsVal(nowNanos), rcv.tsRecent(),
-                sackEdges, sackBlocks, snd, payloadLength)) {
-            return false;
-        }
+    /** Sets the options of the next segment: timestamps if agreed, and, when {@code withSack} and SACK was agreed, the receiver's SACK blocks. */
+    private void sackOptions(boolean withSack) {
+        options.timestamps(timestamps).sackBlocks(withSack && sack ? rcv.sackBlocks(options.sackEdges(), timestamps ? 3 : 4) : 0);
+    }
+
+    /**
+     * Writes the segment {@link #header} holds (its seq, flags and payload length set) with our ACK,
+     * window and the {@link #options} set, and the payload from the sender; returns false when the sink is full.
+     */
+    private boolean emit(SegmentSink sink, long nowNanos) {
+        header.ack(rcv.nxt()).window(rcv.windowField());
+        options.tsVal(tsVal(nowNanos)).tsEcr(rcv.tsRecent());
+        if (!writer.segment(sink, header, options, snd)) return false;
         rcv.onAckSent();
         return true;
     }
@@ -452,23 +490,23 @@ public final class TcpConnection {
 
     private void runTimers(long nowNanos) {
         if (state == TcpState.TIME_WAIT && nowNanos >= timeWaitDeadline) close(CloseReason.NONE);
-        if (state == TcpState.CLOSED || state == TcpState.SYN_RECEIVED && !accepted) return;
+        if (mute()) return;
         boolean handshake = state == TcpState.SYN_RECEIVED;
         switch (snd.onTimer(nowNanos, handshake)) {
-            case TcpSender.TIMER_GIVE_UP -> {
+            case GIVE_UP -> {
                 // A half-open connection goes quietly, as Linux drops a request; an open one is reset.
-                if (!handshake) queueReset(snd.nxt(), rcv.nxt(), TcpSegment.RST | TcpSegment.ACK);
+                if (!handshake) queueReset(TcpSegment.RST | TcpSegment.ACK).seq(snd.nxt()).ack(rcv.nxt());
                 close(CloseReason.TIMED_OUT);
                 return;
             }
-            case TcpSender.TIMER_RETRANSMIT -> {
+            case RETRANSMIT -> {
                 if (handshake) synAckDue = true;
             }
-            default -> { }
+            case PROBE, NONE -> { }
         }
         if (nowNanos >= keepaliveDeadline()) {
             if (keepalivesSent >= cfg.keepaliveProbes()) {
-                queueReset(snd.nxt(), rcv.nxt(), TcpSegment.RST | TcpSegment.ACK);
+                queueReset(TcpSegment.RST | TcpSegment.ACK).seq(snd.nxt()).ack(rcv.nxt());
                 close(CloseReason.TIMED_OUT);
             } else {
                 keepaliveDue = true;
@@ -491,7 +529,7 @@ public final class TcpConnection {
      */
     public long pollAt() {
         if (resetDue) return Long.MIN_VALUE;
-        if (state == TcpState.CLOSED || state == TcpState.SYN_RECEIVED && !accepted) return Long.MAX_VALUE;
+        if (mute()) return Long.MAX_VALUE;
         if (outputPending || synAckDue || keepaliveDue || snd.probeDue()) return Long.MIN_VALUE;
         long at = Math.min(snd.timerDeadline(), rcv.ackDeadline());
         at = Math.min(at, keepaliveDeadline());
@@ -575,11 +613,11 @@ public final class TcpConnection {
                 return;
             }
             case SYN_RECEIVED -> {
-                if (accepted) queueReset(snd.nxt(), rcv.nxt(), TcpSegment.RST | TcpSegment.ACK);
-                else queueReset(0, irs + 1, TcpSegment.RST | TcpSegment.ACK);
+                if (accepted) queueReset(TcpSegment.RST | TcpSegment.ACK).seq(snd.nxt()).ack(rcv.nxt());
+                else queueReset(TcpSegment.RST | TcpSegment.ACK).ack(irs + 1);
             }
             case TIME_WAIT -> { }
-            default -> queueReset(snd.nxt(), rcv.nxt(), TcpSegment.RST | TcpSegment.ACK);
+            default -> queueReset(TcpSegment.RST | TcpSegment.ACK).seq(snd.nxt()).ack(rcv.nxt());
         }
         close(CloseReason.ABORTED);
     }

@@ -23,21 +23,27 @@ final class TcpSender {
     /** DupThresh of RFC 5681 / RFC 6675. */
     static final int DUP_THRESH = 3;
 
-    /** {@link #onAck} result: the ACK was taken. */
-    static final int ACK_OK = 0;
-    /** {@link #onAck} result: it acknowledges something not yet sent; answer with an ACK and drop it (RFC 9293 §3.10.7.4). */
-    static final int ACK_UNSENT = 1;
-    /** {@link #onAck} result: it is older than SND.UNA - MAX.SND.WND; challenge ACK and drop it (RFC 5961 §5.2). */
-    static final int ACK_TOO_OLD = 2;
+    /** What {@link #onAck} made of a segment's ACK field. */
+    enum AckOutcome {
+        /** The ACK was taken. */
+        TAKEN,
+        /** It acknowledges something not yet sent; answer with an ACK and drop it (RFC 9293 §3.10.7.4). */
+        UNSENT,
+        /** It is older than SND.UNA - MAX.SND.WND; challenge ACK and drop it (RFC 5961 §5.2). */
+        TOO_OLD
+    }
 
-    /** {@link #onTimer} result: nothing happened. */
-    static final int TIMER_NONE = 0;
-    /** {@link #onTimer} result: the retransmission timer fired; what to resend is now due. */
-    static final int TIMER_RETRANSMIT = 1;
-    /** {@link #onTimer} result: the persist timer fired with a zero window: send a window probe. */
-    static final int TIMER_PROBE = 2;
-    /** {@link #onTimer} result: too many timeouts in a row; give the connection up. */
-    static final int TIMER_GIVE_UP = 3;
+    /** What {@link #onTimer} found due. */
+    enum TimerEvent {
+        /** Nothing happened. */
+        NONE,
+        /** The retransmission timer fired; what to resend is now due. */
+        RETRANSMIT,
+        /** The persist timer fired with a zero window: send a window probe. */
+        PROBE,
+        /** Too many timeouts in a row; give the connection up. */
+        GIVE_UP
+    }
 
     private enum Recovery { NONE, FAST, LOSS }
 
@@ -154,11 +160,11 @@ final class TcpSender {
 
     // ---- acknowledgments ----
 
-    /** Takes the ACK field, window and SACK blocks of an acceptable segment; returns {@link #ACK_OK} or why to drop it. */
-    int onAck(long nowNanos, TcpSegment seg) {
+    /** Takes the ACK field, window and SACK blocks of an acceptable segment; returns {@link AckOutcome#TAKEN} or why to drop it. */
+    AckOutcome onAck(long nowNanos, TcpSegment seg) {
         int ack = seg.ackNumber();
-        if (SeqNumber.gt(ack, nxt)) return ACK_UNSENT;
-        if (SeqNumber.lt(ack, una - maxWnd)) return ACK_TOO_OLD;
+        if (SeqNumber.gt(ack, nxt)) return AckOutcome.UNSENT;
+        if (SeqNumber.lt(ack, una - maxWnd)) return AckOutcome.TOO_OLD;
         probesUnanswered = 0;
         heardSinceTimeout = true;
         int newlySacked = 0;
@@ -176,7 +182,7 @@ final class TcpSender {
                 : seg.payloadLength() == 0 && !seg.fin() && !windowChanged)) {
             onDuplicateAck(nowNanos);
         }
-        return ACK_OK;
+        return AckOutcome.TAKEN;
     }
 
     /** RFC 9293 §3.10.7.4 fifth, ESTABLISHED: take the window from the newest segment (SND.WL1, SND.WL2). */
@@ -378,9 +384,9 @@ final class TcpSender {
 
     /**
      * Runs the retransmission and persist timers. {@code handshake} says the SYN-ACK is what is
-     * outstanding. Returns one of the {@code TIMER_} results.
+     * outstanding. Returns what fired.
      */
-    int onTimer(long nowNanos, boolean handshake) {
+    TimerEvent onTimer(long nowNanos, boolean handshake) {
         if (nowNanos >= rtoDeadline) {
             if (una == nxt) {
                 rtoDeadline = Long.MAX_VALUE;
@@ -390,27 +396,27 @@ final class TcpSender {
                 if (handshake || wnd != 0 || !heardSinceTimeout) timeouts++;
                 heardSinceTimeout = false;
                 if (timeouts > (handshake ? cfg.maxSynAckRetransmissions() : cfg.maxRetransmissions())) {
-                    return TIMER_GIVE_UP;
+                    return TimerEvent.GIVE_UP;
                 }
                 rtt.backOff();
                 timing = false;
                 rtoDeadline = nowNanos + rtt.timeout();
                 if (!handshake) enterLoss(nowNanos);
-                return TIMER_RETRANSMIT;
+                return TimerEvent.RETRANSMIT;
             }
         }
         if (nowNanos >= persistDeadline) {
             persistDeadline = Long.MAX_VALUE;
-            if (++probesUnanswered > cfg.maxRetransmissions()) return TIMER_GIVE_UP;
+            if (++probesUnanswered > cfg.maxRetransmissions()) return TimerEvent.GIVE_UP;
             if (persistBackoff < 30) persistBackoff++;
             if (una + wnd - nxt <= 0) {
                 probeDue = true;
-                return TIMER_PROBE;
+                return TimerEvent.PROBE;
             }
             persistOverride = true;
-            return TIMER_RETRANSMIT;
+            return TimerEvent.RETRANSMIT;
         }
-        return TIMER_NONE;
+        return TimerEvent.NONE;
     }
 
     /** RTO expiry (RFC 6298 §5.4–5.6, RFC 5681 §3.1, RFC 2018 §8): everything outstanding is lost. */

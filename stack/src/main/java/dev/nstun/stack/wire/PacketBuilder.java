@@ -133,33 +133,34 @@ public final class PacketBuilder {
     }
 
     /**
-     * Writes a TCP segment at {@code off} of {@code buf} whose {@code optionsLength} bytes of options
-     * (a multiple of 4, at most 40) and {@code payloadLength} bytes of payload are already in place;
-     * fills both checksums and returns the packet's length.
+     * Writes the TCP segment {@code fields} describe at {@code off} of {@code buf}, whose options
+     * ({@link TcpFields#optionsLength}) and payload ({@link TcpFields#payloadLength}) are already in
+     * place; fills both checksums and returns the packet's length.
      */
-    public int tcp(ByteBuffer buf, int off, int sourcePort, int destinationPort, int seq, int ack, int flags,
-                   int window, int optionsLength, int payloadLength) {
-        int segmentLength = TcpSegment.HEADER_LENGTH + optionsLength + payloadLength;
+    public int tcp(ByteBuffer buf, int off, TcpFields fields) {
+        int segmentLength = TcpSegment.HEADER_LENGTH + fields.optionsLength + fields.payloadLength;
         IpPacket ip = ipHeader(buf, off, IpProtocol.TCP, segmentLength);
         TcpSegment t = tcp.wrap(buf, off + ipHeaderLength(), segmentLength);
-        t.setSourcePort(sourcePort);
-        t.setDestinationPort(destinationPort);
-        t.setSeqNumber(seq);
-        t.setAckNumber(ack);
-        t.setHeaderLength(TcpSegment.HEADER_LENGTH + optionsLength);
-        t.setFlags(flags);
-        t.setWindow(window);
+        t.setSourcePort(fields.sourcePort);
+        t.setDestinationPort(fields.destinationPort);
+        t.setSeqNumber(fields.seq);
+        t.setAckNumber(fields.ack);
+        t.setHeaderLength(TcpSegment.HEADER_LENGTH + fields.optionsLength);
+        t.setFlags(fields.flags);
+        t.setWindow(fields.window);
         t.setUrgentPointer(0);
         if (partialTcpChecksum) t.setChecksum(ip.pseudoHeaderSum(IpProtocol.TCP, segmentLength));
         else Checksum.fillTcp(ip, t);
         return ipHeaderLength() + segmentLength;
     }
 
-    /** Writes {@code options}, then a TCP segment around the {@code payloadLength} bytes already at {@link #tcpPayloadOffset}; returns the packet's length. */
-    public int tcp(ByteBuffer buf, int off, int sourcePort, int destinationPort, int seq, int ack, int flags,
-                   int window, TcpOptions options, int payloadLength) {
-        int optionsLength = options.emitInto(buf, off + tcpOptionsOffset());
-        return tcp(buf, off, sourcePort, destinationPort, seq, ack, flags, window, optionsLength, payloadLength);
+    /**
+     * Writes {@code options}, then the TCP segment {@code fields} describe (their options length set to
+     * what {@code options} took) around the payload already at {@link #tcpPayloadOffset}; returns the
+     * packet's length.
+     */
+    public int tcp(ByteBuffer buf, int off, TcpFields fields, TcpOptions options) {
+        return tcp(buf, off, fields.optionsLength(options.emitInto(buf, off + tcpOptionsOffset())));
     }
 
     /** Writes a UDP datagram around the {@code payloadLength} bytes already at {@link #udpPayloadOffset}; returns the packet's length. */

@@ -5,10 +5,15 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
-/** An in-memory link for tests: packets queued to be received, and a record of those transmitted. */
-final class MemoryDevice implements Device {
-    final ArrayDeque<byte[]> toReceive = new ArrayDeque<>();
-    final List<byte[]> transmitted = new ArrayList<>();
+/**
+ * An in-memory link for tests: packets queued to be received, and a record of those transmitted.
+ * Public for {@code dev.nstun.stack.NetStackTest}, which turns the stack's loop over it.
+ */
+public final class MemoryDevice implements Device {
+    /** Packets the next {@link #receive} calls return, in order. */
+    public final ArrayDeque<byte[]> toReceive = new ArrayDeque<>();
+    /** Every packet transmitted, in order. */
+    public final List<byte[]> transmitted = new ArrayList<>();
 
     @Override
     public int receive(ByteBuffer dst) {

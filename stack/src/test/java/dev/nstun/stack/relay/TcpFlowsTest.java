@@ -18,6 +18,7 @@ import dev.nstun.stack.wire.Checksum;
 import dev.nstun.stack.wire.IcmpV4Message;
 import dev.nstun.stack.wire.Ipv4Packet;
 import dev.nstun.stack.wire.PacketBuilder;
+import dev.nstun.stack.wire.TcpFields;
 import dev.nstun.stack.wire.TcpOptions;
 import dev.nstun.stack.wire.TcpSegment;
 import java.io.ByteArrayOutputStream;
@@ -245,8 +246,9 @@ class TcpFlowsTest {
     /** The command's SYN at {@code at} ms to {@code port}, with the dial and the loop's turn. */
     private void synTo(long at, int port) {
         flows.tick(at * MS);
-        int n = builder.ipv4(COMMAND, SERVER).tcp(in, 0, COMMAND_PORT, port, COMMAND_ISN, 0, TcpSegment.SYN, 65535,
-                new TcpOptions(1460, -1, false, false, 0, 0), 0);
+        int n = builder.ipv4(COMMAND, SERVER).tcp(in, 0,
+                new TcpFields().sourcePort(COMMAND_PORT).destinationPort(port).seq(COMMAND_ISN).flags(TcpSegment.SYN).window(65535),
+                new TcpOptions(1460, -1, false, false, 0, 0));
         deliver(at, n);
         for (Runnable t; (t = tasks.poll()) != null; ) t.run();
         flows.service(at * MS);
@@ -274,7 +276,8 @@ class TcpFlowsTest {
         byte[] p = payload.getBytes(StandardCharsets.US_ASCII);
         builder.ipv4(COMMAND, SERVER);
         in.put(builder.tcpPayloadOffset(0), p);
-        int n = builder.tcp(in, 0, COMMAND_PORT, 80, COMMAND_ISN + offset, ack, flags, 65535, 0, p.length);
+        int n = builder.tcp(in, 0, new TcpFields().sourcePort(COMMAND_PORT).destinationPort(80).seq(COMMAND_ISN + offset).ack(ack)
+                .flags(flags).window(65535).payloadLength(p.length));
         deliver(at, n);
         flows.service(at * MS);
     }

@@ -4,6 +4,7 @@ import dev.nstun.stack.wire.Checksum;
 import dev.nstun.stack.wire.IpPacket;
 import dev.nstun.stack.wire.Ipv4Packet;
 import dev.nstun.stack.wire.PacketBuilder;
+import dev.nstun.stack.wire.TcpFields;
 import dev.nstun.stack.wire.SeqNumber;
 import dev.nstun.stack.wire.TcpOptions;
 import dev.nstun.stack.wire.TcpSegment;
@@ -96,7 +97,8 @@ record Seg(int flags, int seq, int ack, int window, byte[] payload, int mss, int
             if (sack.length > 0) optionsLength += TcpOptions.emitSackBlocks(buf, optionsAt + optionsLength, sack, sack.length / 2);
         }
         buf.put(b.tcpPayloadOffset(optionsLength), payload);
-        int n = b.tcp(buf, 0, sourcePort, destinationPort, seq, ack, flags, window, optionsLength, payload.length);
+        int n = b.tcp(buf, 0, new TcpFields().sourcePort(sourcePort).destinationPort(destinationPort).seq(seq).ack(ack)
+                .flags(flags).window(window).optionsLength(optionsLength).payloadLength(payload.length));
         return buf.limit(n);
     }
 

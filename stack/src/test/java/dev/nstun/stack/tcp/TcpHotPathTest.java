@@ -16,6 +16,7 @@ import dev.nstun.stack.wire.Checksum;
 import dev.nstun.stack.wire.IpProtocol;
 import dev.nstun.stack.wire.Ipv6Packet;
 import dev.nstun.stack.wire.PacketBuilder;
+import dev.nstun.stack.wire.TcpFields;
 import dev.nstun.stack.wire.TcpOptions;
 import dev.nstun.stack.wire.TcpSegment;
 import java.lang.management.ManagementFactory;
@@ -83,7 +84,8 @@ class TcpHotPathTest {
         long prefix = 0xfd00_0000_0000_0000L;
         PacketBuilder b = new PacketBuilder().ipv6(prefix, 2, prefix, 0x1234);
         ByteBuffer syn = ByteBuffer.allocate(200);
-        int n = b.tcp(syn, 0, 40000, 443, SYN.seq(), 0, TcpSegment.SYN, 65535, new TcpOptions(1440, -1, false, false, 0, 0), 0);
+        int n = b.tcp(syn, 0, new TcpFields().sourcePort(40000).destinationPort(443).seq(SYN.seq()).flags(TcpSegment.SYN).window(65535),
+                new TcpOptions(1440, -1, false, false, 0, 0));
         syn.limit(n);
         Ipv6Packet ip = new Ipv6Packet();
         assertEquals(null, ip.wrapChecked(syn, 0, n), "SYN parses");

@@ -43,16 +43,16 @@ class PacketBuilderTest {
     @Test
     void buildsIpv4Syn() {
         int n = builder.ipv4(V4_CLIENT, V4_SERVER).identification(61793)
-                .tcp(buf, AT, 40736, 8080, seq(1037804125L), 0, TcpSegment.SYN, 64240,
-                        new TcpOptions(1460, 10, true, true, 580043848, 0), 0);
+                .tcp(buf, AT, new TcpFields().sourcePort(40736).destinationPort(8080).seq(seq(1037804125L)).flags(TcpSegment.SYN)
+                        .window(64240), new TcpOptions(1460, 10, true, true, 580043848, 0));
         assertBuilt(TCP4_SYN, n);
     }
 
     @Test
     void buildsIpv4SynAck() {
         int n = builder.ipv4(V4_SERVER, V4_CLIENT).identification(0)
-                .tcp(buf, AT, 8080, 40736, seq(4231213851L), seq(1037804126L), TcpSegment.SYN | TcpSegment.ACK, 65160,
-                        new TcpOptions(1460, 10, true, true, 1666587282, 580043848), 0);
+                .tcp(buf, AT, new TcpFields().sourcePort(8080).destinationPort(40736).seq(seq(4231213851L)).ack(seq(1037804126L))
+                        .flags(TcpSegment.SYN | TcpSegment.ACK).window(65160), new TcpOptions(1460, 10, true, true, 1666587282, 580043848));
         assertBuilt(TCP4_SYN_ACK, n);
     }
 
@@ -61,22 +61,22 @@ class PacketBuilderTest {
         builder.ipv4(V4_CLIENT, V4_SERVER).identification(61795);
         int options = TcpOptions.emitTimestamps(buf, AT + builder.tcpOptionsOffset(), 580043849, 1666587282);
         buf.put(AT + builder.tcpPayloadOffset(options), PING);
-        int n = builder.tcp(buf, AT, 40736, 8080, seq(1037804126L), seq(4231213852L), TcpSegment.PSH | TcpSegment.ACK, 63,
-                options, PING.length);
+        int n = builder.tcp(buf, AT, new TcpFields().sourcePort(40736).destinationPort(8080).seq(seq(1037804126L)).ack(seq(4231213852L))
+                .flags(TcpSegment.PSH | TcpSegment.ACK).window(63).optionsLength(options).payloadLength(PING.length));
         assertBuilt(TCP4_DATA, n);
     }
 
     @Test
     void buildsIpv6SynAndDataSegment() {
         builder.ipv6(V6_PREFIX, V6_CLIENT_LOW, V6_PREFIX, V6_SERVER_LOW).flowLabel(0x459c9);
-        int n = builder.tcp(buf, AT, 47084, 8080, seq(3984679181L), 0, TcpSegment.SYN, 64800,
-                new TcpOptions(1440, 10, true, true, 1907536420, 0), 0);
+        int n = builder.tcp(buf, AT, new TcpFields().sourcePort(47084).destinationPort(8080).seq(seq(3984679181L)).flags(TcpSegment.SYN)
+                .window(64800), new TcpOptions(1440, 10, true, true, 1907536420, 0));
         assertBuilt(TCP6_SYN, n);
 
         int options = TcpOptions.emitTimestamps(buf, AT + builder.tcpOptionsOffset(), 1907536420, 907018307);
         buf.put(AT + builder.tcpPayloadOffset(options), PING);
-        n = builder.tcp(buf, AT, 47084, 8080, seq(3984679182L), seq(4128835270L), TcpSegment.PSH | TcpSegment.ACK, 64,
-                options, PING.length);
+        n = builder.tcp(buf, AT, new TcpFields().sourcePort(47084).destinationPort(8080).seq(seq(3984679182L)).ack(seq(4128835270L))
+                .flags(TcpSegment.PSH | TcpSegment.ACK).window(64).optionsLength(options).payloadLength(PING.length));
         assertBuilt(TCP6_DATA, n);
     }
 
@@ -146,7 +146,8 @@ class PacketBuilderTest {
             assertTrue(Checksum.verifyIcmpV4(icmp));
         }
         builder.ipv6(V6_PREFIX, V6_SERVER_LOW, V6_PREFIX, V6_CLIENT_LOW);
-        int n = builder.tcp(buf, 0, 8080, 47084, 1, 2, TcpSegment.RST | TcpSegment.ACK, 0, TcpOptions.NONE, 0);
+        int n = builder.tcp(buf, 0, new TcpFields().sourcePort(8080).destinationPort(47084).seq(1).ack(2).flags(TcpSegment.RST | TcpSegment.ACK),
+                TcpOptions.NONE);
         Ipv6Packet ip = new Ipv6Packet();
         assertNull(ip.wrapChecked(buf, 0, n));
         TcpSegment rst = new TcpSegment();
@@ -166,8 +167,9 @@ class PacketBuilderTest {
             int options = TcpOptions.emitTimestamps(buf, AT + builder.tcpOptionsOffset(),
                     v6 ? 1907536420 : 580043849, v6 ? 907018307 : 1666587282);
             buf.put(AT + builder.tcpPayloadOffset(options), PING);
-            int n = builder.tcp(buf, AT, v6 ? 47084 : 40736, 8080, seq(v6 ? 3984679182L : 1037804126L),
-                    seq(v6 ? 4128835270L : 4231213852L), TcpSegment.PSH | TcpSegment.ACK, v6 ? 64 : 63, options, PING.length);
+            int n = builder.tcp(buf, AT, new TcpFields().sourcePort(v6 ? 47084 : 40736).destinationPort(8080)
+                    .seq(seq(v6 ? 3984679182L : 1037804126L)).ack(seq(v6 ? 4128835270L : 4231213852L))
+                    .flags(TcpSegment.PSH | TcpSegment.ACK).window(v6 ? 64 : 63).optionsLength(options).payloadLength(PING.length));
             builder.partialTcpChecksum(false);
 
             // What the kernel does with NEEDS_CSUM (skb_checksum_help): sum from the TCP header on, field included.

@@ -1,0 +1,293 @@
+package dev.nstun.stack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nstun.stack.device.MemoryDevice;
+import dev.nstun.stack.flow.Dialer;
+import dev.nstun.stack.flow.FlowId;
+import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.flow.UdpUpstream;
+import dev.nstun.stack.icmp.EchoFlows;
+import dev.nstun.stack.icmp.EchoTransport;
+import dev.nstun.stack.relay.TcpFlows;
+import dev.nstun.stack.udp.UdpFlows;
+import dev.nstun.stack.wire.Checksum;
+import dev.nstun.stack.wire.IcmpV4Message;
+import dev.nstun.stack.wire.IpPacket;
+import dev.nstun.stack.wire.IpProtocol;
+import dev.nstun.stack.wire.Ipv4Packet;
+import dev.nstun.stack.wire.Ipv6Packet;
+import dev.nstun.stack.wire.PacketBuilder;
+import dev.nstun.stack.wire.TcpFields;
+import dev.nstun.stack.wire.TcpSegment;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The stack's own loop, turned by hand on virtual time over an in-memory link: no TUN, no root,
+ * no watcher thread. What it sorts where, what fragments become, what it counts as dropped.
+ */
+class NetStackTest {
+    static final long MS = 1_000_000L;
+    /** The command's and nstun's own addresses on the link, as the CLI sets them up. */
+    static final int COMMAND4 = 0xc612_0001;
+    static final int ROUTER4 = 0xc612_0002;
+    static final long PREFIX6 = 0xfd4e_5354_554e_0000L;
+    /** Somewhere out there: a documentation address the loop would relay to. */
+    static final int SERVER4 = 0xcb00_7107;
+
+    private final MemoryDevice link = new MemoryDevice();
+    private final PacketBuilder builder = new PacketBuilder();
+    private NetStack stack;
+
+    @BeforeEach
+    void start() throws IOException {
+        EchoFlows.Config echo = EchoFlows.Config.defaults(List.of(InetAddress.getByAddress(bytes(ROUTER4)),
+                InetAddress.getByName("fd4e:5354:554e::2")));
+        stack = new NetStack(link, new RefusingDialer(), UdpFlows.Config.defaults(), TcpFlows.Config.defaults(1500),
+                new NoEchoTransport(), echo, null, new InlineExecutor());
+        stack.begin(0);
+    }
+
+    @AfterEach
+    void stop() {
+        stack.release();
+    }
+
+    @Test
+    void answersEachFamilyAndProtocolWhereItBelongs() throws IOException {
+        link.toReceive.add(ackToNowhere4(1000, 0));
+        link.toReceive.add(ackToNowhere6());
+        link.toReceive.add(echoRequestToRouter());
+        stack.turn(0, true);
+
+        assertEquals(3, link.transmitted.size(), "packets out");
+        TcpSegment rst4 = tcpOf(link.transmitted.get(0), new Ipv4Packet());
+        assertTrue(rst4.rst() && !rst4.ack(), "a RST answers an IPv4 ACK no connection takes: " + rst4);
+        assertEquals(1000, rst4.seqNumber(), "RST seq: got " + rst4.seqNumber() + ", want the segment's ACK 1000");
+        TcpSegment rst6 = tcpOf(link.transmitted.get(1), new Ipv6Packet());
+        assertTrue(rst6.rst(), "a RST answers the IPv6 one: " + rst6);
+        Ipv4Packet reply = new Ipv4Packet();
+        assertNull(reply.wrapChecked(ByteBuffer.wrap(link.transmitted.get(2)), 0, link.transmitted.get(2).length));
+        assertEquals(IpProtocol.ICMP, reply.protocol(), "the echo request's answer");
+        assertEquals(IcmpV4Message.TYPE_ECHO_REPLY, reply.buffer().get(reply.payloadOffset()) & 0xff, "ICMP type");
+        assertEquals(Map.of(), stack.counters().snapshot(), "drops");
+        assertEquals(3, stack.packetsIn(), "packets in");
+        assertEquals(3, stack.packetsOut(), "packets out");
+    }
+
+    @Test
+    void countsWhatItDropsAndAnswersNothing() throws IOException {
+        byte[] badVersion = ackToNowhere4(1, 0);
+        badVersion[0] = 0x55;
+        byte[] badHeaderChecksum = ackToNowhere4(1, 0);
+        badHeaderChecksum[10] ^= 1;
+        byte[] badTcpChecksum = ackToNowhere4(1, 0);
+        badTcpChecksum[badTcpChecksum.length - 1] ^= 1;
+        byte[] gre = ackToNowhere4(1, 0);
+        Ipv4Packet p = new Ipv4Packet().wrap(ByteBuffer.wrap(gre), 0, gre.length);
+        p.setProtocol(47);
+        Checksum.fillIpv4Header(p);
+        link.toReceive.addAll(List.of(badVersion, badHeaderChecksum, badTcpChecksum, gre));
+        stack.turn(0, true);
+
+        assertEquals(0, link.transmitted.size(), "packets out");
+        assertEquals(Map.of("IP_BAD_VERSION", 1L, "IPV4_BAD_HEADER_CHECKSUM", 1L, "TCP_BAD_CHECKSUM", 1L, "NOT_RELAYED", 1L),
+                stack.counters().snapshot(), "drops");
+    }
+
+    @Test
+    void reassemblesFragmentsArrivingOverTwoTurnsInReverse() throws IOException {
+        byte[][] halves = fragments(ackToNowhere4(7777, 100));
+        link.toReceive.add(halves[1]);
+        stack.turn(0, true);
+        assertEquals(0, link.transmitted.size(), "nothing answers half a datagram");
+        link.toReceive.add(halves[0]);
+        stack.turn(5 * MS, true);
+
+        assertEquals(1, link.transmitted.size(), "packets out");
+        TcpSegment rst = tcpOf(link.transmitted.get(0), new Ipv4Packet());
+        assertEquals(7777, rst.seqNumber(), "RST seq: got " + rst.seqNumber() + ", want 7777 (the whole segment arrived)");
+        assertEquals(Map.of(), stack.counters().snapshot(), "drops");
+    }
+
+    @Test
+    void dropsAnUnfinishedDatagramAfterItsTimeout() throws IOException {
+        link.toReceive.add(fragments(ackToNowhere4(1, 100))[0]);
+        stack.turn(0, true);
+        stack.turn(29_500 * MS, true);
+        assertEquals(Map.of(), stack.counters().snapshot(), "drops within the 30 s");
+        stack.turn(31_000 * MS, true);
+        assertEquals(Map.of("REASSEMBLY_TIMEOUT", 1L), stack.counters().snapshot(), "drops after them");
+        assertEquals(0, link.transmitted.size(), "packets out");
+    }
+
+    @Test
+    void readsAtMostASendBufferOfBytesPerTurnSoTheOtherDirectionGetsItsTurn() throws IOException {
+        // 40 packets of 64,000 bytes (a protocol not relayed: each is counted and dropped); the send buffer is 1 MiB.
+        for (int i = 0; i < 40; i++) link.toReceive.add(notRelayed(64_000));
+        stack.turn(0, true);
+        assertEquals(17, stack.packetsIn(), "packets read in one turn: 1 MiB and the packet that crossed it");
+        stack.turn(1 * MS, true);
+        assertEquals(34, stack.packetsIn(), "after the second turn");
+        stack.turn(2 * MS, true);
+        assertEquals(40, stack.packetsIn(), "after the third");
+    }
+
+    @Test
+    void readsAtMost256SmallPacketsPerTurn() throws IOException {
+        for (int i = 0; i < 300; i++) link.toReceive.add(notRelayed(100));
+        stack.turn(0, true);
+        assertEquals(256, stack.packetsIn(), "packets read in one turn");
+        stack.turn(1 * MS, true);
+        assertEquals(300, stack.packetsIn(), "after the second");
+        assertEquals(Map.of("NOT_RELAYED", 300L), stack.counters().snapshot(), "drops");
+    }
+
+    /** An IPv4 packet of {@code length} bytes of a protocol the stack does not relay (GRE). */
+    private byte[] notRelayed(int length) {
+        byte[] packet = new byte[length];
+        Ipv4Packet p = new Ipv4Packet().wrap(ByteBuffer.wrap(packet), 0, length);
+        p.setVersionAndHeaderLength(Ipv4Packet.HEADER_LENGTH);
+        p.setTotalLength(length);
+        p.setFlagsAndFragmentOffset(true, false, 0);
+        p.setTtl(64);
+        p.setProtocol(47);
+        p.setSource(COMMAND4);
+        p.setDestination(SERVER4);
+        Checksum.fillIpv4Header(p);
+        return packet;
+    }
+
+    /** An ACK from the command to a server it has no connection with, with {@code payload} bytes. */
+    private byte[] ackToNowhere4(int ack, int payload) {
+        ByteBuffer buf = ByteBuffer.allocate(1500);
+        builder.ipv4(COMMAND4, SERVER4).dontFragment(false);
+        int n = builder.tcp(buf, 0, new TcpFields().sourcePort(40000).destinationPort(80).seq(5000).ack(ack)
+                .flags(TcpSegment.ACK).window(1000).payloadLength(payload));
+        return copy(buf, n);
+    }
+
+    private byte[] ackToNowhere6() {
+        ByteBuffer buf = ByteBuffer.allocate(1500);
+        int n = builder.ipv6(PREFIX6, 1, 0x2001_0db8_0000_0000L, 7).tcp(buf, 0, new TcpFields().sourcePort(40000)
+                .destinationPort(80).seq(5000).ack(1).flags(TcpSegment.ACK).window(1000));
+        return copy(buf, n);
+    }
+
+    private byte[] echoRequestToRouter() {
+        ByteBuffer buf = ByteBuffer.allocate(1500);
+        int n = builder.ipv4(COMMAND4, ROUTER4).icmpEcho(buf, 0, true, 7, 1, 0);
+        return copy(buf, n);
+    }
+
+    /** Splits an IPv4 packet in two fragments: the first carries 56 bytes of the payload (a multiple of 8). */
+    private static byte[][] fragments(byte[] whole) {
+        Ipv4Packet ip = new Ipv4Packet().wrap(ByteBuffer.wrap(whole), 0, whole.length);
+        int header = ip.payloadOffset();
+        int firstData = 56;
+        byte[] first = new byte[header + firstData];
+        byte[] second = new byte[whole.length - firstData];
+        System.arraycopy(whole, 0, first, 0, header + firstData);
+        System.arraycopy(whole, 0, second, 0, header);
+        System.arraycopy(whole, header + firstData, second, header, whole.length - header - firstData);
+        fragmentHeader(first, true, 0);
+        fragmentHeader(second, false, firstData);
+        return new byte[][] {first, second};
+    }
+
+    private static void fragmentHeader(byte[] packet, boolean more, int offset) {
+        Ipv4Packet p = new Ipv4Packet().wrap(ByteBuffer.wrap(packet), 0, packet.length);
+        p.setTotalLength(packet.length);
+        p.setFlagsAndFragmentOffset(false, more, offset);
+        Checksum.fillIpv4Header(p);
+    }
+
+    private static TcpSegment tcpOf(byte[] packet, IpPacket ip) {
+        ByteBuffer buf = ByteBuffer.wrap(packet);
+        assertNull(ip instanceof Ipv4Packet p4 ? p4.wrapChecked(buf, 0, packet.length) : ((Ipv6Packet) ip).wrapChecked(buf, 0, packet.length),
+                "a sound IP packet");
+        TcpSegment tcp = new TcpSegment();
+        assertNull(tcp.wrapChecked(buf, ip.payloadOffset(), ip.payloadLength()), "a sound TCP segment");
+        assertTrue(Checksum.verifyTcp(ip, tcp), "TCP checksum");
+        return tcp;
+    }
+
+    private static byte[] copy(ByteBuffer buf, int length) {
+        byte[] b = new byte[length];
+        buf.get(0, b);
+        return b;
+    }
+
+    private static byte[] bytes(int address) {
+        return ByteBuffer.allocate(4).putInt(address).array();
+    }
+
+    /** Runs each dial at once, on the loop's (the test's) thread: its result reaches the loop's next turn. */
+    static final class InlineExecutor extends AbstractExecutorService {
+        private boolean shutdown;
+
+        @Override
+        public void execute(Runnable command) {
+            command.run();
+        }
+
+        @Override
+        public void shutdown() {
+            shutdown = true;
+        }
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            shutdown = true;
+            return List.of();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return shutdown;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return shutdown;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) {
+            return shutdown;
+        }
+    }
+
+    /** A policy that refuses every flow. */
+    static final class RefusingDialer implements Dialer {
+        @Override
+        public UdpUpstream openUdp(FlowId flow) throws IOException {
+            throw new FlowRefusedException(flow + " refused");
+        }
+
+        @Override
+        public SocketChannel connectTcp(FlowId flow) throws IOException {
+            throw new FlowRefusedException(flow + " refused");
+        }
+    }
+
+    /** Echo requests to anywhere but nstun's own addresses go nowhere. */
+    static final class NoEchoTransport implements EchoTransport {
+        @Override
+        public Channel open(InetAddress destination, Replies replies) throws IOException {
+            throw new IOException("no ICMP here");
+        }
+    }
+}
