@@ -6,6 +6,7 @@ import dev.nstun.netns.Privileges;
 import dev.nstun.netns.Users;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,16 +22,18 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code nstun doctor}: what this machine allows nstun, each problem with its fix, and a trial run. */
 @Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Checks what `nstun run` needs from this machine, for this user (rootless) or root, printing",
-            "one line per check (✓ as needed, ! works with a limit, ✗ must be fixed, with the fix), then runs",
-            "`nstun run -- true` as a trial. Under sudo it also checks what the user who ran sudo needs without it.",
-            "Exits 0 when `nstun run` works for this user, 1 when it does not."},
+        description = {"Checks what `nstun run` needs from this machine and says how to fix what is missing.",
+            "One line per check, for this user (rootless) or root: ✓ as needed, ! works with a limit, ✗ must be fixed",
+            "(with the fix); then `nstun run -- true` as a trial. Under sudo it also checks what the user who ran sudo",
+            "needs without it. Exits 0 when `nstun run` works for this user, 1 when it does not."},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {"0:`nstun run` works for this user", "1:a check failed (each printed with its fix), or the trial run did",
             ExitCodes.FAILED_ENTRY},
         footer = {"", "Examples:", "  nstun doctor", "  sudo nstun doctor"})
 public final class DoctorCommand implements Callable<Integer> {
     private static final long TRIAL_SECONDS = 30;
+    /** ✓ and ✗, or what a terminal that cannot show them gets instead. */
+    private static final String[] MARKS = marks();
 
     @Spec CommandSpec spec;
     @Mixin LoggingOptions logging;
@@ -60,9 +63,9 @@ public final class DoctorCommand implements Callable<Integer> {
         boolean ok = true;
         for (HostChecks.Check c : checks) {
             String mark = switch (c.status()) {
-                case OK -> "✓";
+                case OK -> MARKS[0];
                 case WARNING -> "!";
-                case FAILED -> "✗";
+                case FAILED -> MARKS[1];
             };
             out.println("  " + mark + " " + c.subject() + ": " + c.found());
             if (c.status() != HostChecks.Status.OK) out.println("      fix: " + c.fix());
@@ -84,24 +87,24 @@ public final class DoctorCommand implements Callable<Integer> {
             log = Files.createTempFile("nstun-doctor", ".log");
             p = new ProcessBuilder(launcher, "run", "--", "true").redirectErrorStream(true).redirectOutput(log.toFile()).start();
         } catch (IOException e) {
-            out.println("  ✗ trial: cannot start " + launcher + ": " + e.getMessage());
+            out.println("  " + MARKS[1] + " trial: cannot start " + launcher + ": " + e.getMessage());
             return false;
         }
         try {
             if (!p.waitFor(TRIAL_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                out.println("  ✗ trial: `nstun run -- true` did not finish in " + TRIAL_SECONDS + " s");
+                out.println("  " + MARKS[1] + " trial: `nstun run -- true` did not finish in " + TRIAL_SECONDS + " s");
                 return false;
             }
             if (p.exitValue() == 0) {
-                out.println("  ✓ trial: `nstun run -- true` works");
+                out.println("  " + MARKS[0] + " trial: `nstun run -- true` works");
                 return true;
             }
-            out.println("  ✗ trial: `nstun run -- true` exited " + p.exitValue() + ":");
+            out.println("  " + MARKS[1] + " trial: `nstun run -- true` exited " + p.exitValue() + ":");
             for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) out.println("      " + line);
             return false;
         } catch (IOException e) {
-            out.println("  ✗ trial: " + e.getMessage());
+            out.println("  " + MARKS[1] + " trial: " + e.getMessage());
             return false;
         } finally {
             try {
@@ -110,6 +113,15 @@ public final class DoctorCommand implements Callable<Integer> {
                 // A temporary file: nothing to tell the user.
             }
         }
+    }
+
+    private static String[] marks() {
+        try {
+            if (Charset.forName(System.getProperty("stdout.encoding", "UTF-8")).newEncoder().canEncode("✓✗")) return new String[] {"✓", "✗"};
+        } catch (IllegalArgumentException e) {
+            // An encoding name the JDK does not know: plain ASCII is safe.
+        }
+        return new String[] {"ok", "XX"};
     }
 
     /** Returns this process's group ids (its own and supplementary), from /proc/self/status. */

@@ -10,12 +10,13 @@ import picocli.CommandLine.Command;
         description = "Runs a command in a network namespace whose only way out is a TUN device.",
         subcommands = {RunCommand.class, CheckCommand.class, ExplainCommand.class, ReloadCommand.class, DoctorCommand.class,
             CleanStaleCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Quick start (no sudo needed; 'nstun doctor' checks this machine):",
+        footer = {"", "Quick start:",
             "  nstun run -- curl https://example.com              # every flow direct",
             "  nstun run --socks5 127.0.0.1:1080 -- firefox       # through a SOCKS5 proxy",
             "  nstun run -p work.yaml -- bash                     # as a policy's rules say",
             "  nstun explain work.yaml example.com:443            # which rule a flow meets",
-            "", "Each command has its own --help and man page (man nstun-run)."},
+            "", "No sudo needed: as a plain user nstun runs rootless ('nstun doctor' checks this machine).",
+            "Each command has its own --help and man page (man nstun-run)."},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {"N:run: its command's own status (128+N when signal N killed it)", ExitCodes.FAILED_ENTRY})
 public final class Nstun implements Runnable {

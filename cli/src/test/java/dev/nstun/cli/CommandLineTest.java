@@ -79,12 +79,13 @@ class CommandLineTest {
         String help = out.toString();
         String quickStart = help.substring(help.indexOf("Quick start:"));
         assertEquals(4, quickStart.lines().filter(l -> l.startsWith("  ") && l.contains("nstun ")).count(), help);
-        assertTrue(quickStart.contains("sudo nstun run -p work.yaml -- bash"), help);
+        assertTrue(quickStart.contains("  nstun run -p work.yaml -- bash"), help);
+        assertTrue(quickStart.contains("No sudo needed"), help);
     }
 
     @Test
     void everyCommandsHelpListsItsExitStatusesWith125ForNstunsOwnFailure() {
-        for (String command : List.of("run", "check", "explain", "reload")) {
+        for (String command : List.of("run", "check", "explain", "reload", "doctor")) {
             String help = cl.getSubcommands().get(command).getUsageMessage(CommandLine.Help.Ansi.OFF);
             String statuses = help.substring(help.indexOf("Exit status:"));
             assertTrue(statuses.contains("\n  125   nstun's own failure: a bad option, a policy file that cannot be read or"), command + ":\n" + help);

@@ -18,11 +18,11 @@ import java.util.Optional;
  */
 public final class HostChecks {
     /** The files the kernel's knobs live in; a test may point them elsewhere. */
-    public record Knobs(Path procSys, Path tunDevice, Path apparmorProfiles, String path) {
+    public record Knobs(Path procSys, Path tunDevice, Path apparmorProfiles, Path apparmorDirectory, String path) {
         /** The real ones. */
         public static Knobs system() {
             return new Knobs(Path.of("/proc/sys"), Path.of("/dev/net/tun"), Path.of("/sys/kernel/security/apparmor/profiles"),
-                    System.getenv("PATH"));
+                    Path.of("/etc/apparmor.d"), System.getenv("PATH"));
         }
     }
 
@@ -43,7 +43,7 @@ public final class HostChecks {
         }
     }
 
-    /** The name util-linux's unshare is installed under for nstun when AppArmor restricts user namespaces. */
+    /** The AppArmor profile scripts/install loads where AppArmor restricts user namespaces (for nstun's copy of unshare). */
     public static final String APPARMOR_PROFILE = "nstun";
     private static final String CHMOD_TUN = "sudo chmod 0666 /dev/net/tun (the mode udev gives it on Debian and Ubuntu;"
             + " to keep it: echo 'KERNEL==\"tun\", MODE=\"0666\"' | sudo tee /etc/udev/rules.d/60-nstun-tun.rules)";
@@ -129,11 +129,12 @@ public final class HostChecks {
                 "sudo scripts/install (it installs and loads the profile '" + APPARMOR_PROFILE + "'), or run nstun with sudo");
     }
 
+    /** Whether the kernel has nstun's profile; when only root may ask it, whether the profile is installed. */
     private boolean profileLoaded() {
         try {
             return Files.readAllLines(knobs.apparmorProfiles()).stream().anyMatch(l -> l.startsWith(APPARMOR_PROFILE + " "));
         } catch (IOException | SecurityException e) {
-            return Files.exists(Path.of("/etc/apparmor.d", APPARMOR_PROFILE));
+            return Files.exists(knobs.apparmorDirectory().resolve(APPARMOR_PROFILE));
         }
     }
 

@@ -158,8 +158,21 @@ final class ManPage {
         line(escaped.startsWith(".") || escaped.startsWith("'") ? "\\&" + escaped : escaped);
     }
 
+    /** Escapes troff's specials; a character beyond ASCII becomes its Unicode escape ({@code \[u2713]} for ✓). */
     private static String escape(String s) {
-        return s.replace("\\", "\\e").replace("-", "\\-");
+        StringBuilder out = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> {
+            if (c == '\\') {
+                out.append("\\e");
+            } else if (c == '-') {
+                out.append("\\-");
+            } else if (c > 127) {
+                out.append(String.format("\\[u%04X]", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
     }
 
     private void line(String s) {

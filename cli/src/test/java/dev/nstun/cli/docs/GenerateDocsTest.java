@@ -26,7 +26,7 @@ class GenerateDocsTest {
     @Test
     void onePagePerCommandButHelp() throws Exception {
         try (Stream<Path> pages = Files.list(dir.resolve("man"))) {
-            assertEquals(List.of("nstun-check.1", "nstun-explain.1", "nstun-reload.1", "nstun-run.1", "nstun.1"),
+            assertEquals(List.of("nstun-check.1", "nstun-doctor.1", "nstun-explain.1", "nstun-reload.1", "nstun-run.1", "nstun.1"),
                     pages.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
@@ -42,13 +42,13 @@ class GenerateDocsTest {
         assertTrue(run.contains("\n.TP\n\\fB\\-\\-host\\-loopback\\fR\n"), "a flag has no value: " + run);
         assertTrue(run.contains("\n.SH EXIT STATUS\n.TP\n\\fBN\\fR\n"), run);
         assertTrue(run.contains("\n.TP\n\\fB125\\fR\nnstun's own failure"), run);
-        assertTrue(run.contains("\n.SH EXAMPLES\n.nf\nsudo nstun run \\-\\- curl http://example.com/\n"), run);
+        assertTrue(run.contains("\n.SH EXAMPLES\n.nf\nnstun run \\-\\- curl http://example.com/\n"), run);
         assertTrue(run.contains("\n.SH SEE ALSO\n\\fBnstun\\fR(1), \\fBnstun\\-check\\fR(1)"), run);
         assertFalse(run.contains("debug"), "hidden options stay out: " + run);
         String top = Files.readString(dir.resolve("man/nstun.1"));
         assertTrue(top.contains("\n.SH COMMANDS\n.TP\n\\fBrun\\fR\nRuns COMMAND in a new network namespace whose only way out is a TUN"
                 + " device served by nstun. See \\fBnstun\\-run\\fR(1).\n"), top);
-        assertTrue(top.contains("\n.SH QUICK START\n.nf\nsudo nstun run \\-\\- curl https://example.com "), top);
+        assertTrue(top.contains("\n.SH QUICK START\n.nf\nnstun run \\-\\- curl https://example.com "), top);
     }
 
     @Test
@@ -60,7 +60,7 @@ class GenerateDocsTest {
                 + " this policy file\\'s rules say (docs/policy.md)'\n"), "a file, and a quote escaped: " + fish);
         assertTrue(fish.contains("\ncomplete -c nstun -n '__fish_seen_subcommand_from run' -l mtu -x -d "), "a value, not a file: " + fish);
         assertTrue(fish.contains("\ncomplete -c nstun -n '__fish_seen_subcommand_from check' -F\n"), "FILE: " + fish);
-        assertTrue(fish.contains("\ncomplete -c nstun -n '__fish_seen_subcommand_from help' -f -a 'run check explain reload help'\n"), fish);
+        assertTrue(fish.contains("\ncomplete -c nstun -n '__fish_seen_subcommand_from help' -f -a 'run check explain reload doctor help'\n"), fish);
         assertFalse(fish.contains("debug-faults"), fish);
     }
 

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * go where bash, zsh, fish and man look under the prefix, each one usable by its program.
  */
 class InstallIT {
-    private static final List<String> PAGES = List.of("nstun", "nstun-run", "nstun-check", "nstun-explain", "nstun-reload");
+    private static final List<String> PAGES = List.of("nstun", "nstun-run", "nstun-check", "nstun-explain", "nstun-reload", "nstun-doctor");
 
     @TempDir static Path prefix;
     private static String installOutput;
@@ -54,7 +54,7 @@ class InstallIT {
         assertEquals("complete -o default -F _complete_nstun nstun\n", registered.output());
         // What TAB would offer, with bash's completion variables set as readline sets them.
         assertEquals("run\n", complete(script, "nstun ru"));
-        assertEquals("run check explain reload help\n", complete(script, "nstun "));
+        assertEquals("run check explain reload doctor help\n", complete(script, "nstun "));
         assertEquals("--policy\n", complete(script, "nstun run --po"));
         assertEquals("--probe\n", complete(script, "nstun check --pr"));
         assertEquals("run reload\n", complete(script, "nstun -v r"), "-v takes no value: the command follows it");
@@ -76,7 +76,7 @@ class InstallIT {
         }
         String run = render(prefix.resolve("share/man/man1/nstun-run.1"));
         assertTrue(run.contains("-p, --policy=FILE\n              Send each flow where this policy file's rules say"), run);
-        assertTrue(run.contains("EXAMPLES\n       sudo nstun run -- curl http://example.com/"), run);
+        assertTrue(run.contains("EXAMPLES\n       nstun run -- curl http://example.com/"), run);
         assertTrue(!run.contains("debug-faults"), "hidden options stay hidden:\n" + run);
         String top = render(prefix.resolve("share/man/man1/nstun.1"));
         assertTrue(top.contains("QUICK START") && top.contains("nstun-run(1)"), top);
@@ -95,6 +95,30 @@ class InstallIT {
         }
         if (Requirements.onPath("fish")) {
             Requirements.ProcessResult parsed = Requirements.run(Path.of("/"), "fish", "--no-execute", fish.toString());
+            assertEquals(0, parsed.exitCode(), parsed.output());
+        }
+    }
+
+    @Test
+    void whereAppArmorRestrictsUserNamespacesItsProfileAllowsNstunsOwnUnshare(@TempDir Path other) throws Exception {
+        // This machine may not restrict them: NSTUN_APPARMOR installs what Ubuntu 23.10+ would get.
+        Path profiles = other.resolve("apparmor.d");
+        ProcessBuilder install = new ProcessBuilder(Requirements.repoRoot().resolve("scripts/install").toString()).redirectErrorStream(true);
+        install.environment().putAll(java.util.Map.of("PREFIX", other.resolve("prefix").toString(), "NSTUN_APPARMOR", "1",
+                "APPARMOR_DIR", profiles.toString()));
+        Process p = install.start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), output);
+        Path unshare = other.resolve("prefix/lib/nstun/unshare");
+        Requirements.ProcessResult version = Requirements.run(Path.of("/"), unshare.toString(), "--version");
+        assertTrue(version.output().contains("util-linux"), "the copy beside the jar is util-linux's unshare: " + version.output());
+        String profile = Files.readString(profiles.resolve("nstun"));
+        assertTrue(profile.contains("\nprofile nstun \"" + unshare + "\" flags=(unconfined) {\n  userns,\n"), profile);
+        // AppArmor 4 (Debian 13, Ubuntu 24.04) knows the userns rule: its parser checks the whole
+        // profile without loading it. Older parsers (Debian 12's 3.0) cannot read abi 4.0.
+        if (Requirements.onPath("apparmor_parser") && Files.exists(Path.of("/etc/apparmor.d/abi/4.0"))) {
+            Requirements.ProcessResult parsed = Requirements.run(Path.of("/"), "apparmor_parser", "--skip-kernel-load", "--skip-cache",
+                    "--base", "/etc/apparmor.d", profiles.resolve("nstun").toString());
             assertEquals(0, parsed.exitCode(), parsed.output());
         }
     }
