@@ -94,6 +94,11 @@ public final class RunCommand implements Callable<Integer> {
                     + " Only root itself may name another user.")
     String user;
 
+    @Option(names = "--root-inside",
+            description = "Run COMMAND as root of a user namespace of its own (uid 0 inside, like unshare -r), for tools that insist"
+                    + " on root; it can do no more than the user it maps to, and cannot undo nstun's resolver files.")
+    boolean rootInside;
+
     @Option(names = {"-p", "--policy"}, paramLabel = "FILE",
             description = "Send each flow where this policy file's rules say (docs/policy.md). Without it, every flow goes directly.")
     Path policyFile;
@@ -250,7 +255,7 @@ public final class RunCommand implements Callable<Integer> {
                 if (pcapWriter != null) pcapWriter.close();
                 return 128 + signals.firstHeld();
             }
-            sandbox = Sandbox.start(new Sandbox.Spec(tunSpec(), resolvConf(), who, command, env, null));
+            sandbox = Sandbox.start(new Sandbox.Spec(tunSpec(), resolvConf(), who, rootInside, command, env, null));
         } catch (SandboxException e) {
             signals.uninstall();
             err.println("nstun: " + e.getMessage());

@@ -19,13 +19,30 @@ final class ChildCommand {
 
     private ChildCommand() {}
 
+    /** What the command may do besides being {@link Credentials who} it runs as. */
+    enum Privilege {
+        /** Root's own command, run as root by root: it keeps root's capabilities. */
+        KEEP,
+        /**
+         * No capability, and no way to gain one (no_new_privs): when it runs as another user, and
+         * rootless, where the capabilities nstun holds in its user namespace would let the command
+         * undo its resolver files.
+         */
+        DROP,
+        /**
+         * Root of a user namespace of its own, nested in nstun's (uid 0 inside, like {@code unshare
+         * -r}), with the capabilities that gives over it, for tools that insist on being root. Its
+         * own mount namespace, made from the less privileged namespace, locks every mount it
+         * inherits (the resolver files stay), and the network namespace stays nstun's.
+         */
+        MAPPED_ROOT
+    }
+
     /**
      * Returns the child's argv. {@code namespace} is a path to the network namespace (nstun's fd on
-     * it under /proc). With {@code dropPrivileges} the command keeps no capability and cannot gain
-     * one (no_new_privs): always when it runs as another user, and rootless, where the capabilities
-     * nstun holds in its user namespace would let the command undo its resolver files.
+     * it under /proc).
      */
-    static List<String> argv(String namespace, String resolvConf, Credentials user, boolean dropPrivileges, List<String> command) {
+    static List<String> argv(String namespace, String resolvConf, Credentials user, Privilege privilege, List<String> command) {
         List<String> argv = new ArrayList<>(List.of(
                 "setpriv", "--pdeathsig=KILL", "--",
                 "nsenter", "--net=" + namespace, "--",
@@ -37,11 +54,15 @@ final class ChildCommand {
             argv.add("--regid=" + user.gid());
             argv.add(user.userName() != null ? "--init-groups" : "--clear-groups");
         }
-        if (dropPrivileges || !user.unchanged()) {
+        if (privilege != Privilege.KEEP) {
             // The bounding set stays: with no_new_privs no exec can raise a capability anyway, and an
             // emptied one makes the kernel refuse to run programs with file capabilities (Debian's
             // ping), which then work unprivileged (ICMP echo sockets, see Sandbox).
             argv.addAll(List.of("--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all"));
+        }
+        if (privilege == Privilege.MAPPED_ROOT) {
+            // Making a user namespace changes credentials, which clears the death signal: set anew inside.
+            argv.addAll(List.of("--pdeathsig=KILL", "--", "unshare", "--user", "--map-root-user", "--mount", "--", "setpriv"));
         }
         argv.add("--pdeathsig=KILL");
         argv.add("--");

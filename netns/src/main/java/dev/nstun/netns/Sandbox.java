@@ -29,8 +29,12 @@ import org.slf4j.LoggerFactory;
 public final class Sandbox implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sandbox.class);
 
-    /** What to run and how. {@code environment} is the command's whole environment. */
-    public record Spec(TunSpec tun, String resolvConf, Credentials user, List<String> command,
+    /**
+     * What to run and how. {@code environment} is the command's whole environment. With
+     * {@code rootInside} the command is root of a user namespace of its own (uid 0, like
+     * {@code unshare -r}) rather than {@code user} without privileges.
+     */
+    public record Spec(TunSpec tun, String resolvConf, Credentials user, boolean rootInside, List<String> command,
                        Map<String, String> environment, Path workingDirectory) {}
 
     private final Namespace namespace;
@@ -171,9 +175,10 @@ public final class Sandbox implements AutoCloseable {
     }
 
     private static Process launch(Spec spec, String namespacePath) throws SandboxException {
-        boolean dropPrivileges = !spec.user().unchanged() || !Privileges.inInitialUserNamespace();
-        ProcessBuilder pb = new ProcessBuilder(ChildCommand.argv(namespacePath, spec.resolvConf(), spec.user(), dropPrivileges,
-                spec.command()));
+        ChildCommand.Privilege privilege = spec.rootInside() ? ChildCommand.Privilege.MAPPED_ROOT
+                : !spec.user().unchanged() || !Privileges.inInitialUserNamespace() ? ChildCommand.Privilege.DROP
+                : ChildCommand.Privilege.KEEP;
+        ProcessBuilder pb = new ProcessBuilder(ChildCommand.argv(namespacePath, spec.resolvConf(), spec.user(), privilege, spec.command()));
         pb.environment().clear();
         pb.environment().putAll(spec.environment());
         pb.directory(spec.workingDirectory() == null ? null : spec.workingDirectory().toFile());

@@ -12,7 +12,7 @@ class ChildCommandTest {
 
     @Test
     void rootKeepsItsIdentityButStillDiesWithNstun() {
-        List<String> argv = ChildCommand.argv(NS, "nameserver 198.18.0.2\n", Credentials.UNCHANGED, false, List.of("curl", "-v"));
+        List<String> argv = ChildCommand.argv(NS, "nameserver 198.18.0.2\n", Credentials.UNCHANGED, ChildCommand.Privilege.KEEP, List.of("curl", "-v"));
         assertEquals(List.of("setpriv", "--pdeathsig=KILL", "--"), argv.subList(0, 3));
         int second = argv.lastIndexOf("setpriv");
         assertEquals(List.of("setpriv", "--pdeathsig=KILL", "--", "curl", "-v"), argv.subList(second, argv.size()));
@@ -24,15 +24,24 @@ class ChildCommandTest {
 
     @Test
     void rootlessTheCommandKeepsItsUidButNoCapability() {
-        List<String> argv = ChildCommand.argv(NS, "", Credentials.UNCHANGED, true, List.of("id"));
+        List<String> argv = ChildCommand.argv(NS, "", Credentials.UNCHANGED, ChildCommand.Privilege.DROP, List.of("id"));
         List<String> drop = argv.subList(argv.lastIndexOf("setpriv"), argv.size());
         assertEquals(List.of("setpriv", "--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all", "--pdeathsig=KILL", "--", "id"),
                 drop);
     }
 
     @Test
+    void mappedRootIsRootOfANestedUserNamespaceWithMountsOfItsOwn() {
+        List<String> argv = ChildCommand.argv(NS, "", Credentials.UNCHANGED, ChildCommand.Privilege.MAPPED_ROOT, List.of("id"));
+        int setup = argv.indexOf("nstun-setup");
+        assertEquals(List.of("setpriv", "--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all", "--pdeathsig=KILL", "--",
+                "unshare", "--user", "--map-root-user", "--mount", "--", "setpriv", "--pdeathsig=KILL", "--", "id"),
+                argv.subList(setup + 2, argv.size()));
+    }
+
+    @Test
     void anotherUserLosesEveryPrivilege() {
-        List<String> argv = ChildCommand.argv(NS, "", new Credentials(1000, 1000, "alice", "/home/alice"), false, List.of("id"));
+        List<String> argv = ChildCommand.argv(NS, "", new Credentials(1000, 1000, "alice", "/home/alice"), ChildCommand.Privilege.DROP, List.of("id"));
         List<String> drop = argv.subList(argv.lastIndexOf("setpriv"), argv.size());
         assertEquals(List.of("setpriv", "--reuid=1000", "--regid=1000", "--init-groups", "--no-new-privs",
                 "--inh-caps=-all", "--ambient-caps=-all", "--pdeathsig=KILL", "--", "id"), drop);
@@ -40,7 +49,7 @@ class ChildCommandTest {
 
     @Test
     void aUidWithoutPasswdEntryGetsNoSupplementaryGroups() {
-        List<String> argv = ChildCommand.argv(NS, "", new Credentials(4242, 4242, null, null), false, List.of("id"));
+        List<String> argv = ChildCommand.argv(NS, "", new Credentials(4242, 4242, null, null), ChildCommand.Privilege.DROP, List.of("id"));
         assertTrue(argv.contains("--clear-groups"));
         assertFalse(argv.contains("--init-groups"));
     }

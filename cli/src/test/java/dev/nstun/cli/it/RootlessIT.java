@@ -100,6 +100,23 @@ class RootlessIT {
     }
 
     @Test
+    void rootInsideIsRootOfItsOwnNamespaceAndCannotUndoTheResolverFiles() throws Exception {
+        String script = String.join("\n",
+                "echo uid=$(id -u)",
+                "umount /etc/resolv.conf 2>/dev/null; echo umount=$?",
+                "grep -c '^nameserver 198.18.0.2$' /etc/resolv.conf",
+                Fetches.script(List.of(new Fetch("as-root", ProxyNetwork.url(net.peer4(), WEB_PORT, "rootless-root-inside")))));
+        NstunProcess p = asUser("run", "--root-inside", "--", "sh", "-c", script);
+        assertEquals(0, p.exitCode(), p.describe());
+        Result fetch = Fetches.parse(p.stdout()).get("as-root");
+        assertAll(
+                () -> assertTrue(p.stdout().contains("uid=0\n"), p.describe()),
+                () -> assertFalse(p.stdout().contains("umount=0"), "a mount nstun made was undone: " + p.describe()),
+                () -> assertTrue(p.stdout().contains("\n1\n"), "resolv.conf is nstun's: " + p.describe()),
+                () -> assertEquals(net.fileSha256(), fetch.sha256(), p.describe()));
+    }
+
+    @Test
     void directTcpUdpDnsAndPingGoThroughTheStack() throws Exception {
         String script = String.join("\n",
                 Fetches.script(List.of(new Fetch("direct", ProxyNetwork.url(net.peer4(), WEB_PORT, "rootless-direct")))),
