@@ -182,6 +182,16 @@ class RootlessIT {
     }
 
     @Test
+    void whenTheCommandExitsWhatItStartedEndsWithIt() throws Exception {
+        NstunProcess p = asUser("run", "--", "sh", "-c", "sleep 1000 & echo bg=$!");
+        assertEquals(0, p.exitCode(), p.describe());
+        assertTrue(waitUntilGone(pidAfter(p.stdout(), "bg=")), "a process the command started outlived the run");
+        try (Stream<Path> records = Files.list(registry())) {
+            assertEquals(List.of(), records.toList(), "records left in " + registry());
+        }
+    }
+
+    @Test
     void afterSigkillOfNstunTheCommandDiesAndTheNextRunRemovesWhatItLeft() throws Exception {
         long leftover;
         long first;

@@ -114,7 +114,7 @@ class SudoIT {
         assertEquals(0, asRoot.await(), asRoot.describe());
         // A root-only file as the policy: its text (quoted by a parse error) must not reach the user.
         NstunProcess rootOnly = underSudo("check", dir.resolve("precious").toString());
-        assertEquals(1, rootOnly.exitCode(), rootOnly.describe());
+        assertEquals(125, rootOnly.exitCode(), rootOnly.describe());
         assertTrue(rootOnly.stderr().contains("permission denied"), rootOnly.describe());
         assertFalse(rootOnly.stderr().contains("not to be touched"), rootOnly.describe());
     }
