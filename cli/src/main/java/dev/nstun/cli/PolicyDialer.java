@@ -4,6 +4,7 @@ import dev.nstun.policies.config.Network;
 import dev.nstun.policies.config.Outbound;
 import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.config.Rule;
+import dev.nstun.policies.learn.LearnedPolicy;
 import dev.nstun.policies.outbound.Connectors;
 import dev.nstun.policies.outbound.Destination;
 import dev.nstun.policies.outbound.UntrustedText;
@@ -20,6 +21,7 @@ import dev.nstun.stack.dns.NameFilter;
 import dev.nstun.stack.icmp.EchoTransport;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
+import java.time.Instant;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,13 +44,18 @@ final class PolicyDialer implements Dialer {
     private final FailureLog failures = new FailureLog(log);
     private final DialFailures dialFailures = new DialFailures(log);
     private final BlockedFlows blocked;
+    private final LearnedPolicy learned;
     private volatile Active active;
 
-    /** {@code blocked} hears of every flow and name the policy's final rule rejects. */
-    PolicyDialer(Policy policy, DirectDialer nstunAddresses, Connectors connectors, BlockedFlows blocked) {
+    /**
+     * {@code blocked} hears of every flow and name the policy's final rule rejects; {@code learned}
+     * (null unless {@code --learn}) records where each flow went.
+     */
+    PolicyDialer(Policy policy, DirectDialer nstunAddresses, Connectors connectors, BlockedFlows blocked, LearnedPolicy learned) {
         this.nstunAddresses = nstunAddresses;
         this.connectors = connectors;
         this.blocked = blocked;
+        this.learned = learned;
         replace(policy);
     }
 
@@ -140,6 +147,7 @@ final class PolicyDialer implements Dialer {
                 .map(name -> FlowKey.ofDomain(name, flow.destinationPort(), network))
                 .orElseGet(() -> FlowKey.ofAddress(flow.destination(), flow.destinationPort(), network));
         Match m = active.matcher().match(key);
+        if (learned != null) learned.record(key, m.outbound(), Instant.now());
         log.debug("{}: rule {} -> outbound {}", flow, m.rule().number(), m.outbound().name());
         return m;
     }

@@ -17,6 +17,7 @@ import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.config.PolicyException;
 import dev.nstun.policies.config.UserFile;
 import dev.nstun.policies.config.ProxyUrl;
+import dev.nstun.policies.learn.LearnedPolicy;
 import dev.nstun.policies.outbound.Connectors;
 import dev.nstun.stack.DnsEndpoint;
 import dev.nstun.stack.NetStack;
@@ -38,6 +39,9 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -117,6 +121,12 @@ public final class RunCommand implements Callable<Integer> {
             description = "Refuse flows to PATTERN (as for --allow), before any --allow applies. Repeatable.")
     List<String> deny = new ArrayList<>();
 
+    @Option(names = "--learn", paramLabel = "FILE",
+            description = "Write FILE at exit: a policy with one rule per destination the command reached (name or address, port,"
+                    + " protocol; first seen, flow count) that rejects everything else, for -p FILE next time. The run itself allows"
+                    + " everything, or what --allow allows; an existing FILE is added to. Not with -p.")
+    Path learnFile;
+
     @Option(names = "--host-loopback",
             description = "Let the command reach the host's loopback (127.0.0.1, ::1) at " + RESOLVER_IPV4 + " / " + RESOLVER_IPV6
                     + " on any port but 53 (like pasta's --map-host-loopback).")
@@ -178,6 +188,11 @@ public final class RunCommand implements Callable<Integer> {
             err.println("nstun: --http " + ProxyUrl.redact(httpUrl) + ": expected an http:// URL (for a SOCKS5 proxy, use --socks5)");
             return ExitCodes.NSTUN_FAILED;
         }
+        if (learnFile != null && policyFile != null) {
+            err.println("nstun: --learn writes a policy from this run's own flows: not with -p (it combines with --socks5, --http,"
+                    + " --allow and --deny)");
+            return ExitCodes.NSTUN_FAILED;
+        }
         AccessList access;
         try {
             access = AccessList.parse(allow, deny);
@@ -200,7 +215,8 @@ public final class RunCommand implements Callable<Integer> {
                     : httpUrl != null ? "nstun: --http: " + problem : problem.toString()));
             return ExitCodes.NSTUN_FAILED;
         }
-        if (!access.isEmpty()) {
+        LearnedPolicy learned = null;
+        if (!access.isEmpty() || learnFile != null) {
             try {
                 if (policyFile != null) {
                     policy = access.prependTo(policy);
@@ -215,6 +231,7 @@ public final class RunCommand implements Callable<Integer> {
                     }
                     policy = access.restrict(Policy.direct(host, "command line"));
                 }
+                if (learnFile != null) learned = files.startLearning(learnFile, policy, policyEnvironment(who));
             } catch (PolicyException e) {
                 e.problems().forEach(problem -> err.println("nstun: " + problem));
                 return ExitCodes.NSTUN_FAILED;
@@ -235,7 +252,7 @@ public final class RunCommand implements Callable<Integer> {
         PolicyDialer policyDialer = null;
         BlockedFlows blocked = new BlockedFlows(err);
         if (policy != null) {
-            policyDialer = new PolicyDialer(policy, direct, connectors, blocked);
+            policyDialer = new PolicyDialer(policy, direct, connectors, blocked, learned);
             dialer = policyDialer;
         }
         DnsResolver resolver = policy != null && policy.dns().mode() == DnsSettings.Mode.FAKE_IP
@@ -322,6 +339,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         log.debug("command exited with status {}; packets in {}, out {}; drops {} {}",
                 status, stack.packetsIn(), stack.packetsOut(), stack.counters().snapshot(), stack.echoCounters());
+        if (learned != null && !writeLearned(learned, files, err)) return ExitCodes.NSTUN_FAILED;
         return status;
     }
 
@@ -360,6 +378,19 @@ public final class RunCommand implements Callable<Integer> {
                 return system.readFile(path);
             }
         };
+    }
+
+    /** Writes the --learn file; says what it wrote, or why it could not. */
+    private boolean writeLearned(LearnedPolicy learned, UserFiles files, PrintWriter err) {
+        try (FileChannel out = files.createOutput(learnFile)) {
+            ByteBuffer bytes = ByteBuffer.wrap(learned.render().getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) out.write(bytes);
+        } catch (IOException e) {
+            err.println("nstun: cannot write --learn " + learnFile + ": " + e.getMessage());
+            return false;
+        }
+        err.println("nstun: learned " + learned.size() + " destination(s) into " + learnFile + " (use it with -p " + learnFile + ")");
+        return true;
     }
 
     /** Returns the host's first nameserver (/etc/resolv.conf) as a UDP upstream, or null when it names none. */

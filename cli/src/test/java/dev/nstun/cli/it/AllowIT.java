@@ -146,6 +146,65 @@ class AllowIT {
                 () -> assertFalse(net.dnsmasqLog().contains("one." + DOMAIN), "nor the upstream"));
     }
 
+    /**
+     * {@code --learn FILE} through dante writes the destinations used; {@code -p FILE} replays them
+     * through dante (its password from the environment, never from the file) and blocks a new
+     * one; learning again adds to the file.
+     */
+    @Test
+    void learnModeWritesAPolicyThatReplaysTheRunAndBlocksWhatIsNew(@TempDir Path dir) throws Exception {
+        Path learned = dir.resolve("learned.yaml");
+        String workload = Fetches.script(List.of(
+                new Fetch("learn-web", ProxyNetwork.url("web." + DOMAIN, ALLOWED_PORT, "learn-web")),
+                new Fetch("learn-address", ProxyNetwork.url(net.peer4(), OTHER_PORT, "learn-address"))))
+                + udpProbe(dir, net.peer4(), ECHO, "learn-udp");
+        NstunProcess learning = NstunProcess.run("run", "--socks5", net.dante().url(), "--learn", learned.toString(),
+                "--", "sh", "-c", workload);
+        assertEquals(0, learning.exitCode(), learning.describe());
+        assertTrue(learning.stderr().contains("nstun: learned 3 destination(s) into " + learned), learning.describe());
+        String file = Files.readString(learned);
+        assertAll(
+                () -> assertTrue(file.contains("  - {domain: web." + DOMAIN + ", port: " + ALLOWED_PORT + ", network: tcp, outbound: proxy}"
+                        + "  # first seen "), file),
+                () -> assertTrue(file.contains("  - {ip-cidr: " + net.peer4() + "/32, port: " + OTHER_PORT + ", network: tcp, outbound: proxy}"),
+                        file),
+                () -> assertTrue(file.contains("  - {ip-cidr: " + net.peer4() + "/32, port: " + ECHO + ", network: udp, outbound: proxy}"), file),
+                () -> assertFalse(file.contains(net.dante().password()), "the proxy's password is not written: " + file));
+
+        String replay = Fetches.script(List.of(
+                new Fetch("replay-web", ProxyNetwork.url("web." + DOMAIN, ALLOWED_PORT, "replay-web")),
+                new Fetch("replay-address", ProxyNetwork.url(net.peer4(), OTHER_PORT, "replay-address")),
+                new Fetch("replay-new", ProxyNetwork.url("one." + DOMAIN, ALLOWED_PORT, "replay-new"))))
+                + udpProbe(dir, net.peer4(), ECHO, "replay-udp");
+        NstunProcess replaying = NstunProcess.start(List.of(), Map.of("NSTUN_PROXY_PASSWORD", net.dante().password()),
+                "run", "-p", learned.toString(), "--", "sh", "-c", replay);
+        replaying.closeStdin();
+        replaying.await();
+        assertEquals(0, replaying.exitCode(), replaying.describe());
+        Map<String, Result> r = Fetches.parse(replaying.stdout());
+        assertAll(
+                () -> {
+                    assertWholeFile(r.get("replay-web"));
+                    String client = net.webClient("replay-web");
+                    assertTrue(ProxyIT.sameAddress(client, net.dante().source4()) || ProxyIT.sameAddress(client, net.dante().source6()),
+                            "replayed through dante: the web server saw " + client);
+                },
+                () -> assertWholeFile(r.get("replay-address")),
+                () -> assertTrue(replaying.stdout().contains("udp replay-udp echo\n"), replaying.describe()),
+                () -> assertNoSuchNameAtOnce(r.get("replay-new")),
+                () -> assertBlockedOnce(replaying.stderr(), "dns one." + DOMAIN, "one." + DOMAIN));
+
+        NstunProcess more = NstunProcess.run("run", "--socks5", net.dante().url(), "--learn", learned.toString(), "--", "sh", "-c",
+                Fetches.script(List.of(new Fetch("more-web", ProxyNetwork.url("web." + DOMAIN, ALLOWED_PORT, "more-web")),
+                        new Fetch("more-one", ProxyNetwork.url("one." + DOMAIN, ALLOWED_PORT, "more-one")))));
+        assertEquals(0, more.exitCode(), more.describe());
+        assertTrue(more.stderr().contains("nstun: learned 4 destination(s) into " + learned), more.describe());
+        String merged = Files.readString(learned);
+        assertTrue(merged.contains("  - {domain: one." + DOMAIN + ", port: " + ALLOWED_PORT + ", network: tcp, outbound: proxy}"), merged);
+        assertTrue(merged.matches("(?s).*\\{domain: web\\." + DOMAIN.replace(".", "\\.") + ", port: " + ALLOWED_PORT
+                + ", network: tcp, outbound: proxy}  # first seen \\S+, [2-9] flows.*"), "flows count on across runs: " + merged);
+    }
+
     @Test
     void aBadPatternIsRefusedWithTheFormsAccepted() throws Exception {
         NstunProcess p = NstunProcess.run("run", "--allow", "github.com", "--allow", "https://pypi.org", "--", "true");
