@@ -265,7 +265,7 @@ public final class LearnedPolicy {
         };
     }
 
-    /** Returns the flow-style declaration of a proxy outbound, its password left to {@value #PASSWORD_ENV}. */
+    /** Returns the flow-style declaration of a proxy outbound, its password left to {@value ProxyUrl#PASSWORD_VARIABLE}. */
     private static String declaration(Outbound o) {
         StringBuilder s = new StringBuilder("{name: " + o.name() + ", type: " + o.type());
         Optional<Credentials> c = credentials(o);
