@@ -1,6 +1,7 @@
 package dev.nstun.cli;
 
 import dev.nstun.netns.RunRegistry;
+import dev.nstun.policies.config.AccessList;
 import dev.nstun.policies.config.Environment;
 import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.config.PolicyException;
@@ -26,6 +27,7 @@ final class PolicyReloader {
     private static final Logger log = LoggerFactory.getLogger(PolicyReloader.class);
 
     private final Path file;
+    private final AccessList access;
     private final Environment environment;
     private final UserFiles files;
     private final PolicyDialer dialer;
@@ -38,12 +40,16 @@ final class PolicyReloader {
     /** Guarded by {@code this}: the reload thread is running (it ends when nothing is asked for). */
     private boolean running;
 
-    /** {@code alsoApply} gets each new policy after the dialer (DNS forwarding follows {@code dns.via}). */
-    PolicyReloader(Path file, Environment environment, UserFiles files, PolicyDialer dialer, java.util.function.Consumer<Policy> alsoApply,
+    /**
+     * {@code access}: the command line's --allow/--deny rules, put in front of each new policy;
+     * {@code alsoApply} gets each new policy after the dialer (DNS forwarding follows {@code dns.via}).
+     */
+    PolicyReloader(Path file, AccessList access, Environment environment, UserFiles files, PolicyDialer dialer, java.util.function.Consumer<Policy> alsoApply,
                    RunRegistry registry, String runId) {
         this.files = files;
         this.alsoApply = alsoApply;
         this.file = file;
+        this.access = access;
         this.environment = environment;
         this.dialer = dialer;
         this.registry = registry;
@@ -79,7 +85,7 @@ final class PolicyReloader {
         reloads++;
         RunRegistry.ReloadOutcome outcome;
         try {
-            Policy next = files.loadPolicy(file, environment);
+            Policy next = access.prependTo(files.loadPolicy(file, environment));
             Policy before = dialer.policy();
             dialer.replace(next);
             alsoApply.accept(next);
