@@ -3,8 +3,11 @@ package dev.nstun.cli;
 import dev.nstun.policies.config.Network;
 import dev.nstun.policies.config.Outbound;
 import dev.nstun.policies.config.Policy;
+import dev.nstun.policies.config.Rule;
+import dev.nstun.policies.learn.LearnedPolicy;
 import dev.nstun.policies.outbound.Connectors;
 import dev.nstun.policies.outbound.Destination;
+import dev.nstun.policies.outbound.UntrustedText;
 import dev.nstun.policies.rules.FlowKey;
 import dev.nstun.policies.rules.Match;
 import dev.nstun.policies.rules.RuleMatcher;
@@ -14,9 +17,12 @@ import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowRefusedException;
 import dev.nstun.stack.flow.UdpUpstream;
+import dev.nstun.stack.dns.NameFilter;
 import dev.nstun.stack.icmp.EchoTransport;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
+import java.time.Instant;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +32,7 @@ import org.slf4j.LoggerFactory;
  * direct outbound resolves it here, in the init namespace. nstun's own addresses (host loopback)
  * stay with {@link DirectDialer}. Whatever cannot be relayed is refused at once, never sent around
  * the policy. {@link #replace} swaps the policy for new flows; open ones keep their outbound.
+ * Flows and names the policy's final rule rejects are told to {@link BlockedFlows}.
  */
 final class PolicyDialer implements Dialer {
     private static final Logger log = LoggerFactory.getLogger(PolicyDialer.class);
@@ -36,11 +43,19 @@ final class PolicyDialer implements Dialer {
     private final DirectDialer nstunAddresses;
     private final FailureLog failures = new FailureLog(log);
     private final DialFailures dialFailures = new DialFailures(log);
+    private final BlockedFlows blocked;
+    private final LearnedPolicy learned;
     private volatile Active active;
 
-    PolicyDialer(Policy policy, DirectDialer nstunAddresses, Connectors connectors) {
+    /**
+     * {@code blocked} hears of every flow and name the policy's final rule rejects; {@code learned}
+     * (null unless {@code --learn}) records where each flow went.
+     */
+    PolicyDialer(Policy policy, DirectDialer nstunAddresses, Connectors connectors, BlockedFlows blocked, LearnedPolicy learned) {
         this.nstunAddresses = nstunAddresses;
         this.connectors = connectors;
+        this.blocked = blocked;
+        this.learned = learned;
         replace(policy);
     }
 
@@ -59,6 +74,7 @@ final class PolicyDialer implements Dialer {
         if (flow.destinationName().isEmpty() && NstunAddresses.contains(flow.destination())) return nstunAddresses.connectTcp(flow);
         if (flow.destinationName().isEmpty()) nstunAddresses.requireRelayable(flow.destination());
         Match m = match(flow, Network.TCP);
+        if (refusedByDefault(m)) blocked.flow(Network.TCP, flow);
         if (m.outbound() instanceof Outbound.Drop drop) {
             // Silence without a thread sleeping for it: the stack absorbs the command's SYN retries.
             throw new DialException(DialFailure.DROPPED, "outbound " + drop.name() + " drops " + flow);
@@ -75,6 +91,7 @@ final class PolicyDialer implements Dialer {
         if (flow.destinationName().isEmpty() && NstunAddresses.contains(flow.destination())) return nstunAddresses.openUdp(flow);
         if (flow.destinationName().isEmpty()) nstunAddresses.requireRelayable(flow.destination());
         Match m = match(flow, Network.UDP);
+        if (refusedByDefault(m)) blocked.flow(Network.UDP, flow);
         return switch (m.outbound()) {
             case Outbound.Direct direct -> UdpUpstream.connected(connectors.openUdp(direct, destination(flow), DirectDialer::relayable));
             case Outbound.Reject reject -> throw new FlowRefusedException("outbound " + reject.name() + " rejects " + flow);
@@ -105,11 +122,32 @@ final class PolicyDialer implements Dialer {
         };
     }
 
+    /**
+     * Returns the filter for nstun's fake-IP resolver: a name is served unless the rules reject
+     * every flow to it, whatever the port (then the command's query gets NXDOMAIN at once).
+     */
+    NameFilter names() {
+        return name -> {
+            Active a = active;
+            Optional<Rule> refusing = a.matcher().refusingRule(name);
+            if (refusing.isEmpty()) return true;
+            log.debug("DNS {}: rule {} rejects every flow to it: NXDOMAIN", UntrustedText.printable(name), refusing.get().number());
+            if (refusing.get().index() == a.policy().rules().size() - 1) blocked.name(name);
+            return false;
+        };
+    }
+
+    /** Returns whether the flow met the policy's final rule and that rejects it (default deny). */
+    private boolean refusedByDefault(Match m) {
+        return m.outbound() instanceof Outbound.Reject && m.rule().index() == active.policy().rules().size() - 1;
+    }
+
     private Match match(FlowId flow, Network network) {
         FlowKey key = flow.destinationName()
                 .map(name -> FlowKey.ofDomain(name, flow.destinationPort(), network))
                 .orElseGet(() -> FlowKey.ofAddress(flow.destination(), flow.destinationPort(), network));
         Match m = active.matcher().match(key);
+        if (learned != null) learned.record(key, m.outbound(), Instant.now());
         log.debug("{}: rule {} -> outbound {}", flow, m.rule().number(), m.outbound().name());
         return m;
     }

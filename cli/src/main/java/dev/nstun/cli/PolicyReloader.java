@@ -2,6 +2,7 @@ package dev.nstun.cli;
 
 import dev.nstun.netns.Privileges;
 import dev.nstun.netns.RunRegistry;
+import dev.nstun.policies.config.AccessList;
 import dev.nstun.policies.config.Environment;
 import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.config.PolicyException;
@@ -27,6 +28,7 @@ final class PolicyReloader {
     private static final Logger log = LoggerFactory.getLogger(PolicyReloader.class);
 
     private final Path file;
+    private final AccessList access;
     private final Environment environment;
     private final UserFiles files;
     /** How nstun runs: a reloaded policy may not ask for more than the first could. */
@@ -41,13 +43,17 @@ final class PolicyReloader {
     /** Guarded by {@code this}: the reload thread is running (it ends when nothing is asked for). */
     private boolean running;
 
-    /** {@code alsoApply} gets each new policy after the dialer (DNS forwarding follows {@code dns.via}). */
-    PolicyReloader(Path file, Environment environment, UserFiles files, Privileges.Mode mode, PolicyDialer dialer,
+    /**
+     * {@code access}: the command line's --allow/--deny rules, put in front of each new policy;
+     * {@code alsoApply} gets each new policy after the dialer (DNS forwarding follows {@code dns.via}).
+     */
+    PolicyReloader(Path file, AccessList access, Environment environment, UserFiles files, Privileges.Mode mode, PolicyDialer dialer,
                    java.util.function.Consumer<Policy> alsoApply, RunRegistry registry, String runId) {
         this.files = files;
         this.mode = mode;
         this.alsoApply = alsoApply;
         this.file = file;
+        this.access = access;
         this.environment = environment;
         this.dialer = dialer;
         this.registry = registry;
@@ -83,7 +89,7 @@ final class PolicyReloader {
         reloads++;
         RunRegistry.ReloadOutcome outcome;
         try {
-            Policy next = files.loadPolicy(file, environment);
+            Policy next = access.prependTo(files.loadPolicy(file, environment));
             KernelSocketTuner.requireApplicable(next, mode);
             Policy before = dialer.policy();
             dialer.replace(next);

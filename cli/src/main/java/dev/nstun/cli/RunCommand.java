@@ -8,6 +8,7 @@ import dev.nstun.netns.Sandbox;
 import dev.nstun.netns.SandboxException;
 import dev.nstun.netns.TunSpec;
 import dev.nstun.netns.Users;
+import dev.nstun.policies.config.AccessList;
 import dev.nstun.policies.config.DnsSettings;
 import dev.nstun.policies.config.Environment;
 import dev.nstun.policies.config.HostPort;
@@ -17,6 +18,7 @@ import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.config.PolicyException;
 import dev.nstun.policies.config.UserFile;
 import dev.nstun.policies.config.ProxyUrl;
+import dev.nstun.policies.learn.LearnedPolicy;
 import dev.nstun.policies.outbound.Connectors;
 import dev.nstun.stack.DnsEndpoint;
 import dev.nstun.stack.NetStack;
@@ -38,9 +40,13 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,6 +119,23 @@ public final class RunCommand implements Callable<Integer> {
                     + " UDP is refused. Not with -p.")
     String httpUrl;
 
+    @Option(names = "--allow", paramLabel = "PATTERN",
+            description = "Let flows to PATTERN through; with any --allow, everything else is refused at once (names not allowed get"
+                    + " NXDOMAIN) and each refused destination is named on stderr. PATTERN: NAME, *.SUFFIX (subdomains), ADDRESS[/PREFIX]"
+                    + " or *, optionally with :PORT or :FROM-TO, tcp: or udp: in front; or tcp:PORT, udp:PORT. Repeatable;"
+                    + " with -p, these rules come before the file's (docs/policy.md).")
+    List<String> allow = new ArrayList<>();
+
+    @Option(names = "--deny", paramLabel = "PATTERN",
+            description = "Refuse flows to PATTERN (as for --allow), before any --allow applies. Repeatable.")
+    List<String> deny = new ArrayList<>();
+
+    @Option(names = "--learn", paramLabel = "FILE",
+            description = "Write FILE at exit: a policy with one rule per destination the command reached (name or address, port,"
+                    + " protocol; first seen, flow count) that rejects everything else, for -p FILE next time. The run itself allows"
+                    + " everything, or what --allow allows; an existing FILE is added to. Not with -p.")
+    Path learnFile;
+
     @Option(names = "--host-loopback",
             description = "Let the command reach the host's loopback (127.0.0.1, ::1) at " + RESOLVER_IPV4 + " / " + RESOLVER_IPV6
                     + " on any port but 53 (like pasta's --map-host-loopback).")
@@ -181,6 +204,18 @@ public final class RunCommand implements Callable<Integer> {
             err.println("nstun: --http " + ProxyUrl.redact(httpUrl) + ": expected an http:// URL (for a SOCKS5 proxy, use --socks5)");
             return ExitCodes.NSTUN_FAILED;
         }
+        if (learnFile != null && policyFile != null) {
+            err.println("nstun: --learn writes a policy from this run's own flows: not with -p (it combines with --socks5, --http,"
+                    + " --allow and --deny)");
+            return ExitCodes.NSTUN_FAILED;
+        }
+        AccessList access;
+        try {
+            access = AccessList.parse(allow, deny);
+        } catch (PolicyException e) {
+            e.problems().forEach(problem -> err.println("nstun: " + problem));
+            return ExitCodes.NSTUN_FAILED;
+        }
         Policy policy = null;
         UserFiles files = UserFiles.ofInvoker();
         try {
@@ -197,32 +232,51 @@ public final class RunCommand implements Callable<Integer> {
                     : httpUrl != null ? "nstun: --http: " + problem : problem.toString()));
             return ExitCodes.NSTUN_FAILED;
         }
+        LearnedPolicy learned = null;
+        if (!access.isEmpty() || learnFile != null) {
+            try {
+                if (policyFile != null) {
+                    policy = access.prependTo(policy);
+                } else if (policy != null) {
+                    policy = access.restrict(policy);
+                } else {
+                    DnsSettings.Upstream host = upstreamOverride != null ? upstreamOverride : hostUpstream();
+                    if (host == null) {
+                        err.println("nstun: the host's /etc/resolv.conf names no nameserver to send the command's other DNS queries to:"
+                                + " give --dns-upstream");
+                        return ExitCodes.NSTUN_FAILED;
+                    }
+                    policy = access.restrict(Policy.direct(host, "command line"));
+                }
+                if (learnFile != null) learned = files.startLearning(learnFile, policy, policyEnvironment(who));
+            } catch (PolicyException e) {
+                e.problems().forEach(problem -> err.println("nstun: " + problem));
+                return ExitCodes.NSTUN_FAILED;
+            }
+        }
         Connectors connectors = new Connectors(Outbound.DEFAULT_CONNECT_TIMEOUT, new KernelSocketTuner());
         DnsForwarding forwarding;
         if (policy != null) {
             forwarding = DnsForwarding.of(policy, upstreamOverride, connectors);
         } else {
-            DnsSettings.Upstream upstream = upstreamOverride;
-            if (upstream == null) {
-                InetSocketAddress host = HostResolver.fromResolvConf(Path.of("/etc/resolv.conf"));
-                if (host != null) upstream = new DnsSettings.Upstream(Network.UDP, new HostPort(host.getAddress().getHostAddress(), host.getPort()));
-            }
+            DnsSettings.Upstream upstream = upstreamOverride != null ? upstreamOverride : hostUpstream();
             if (upstream == null) log.warn("the host's /etc/resolv.conf names no nameserver: the command's DNS queries will fail (give --dns-upstream)");
             forwarding = DnsForwarding.direct(upstream, connectors);
         }
         log.debug("DNS queries nstun does not answer itself go to {}", forwarding.describe());
-        DnsResolver resolver = policy != null && policy.dns().mode() == DnsSettings.Mode.FAKE_IP
-                ? new DnsResolver(DnsResolver.Mode.FAKE_IP, FakeIpPool.defaults(), DnsResolver.DEFAULT_TTL_SECONDS)
-                : new DnsResolver(DnsResolver.Mode.FORWARD, null, DnsResolver.DEFAULT_TTL_SECONDS);
-        DnsEndpoint.Config dnsConfig = new DnsEndpoint.Config((Inet4Address) InetAddress.getByName(RESOLVER_IPV4),
-                (Inet6Address) InetAddress.getByName(RESOLVER_IPV6), resolver, forwarding, registry.runtimeDirectory(runId));
         DirectDialer direct = new DirectDialer(InetAddress.getByName(RESOLVER_IPV4), InetAddress.getByName(RESOLVER_IPV6), hostLoopback);
         Dialer dialer = direct;
         PolicyDialer policyDialer = null;
+        BlockedFlows blocked = new BlockedFlows(err);
         if (policy != null) {
-            policyDialer = new PolicyDialer(policy, direct, connectors);
+            policyDialer = new PolicyDialer(policy, direct, connectors, blocked, learned);
             dialer = policyDialer;
         }
+        DnsResolver resolver = policy != null && policy.dns().mode() == DnsSettings.Mode.FAKE_IP
+                ? new DnsResolver(DnsResolver.Mode.FAKE_IP, FakeIpPool.defaults(), DnsResolver.DEFAULT_TTL_SECONDS, policyDialer.names())
+                : new DnsResolver(DnsResolver.Mode.FORWARD, null, DnsResolver.DEFAULT_TTL_SECONDS);
+        DnsEndpoint.Config dnsConfig = new DnsEndpoint.Config((Inet4Address) InetAddress.getByName(RESOLVER_IPV4),
+                (Inet6Address) InetAddress.getByName(RESOLVER_IPV6), resolver, forwarding, registry.runtimeDirectory(runId));
 
         FaultInjectingDevice.Faults faults = null;
         if (debugFaults != null) {
@@ -245,8 +299,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         DnsSettings.Upstream dnsOverride = upstreamOverride;
         PolicyReloader reloader = policyFile == null ? null
-                : new PolicyReloader(policyFile, policyEnvironment(who), files, mode, policyDialer, p -> forwarding.use(p, dnsOverride),
-                        registry, runId);
+                : new PolicyReloader(policyFile, access, policyEnvironment(who), files, mode, policyDialer,
+                        p -> forwarding.use(p, dnsOverride), registry, runId);
         SignalForwarder signals = SignalForwarder.install(reloader == null ? null : reloader::request);
         Sandbox sandbox;
         try {
@@ -299,9 +353,11 @@ public final class RunCommand implements Callable<Integer> {
             link.close();
             registry.forget(runId);
             forwarding.close();
+            blocked.summarize();
         }
         log.debug("command exited with status {}; packets in {}, out {}; drops {} {}",
                 status, stack.packetsIn(), stack.packetsOut(), stack.counters().snapshot(), stack.echoCounters());
+        if (learned != null && !writeLearned(learned, files, err)) return ExitCodes.NSTUN_FAILED;
         return status;
     }
 
@@ -340,6 +396,25 @@ public final class RunCommand implements Callable<Integer> {
                 return system.readFile(path);
             }
         };
+    }
+
+    /** Writes the --learn file; says what it wrote, or why it could not. */
+    private boolean writeLearned(LearnedPolicy learned, UserFiles files, PrintWriter err) {
+        try (FileChannel out = files.createOutput(learnFile)) {
+            ByteBuffer bytes = ByteBuffer.wrap(learned.render().getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) out.write(bytes);
+        } catch (IOException e) {
+            err.println("nstun: cannot write --learn " + learnFile + ": " + e.getMessage());
+            return false;
+        }
+        err.println("nstun: learned " + learned.size() + " destination(s) into " + learnFile + " (use it with -p " + learnFile + ")");
+        return true;
+    }
+
+    /** Returns the host's first nameserver (/etc/resolv.conf) as a UDP upstream, or null when it names none. */
+    private static DnsSettings.Upstream hostUpstream() {
+        InetSocketAddress host = HostResolver.fromResolvConf(Path.of("/etc/resolv.conf"));
+        return host == null ? null : new DnsSettings.Upstream(Network.UDP, new HostPort(host.getAddress().getHostAddress(), host.getPort()));
     }
 
     private static Map<String, String> environment(Credentials who) {

@@ -6,7 +6,11 @@ import dev.nstun.netns.Users;
 import dev.nstun.policies.config.Environment;
 import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.config.PolicyException;
+import dev.nstun.policies.config.Location;
 import dev.nstun.policies.config.PolicyLoader;
+import dev.nstun.policies.config.Problem;
+import dev.nstun.policies.config.UserFile;
+import dev.nstun.policies.learn.LearnedPolicy;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
@@ -15,6 +19,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 
 /**
  * The files nstun reads or writes on the user's behalf (the policy and the password files it names,
@@ -36,6 +41,24 @@ final class UserFiles {
     /** Loads the policy {@code file}; it and the password files it names are read with the invoking user's rights. */
     Policy loadPolicy(Path file, Environment environment) throws PolicyException {
         return FileSystemIdentity.call(invoker, () -> PolicyLoader.load(file, environment));
+    }
+
+    /**
+     * Starts learning for {@code --learn file} from a run under {@code run}: into {@code file} as it
+     * is when it exists (read with the invoking user's rights), else from nothing.
+     */
+    LearnedPolicy startLearning(Path file, Policy run, Environment environment) throws PolicyException {
+        return FileSystemIdentity.call(invoker, () -> {
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) return LearnedPolicy.start(run);
+            String text;
+            try {
+                text = UserFile.read(file, UserFile.Kind.POLICY);
+            } catch (UserFile.Unreadable e) {
+                throw new PolicyException(List.of(Problem.at(Location.nowhere(file.toString()), "cannot read it to learn into: " + e.getMessage())));
+            }
+            Path parent = file.toAbsolutePath().getParent();
+            return LearnedPolicy.merging(run, file.toString(), text, parent, environment);
+        });
     }
 
     /**

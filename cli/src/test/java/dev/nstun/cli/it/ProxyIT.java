@@ -100,8 +100,9 @@ class ProxyIT {
                 () -> assertCarriedBy(r.get("one"), net.dante().source4(), net.dante().source6()),
                 () -> assertCarriedBy(r.get("two"), net.microsocks().source4(), net.microsocks().source6()),
                 () -> assertCarriedBy(r.get("three"), net.tinyproxy().source4()),
-                () -> assertRefusedAtOnce(r.get("blocked")),
-                () -> assertRefusedAtOnce(r.get("unmatched")),
+                // Every flow to these names is rejected, so their lookups fail at once (NXDOMAIN).
+                () -> assertNoSuchNameAtOnce(r.get("blocked")),
+                () -> assertNoSuchNameAtOnce(r.get("unmatched")),
                 // The proxies were asked for the names, not for addresses nstun looked up.
                 () -> assertTrue(net.microsocksLog().contains("connected to two." + ProxyNetwork.DOMAIN + ":" + DANTE_WEB),
                         "microsocks was not asked for two." + ProxyNetwork.DOMAIN + ":\n" + net.microsocksLog()),
@@ -249,6 +250,13 @@ class ProxyIT {
         assertNotNull(r, "no result");
         assertEquals(7, r.exit(), "curl must see the connection refused: " + r);
         assertTrue(r.millis() < REFUSED_WITHIN_MILLIS, "refused only after " + r.millis() + " ms: " + r);
+    }
+
+    /** Asserts the request failed at once because its name does not resolve (nstun's resolver said NXDOMAIN). */
+    static void assertNoSuchNameAtOnce(Result r) {
+        assertNotNull(r, "no result");
+        assertEquals(6, r.exit(), "curl must see no such name: " + r);
+        assertTrue(r.millis() < REFUSED_WITHIN_MILLIS, "failed only after " + r.millis() + " ms: " + r);
     }
 
     /** Asserts nstun never asked the upstream DNS server for these names' addresses (names go to the proxy as they are). */

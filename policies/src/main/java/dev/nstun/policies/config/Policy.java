@@ -38,6 +38,23 @@ public record Policy(String source, Map<String, Outbound> outbounds, List<Rule> 
         }
     }
 
+    /**
+     * Returns the policy "every flow directly" (the built-in outbounds, a final rule to
+     * {@code direct}) with fake-ip DNS forwarding other queries to {@code upstream} directly: what
+     * a run without a policy file or proxy does, as a policy that {@link AccessList#restrict} can
+     * put rules in front of.
+     *
+     * @param source what problems and explanations call it, e.g. {@code command line}
+     */
+    public static Policy direct(DnsSettings.Upstream upstream, String source) {
+        Map<String, Outbound> outbounds = new LinkedHashMap<>();
+        for (Outbound builtIn : Outbound.builtIns()) {
+            outbounds.put(builtIn.name(), builtIn);
+        }
+        return new Policy(source, outbounds, List.of(Rule.implicitFinal(0, "direct", source)),
+                new DnsSettings(DnsSettings.Mode.FAKE_IP, upstream, Optional.of("direct")));
+    }
+
     /** Returns the outbound called {@code name}, or empty. */
     public Optional<Outbound> outbound(String name) {
         return Optional.ofNullable(outbounds.get(name));

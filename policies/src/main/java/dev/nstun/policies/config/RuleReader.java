@@ -193,7 +193,7 @@ final class RuleReader {
         }
     }
 
-    private static PortRange portRange(String text) {
+    static PortRange portRange(String text) {
         if (SINGLE_PORT.matcher(text).matches()) {
             int port = Integer.parseInt(text);
             if (port < 1 || port > PortRange.MAX_PORT) {

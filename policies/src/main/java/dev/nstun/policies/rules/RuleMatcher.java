@@ -1,6 +1,7 @@
 package dev.nstun.policies.rules;
 
 import dev.nstun.policies.config.Cidr;
+import dev.nstun.policies.config.DomainNames;
 import dev.nstun.policies.config.Network;
 import dev.nstun.policies.config.Outbound;
 import dev.nstun.policies.config.Policy;
@@ -11,6 +12,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.IntPredicate;
 import java.util.regex.Pattern;
 
@@ -112,7 +114,25 @@ public final class RuleMatcher {
      */
     int firstMatch(String name, byte[] address, int port, Network network) {
         int bit = network == Network.TCP ? TCP_BIT : UDP_BIT;
-        IntPredicate rest = i -> (networkMask[i] & bit) != 0 && portMatches(portRanges[i], port);
+        return first(name, address, i -> (networkMask[i] & bit) != 0 && portMatches(portRanges[i], port));
+    }
+
+    /**
+     * Returns the rule that rejects every flow to {@code name} whatever its port and network, or
+     * empty when some flow to the name (known by name only, as fake-IP DNS gives it) may go
+     * somewhere. That rule is the first one whose destination condition takes the name and that
+     * either sends elsewhere than a reject outbound or has no port and no network condition:
+     * reject rules limited to some ports or a network leave the others to later rules. What
+     * answers {@code name}'s DNS queries asks this, so that a name no flow may reach gets NXDOMAIN.
+     */
+    public Optional<Rule> refusingRule(String name) {
+        int i = first(DomainNames.normalize(name), null,
+                r -> !(outbounds[r] instanceof Outbound.Reject) || (portRanges[r] == null && networkMask[r] == (TCP_BIT | UDP_BIT)));
+        return outbounds[i] instanceof Outbound.Reject ? Optional.of(rules[i]) : Optional.empty();
+    }
+
+    /** Returns the index of the first rule that matches the name or address and passes {@code rest}. */
+    private int first(String name, byte[] address, IntPredicate rest) {
         int best = rules.length;
         best = IntList.first(unconditional, best, rest);
         if (name != null) {

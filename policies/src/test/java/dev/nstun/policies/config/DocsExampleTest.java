@@ -2,8 +2,11 @@ package dev.nstun.policies.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.nstun.policies.rules.FlowKey;
+import dev.nstun.policies.rules.RuleMatcher;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The complete example of docs/policy.md loads, so the documentation cannot drift from the loader. */
@@ -19,5 +22,28 @@ class DocsExampleTest {
                 FakeEnvironment.standard().withVariable("WEB_PROXY_PASSWORD", "pw"));
         assertEquals(5, policy.rules().size());
         assertEquals("corp", policy.dnsOutbound().name());
+    }
+
+    /** The allow-list example's file form decides as its command line does. */
+    @Test
+    void agentExampleFileMatchesItsCommandLine() throws Exception {
+        String doc = Files.readString(DOC);
+        int section = doc.indexOf("### Example: an agent that may reach GitHub and PyPI only");
+        int start = doc.indexOf("```yaml\n", section) + "```yaml\n".length();
+        Policy file = PolicyLoader.parse("agent.yaml", doc.substring(start, doc.indexOf("```", start)), Path.of("/etc/nstun"),
+                FakeEnvironment.standard());
+        Policy cli = AccessList.parse(List.of("github.com", "*.github.com", "*.githubusercontent.com", "pypi.org:443",
+                "files.pythonhosted.org:443"), List.of("gist.github.com"))
+                .restrict(Policy.direct(new DnsSettings.Upstream(Network.UDP, new HostPort("192.0.2.53", 53)), "command line"));
+        RuleMatcher fromFile = RuleMatcher.of(file);
+        RuleMatcher fromCli = RuleMatcher.of(cli);
+        for (String destination : List.of("github.com:22", "api.github.com:443", "raw.githubusercontent.com:443", "githubusercontent.com:443",
+                "gist.github.com:443", "pypi.org:443", "pypi.org:80", "files.pythonhosted.org:443", "example.com:443")) {
+            String[] hp = destination.split(":");
+            FlowKey flow = FlowKey.ofDomain(hp[0], Integer.parseInt(hp[1]), Network.TCP);
+            assertEquals(fromCli.match(flow).outbound().name(), fromFile.match(flow).outbound().name(), destination);
+            assertEquals(fromCli.refusingRule(hp[0]).isPresent(), fromFile.refusingRule(hp[0]).isPresent(), hp[0]);
+        }
+        assertEquals("direct", file.dnsOutbound().name());
     }
 }

@@ -15,7 +15,9 @@ import java.util.Optional;
  * for the other family); {@code localhost} and names under it get the loopback (RFC 6761 §6.3);
  * HTTPS and SVCB get an empty NOERROR, since their address hints would bypass the fake addresses
  * (browsers then ask A/AAAA); PTR of an address in the pool's range gets its name, or NXDOMAIN when
- * no name has it. Everything else goes to the upstream. In {@link Mode#FORWARD} every well-formed
+ * no name has it. Everything else goes to the upstream. Any query but those for {@code localhost},
+ * address literals and the pool's reverse names gets NXDOMAIN when its name is refused by the
+ * {@link NameFilter} (the policy lets no flow reach it). In {@link Mode#FORWARD} every well-formed
  * query goes to the upstream.
  *
  * <p>In both modes a query that is malformed for us is answered as Unbound and BIND answer it: a
@@ -65,16 +67,23 @@ public final class DnsResolver {
     private final Mode mode;
     private final FakeIpPool pool;
     private final int ttl;
+    private final NameFilter names;
 
     /**
      * A resolver in {@code mode}; {@code pool} is required in {@link Mode#FAKE_IP} (and may be null
      * in {@link Mode#FORWARD}); {@code ttlSeconds} is the TTL of the answers it makes itself.
      */
     public DnsResolver(Mode mode, FakeIpPool pool, int ttlSeconds) {
+        this(mode, pool, ttlSeconds, NameFilter.ALL);
+    }
+
+    /** A resolver as above that, in {@link Mode#FAKE_IP}, answers NXDOMAIN for the names {@code names} refuses. */
+    public DnsResolver(Mode mode, FakeIpPool pool, int ttlSeconds, NameFilter names) {
         this.mode = Objects.requireNonNull(mode);
         this.pool = mode == Mode.FAKE_IP ? Objects.requireNonNull(pool, "fake-ip needs a pool") : pool;
         if (ttlSeconds < 0) throw new IllegalArgumentException("TTL " + ttlSeconds);
         this.ttl = ttlSeconds;
+        this.names = Objects.requireNonNull(names);
     }
 
     /** Returns the mode. */
@@ -103,13 +112,21 @@ public final class DnsResolver {
         if (problem != null || !q.hasQuestion()) return answer(q, DnsMessage.FORMERR, out);
         if (mode == Mode.FORWARD) return Outcome.FORWARD;
         if (q.hasEdns() && q.ednsVersion() != 0) return answer(q, DnsMessage.BADVERS, out);
-        if (q.questionClass() != DnsMessage.CLASS_IN) return Outcome.FORWARD;
-        return switch (q.questionType()) {
-            case DnsMessage.TYPE_A, DnsMessage.TYPE_AAAA -> address(q, out);
-            case DnsMessage.TYPE_HTTPS, DnsMessage.TYPE_SVCB -> answer(q, DnsMessage.NOERROR, out);
-            case DnsMessage.TYPE_PTR -> pointer(q, out);
-            default -> Outcome.FORWARD;
-        };
+        boolean in = q.questionClass() == DnsMessage.CLASS_IN;
+        int type = q.questionType();
+        if (in && (type == DnsMessage.TYPE_A || type == DnsMessage.TYPE_AAAA)) return address(q, out);
+        if (in && type == DnsMessage.TYPE_PTR) {
+            byte[] address = AddressNames.fromReverseName(q.questionName());
+            if (address != null && pool.inRange(address)) return pointer(q, address, out);
+        }
+        if (refused(q.questionName())) return answer(q, DnsMessage.NXDOMAIN, out);
+        if (in && (type == DnsMessage.TYPE_HTTPS || type == DnsMessage.TYPE_SVCB)) return answer(q, DnsMessage.NOERROR, out);
+        return Outcome.FORWARD;
+    }
+
+    /** Returns whether the filter refuses {@code name}; the root (empty name) carries nothing and is always served. */
+    private boolean refused(String name) {
+        return !name.isEmpty() && !names.serves(name);
     }
 
     /** A or AAAA, class IN. */
@@ -131,6 +148,7 @@ public final class DnsResolver {
             w.finish();
             return Outcome.ANSWERED;
         }
+        if (refused(name)) return answer(q, DnsMessage.NXDOMAIN, out);
         // Escaped bytes make no host name a proxy could resolve: let the upstream say what it is.
         if (WireNames.wireLength(name) < 0) return Outcome.FORWARD;
         int entry = pool.allocate(name);
@@ -141,10 +159,8 @@ public final class DnsResolver {
         return Outcome.ANSWERED;
     }
 
-    /** PTR, class IN: ours when the address is in the pool's range. */
-    private Outcome pointer(DnsMessage q, ByteBuffer out) {
-        byte[] address = AddressNames.fromReverseName(q.questionName());
-        if (address == null || !pool.inRange(address)) return Outcome.FORWARD;
+    /** PTR, class IN, of an address in the pool's range. */
+    private Outcome pointer(DnsMessage q, byte[] address, ByteBuffer out) {
         Optional<String> name = pool.nameOf(address);
         if (name.isEmpty()) return answer(q, DnsMessage.NXDOMAIN, out);
         DnsAnswerWriter.begin(out, q, DnsMessage.NOERROR).addPtr(ttl, name.get()).finish();

@@ -260,6 +260,49 @@ class DnsResolverTest {
         return m;
     }
 
+    /** A filter that serves example.com and its subdomains only, and remembers what it was asked. */
+    @Nested
+    class Filtered {
+        private final List<String> asked = new java.util.ArrayList<>();
+        private final DnsResolver filtered = new DnsResolver(Mode.FAKE_IP, pool, DnsResolver.DEFAULT_TTL_SECONDS, name -> {
+            asked.add(name);
+            return name.equals("example.com") || name.endsWith(".example.com");
+        });
+
+        @ParameterizedTest
+        @ValueSource(ints = {DnsMessage.TYPE_A, DnsMessage.TYPE_AAAA, DnsMessage.TYPE_HTTPS, DnsMessage.TYPE_TXT, DnsMessage.TYPE_MX,
+                DnsMessage.TYPE_PTR})
+        void aRefusedNameGetsNxdomainForEveryTypeAndNoAddress(int type) {
+            Handled h = answered(filtered, query(7, "leak.example.org", type));
+            assertEquals(DnsMessage.NXDOMAIN, h.view().rcode());
+            assertEquals(0, h.view().answerCount());
+            assertEquals(0, pool.size(), "a refused name takes no fake address");
+            assertEquals(List.of("leak.example.org"), asked);
+        }
+
+        @Test
+        void aServedNameIsAnsweredAndForwardedAsWithoutAFilter() {
+            single(answered(filtered, query(1, "www.example.com", DnsMessage.TYPE_A)), DnsMessage.TYPE_A, 1);
+            assertEquals(Outcome.FORWARD, handle(filtered, query(2, "example.com", DnsMessage.TYPE_TXT)).outcome());
+            assertEquals(List.of("www.example.com", "example.com"), asked);
+        }
+
+        @Test
+        void itsOwnNamesAreNeverFiltered() {
+            single(answered(filtered, query(1, "localhost", DnsMessage.TYPE_A)), DnsMessage.TYPE_A, 1);
+            single(answered(filtered, query(2, "192.0.2.1", DnsMessage.TYPE_A)), DnsMessage.TYPE_A, 1);
+            assertEquals(DnsMessage.NXDOMAIN, answered(filtered, query(3, reverseName4(ip("198.19.3.4")), DnsMessage.TYPE_PTR)).view().rcode(),
+                    "a fake address without a name: the pool's own answer");
+            assertEquals(List.of(), asked);
+        }
+
+        @Test
+        void forwardModeIgnoresTheFilter() {
+            DnsResolver forwarding = new DnsResolver(Mode.FORWARD, null, 1, name -> false);
+            assertEquals(Outcome.FORWARD, handle(forwarding, query(1, "leak.example.org", DnsMessage.TYPE_A)).outcome());
+        }
+    }
+
     @Nested
     class Forward {
         @ParameterizedTest
