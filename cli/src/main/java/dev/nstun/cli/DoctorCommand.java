@@ -47,11 +47,12 @@ public final class DoctorCommand implements Callable<Integer> {
         boolean root = Privileges.isHostRoot();
         HostChecks checks = HostChecks.system();
         out.println(root ? "As root:" : "As " + System.getProperty("user.name") + " (rootless):");
-        boolean ok = print(out, checks.all(root, ownGroups()));
+        boolean ok = print(out, checks.all(new HostChecks.Subject(root, true, -1, ownGroups())));
         Credentials invoker = Users.invoker(System.getenv());
         if (root && !invoker.unchanged()) {
             out.println("As " + (invoker.userName() != null ? invoker.userName() : "uid " + invoker.uid()) + " without sudo (rootless):");
-            print(out, checks.all(false, Arrays.stream(Users.groupsOf(invoker)).asLongStream().toArray()));
+            print(out, checks.all(new HostChecks.Subject(false, false, invoker.uid(),
+                    Arrays.stream(Users.groupsOf(invoker)).asLongStream().toArray())));
         }
         if (!noTrial) ok &= trial(out);
         out.flush();

@@ -36,6 +36,13 @@ public final class HostChecks {
         FAILED
     }
 
+    /**
+     * Whom the checks are for: root or a plain user, with their uid and groups. {@code self}: this
+     * process itself, whose access the kernel can be asked about directly (rather than judged from
+     * mode bits: a device's group may not even be mapped in nstun's user namespace).
+     */
+    public record Subject(boolean root, boolean self, long uid, long[] groups) {}
+
     /** One thing checked: what, how it came out, what was found and (unless OK) what to do. */
     public record Check(String subject, Status status, String found, String fix) {
         static Check ok(String subject, String found) {
@@ -59,11 +66,9 @@ public final class HostChecks {
         return new HostChecks(Knobs.system());
     }
 
-    /**
-     * Returns every check for a user who is root ({@code root}) or not, in the order a reader
-     * fixes them. {@code groups} are the user's group ids (for ICMP echo).
-     */
-    public List<Check> all(boolean root, long[] groups) {
+    /** Returns every check for {@code who}, in the order a reader fixes them. */
+    public List<Check> all(Subject who) {
+        boolean root = who.root();
         List<Check> checks = new ArrayList<>();
         if (root) {
             checks.add(rootCapabilities());
@@ -72,8 +77,8 @@ public final class HostChecks {
             checks.add(apparmor());
         }
         checks.add(utilLinux());
-        checks.add(tunDevice(root));
-        checks.add(ping(root, groups));
+        checks.add(tunDevice(who));
+        checks.add(ping(root, who.groups()));
         return checks;
     }
 
@@ -83,7 +88,7 @@ public final class HostChecks {
      */
     public List<Check> blockers(Privileges.Mode mode, boolean launcherUsed) {
         boolean root = mode == Privileges.Mode.ROOT || (mode == Privileges.Mode.NONE && Privileges.isHostRoot());
-        List<Check> failed = all(root, new long[0]).stream().filter(c -> c.status() == Status.FAILED).toList();
+        List<Check> failed = all(new Subject(root, true, -1, new long[0])).stream().filter(c -> c.status() == Status.FAILED).toList();
         if (!failed.isEmpty() || mode != Privileges.Mode.NONE) return failed;
         if (!launcherUsed) {
             return List.of(new Check("user namespace", Status.FAILED, "nstun was not started through its launcher",
@@ -148,13 +153,27 @@ public final class HostChecks {
                 "sudo apt-get install util-linux (2.38 or later)");
     }
 
-    private Check tunDevice(boolean root) {
+    private Check tunDevice(Subject who) {
         Path tun = knobs.tunDevice();
         if (!Files.exists(tun)) {
             return new Check(tun.toString(), Status.FAILED, "does not exist", "sudo modprobe tun (and add 'tun' to /etc/modules to keep it)");
         }
-        if (root || (Files.isReadable(tun) && Files.isWritable(tun))) return Check.ok(tun.toString(), "usable");
+        boolean usable = who.root() || (who.self() ? Files.isReadable(tun) && Files.isWritable(tun) : readWriteByModeBits(tun, who));
+        if (usable) return Check.ok(tun.toString(), "usable");
         return new Check(tun.toString(), Status.FAILED, "not readable and writable by this user", CHMOD_TUN);
+    }
+
+    /** Whether the owner, group or other bits of {@code file} give {@code who} read and write (no ACLs). */
+    private static boolean readWriteByModeBits(Path file, Subject who) {
+        try {
+            int mode = (Integer) Files.getAttribute(file, "unix:mode");
+            int owner = (Integer) Files.getAttribute(file, "unix:uid");
+            int group = (Integer) Files.getAttribute(file, "unix:gid");
+            int bits = owner == who.uid() ? mode >> 6 : java.util.Arrays.stream(who.groups()).anyMatch(g -> g == group) ? mode >> 3 : mode;
+            return (bits & 6) == 6;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     private Check ping(boolean root, long[] groups) {
@@ -172,7 +191,8 @@ public final class HostChecks {
             }
         }
         return new Check(subject, Status.WARNING,
-                "ICMP echo sockets not allowed to this user's groups (net.ipv4.ping_group_range = " + range.orElse("?").trim()
+                "ICMP echo sockets not allowed to this user's groups (net.ipv4.ping_group_range = "
+                        + range.orElse("?").trim().replaceAll("\\s+", " ")
                         + "): ping inside gets 'administratively prohibited'",
                 "sudo sysctl -w net.ipv4.ping_group_range='0 2147483647' (Debian's and Ubuntu's usual value)");
     }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The checks read a machine's knobs from files: here from a directory the test fills. */
 class HostChecksTest {
+    private static final HostChecks.Subject USER = new HostChecks.Subject(false, true, 1000, new long[] {1000});
     @TempDir Path dir;
     private HostChecks checks;
 
@@ -32,7 +33,7 @@ class HostChecksTest {
 
     @Test
     void allowedEverywhereEveryCheckPasses() {
-        List<HostChecks.Check> all = checks.all(false, new long[] {1000});
+        List<HostChecks.Check> all = checks.all(USER);
         assertEquals(List.of("user namespaces", "AppArmor", "util-linux", dir.resolve("tun").toString(), "ping"),
                 all.stream().map(HostChecks.Check::subject).toList());
         assertTrue(all.stream().allMatch(c -> c.status() == HostChecks.Status.OK), all.toString());
@@ -70,12 +71,30 @@ class HostChecksTest {
         HostChecks.Check ping = check("ping");
         assertEquals(HostChecks.Status.WARNING, ping.status());
         assertTrue(ping.found().contains("administratively prohibited"), ping.toString());
-        assertEquals(HostChecks.Status.OK, checks.all(true, new long[0]).stream().filter(c -> c.subject().equals("ping")).findFirst()
+        assertEquals(HostChecks.Status.OK, checks.all(new HostChecks.Subject(true, true, 0, new long[0])).stream().filter(c -> c.subject().equals("ping")).findFirst()
                 .orElseThrow().status(), "root pings with raw sockets");
     }
 
+    @Test
+    void anotherUsersAccessIsJudgedFromTheModeBits() throws IOException {
+        Path tun = dir.resolve("tun");
+        int owner = (Integer) Files.getAttribute(tun, "unix:uid");
+        int group = (Integer) Files.getAttribute(tun, "unix:gid");
+        Files.setPosixFilePermissions(tun, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"));
+        HostChecks.Subject stranger = new HostChecks.Subject(false, false, owner + 4242, new long[] {group + 4242});
+        HostChecks.Subject member = new HostChecks.Subject(false, false, owner + 4242, new long[] {group});
+        assertEquals(HostChecks.Status.FAILED, status(stranger, tun.toString()));
+        assertEquals(HostChecks.Status.OK, status(member, tun.toString()));
+        Files.setPosixFilePermissions(tun, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertEquals(HostChecks.Status.OK, status(stranger, tun.toString()));
+    }
+
+    private HostChecks.Status status(HostChecks.Subject who, String subject) {
+        return checks.all(who).stream().filter(c -> c.subject().equals(subject)).findFirst().orElseThrow().status();
+    }
+
     private HostChecks.Check check(String subject) {
-        return checks.all(false, new long[] {1000}).stream().filter(c -> c.subject().equals(subject)).findFirst().orElseThrow();
+        return checks.all(USER).stream().filter(c -> c.subject().equals(subject)).findFirst().orElseThrow();
     }
 
     private HostChecks.Check failed(String subject) {
