@@ -309,17 +309,20 @@ public final class RunCommand implements Callable<Integer> {
                 if (pcapWriter != null) pcapWriter.close();
                 return 128 + signals.firstHeld();
             }
-            sandbox = Sandbox.start(new Sandbox.Spec(tunSpec(), resolvConf(), who, rootInside, command, env, null));
+            // Recorded before the command starts: a nstun killed at any moment after leaves the record.
+            sandbox = Sandbox.start(new Sandbox.Spec(tunSpec(), resolvConf(), who, rootInside, command, env, null), namespace -> {
+                try {
+                    registry.record(runId, namespace, java.util.Optional.ofNullable(policyFile));
+                } catch (IOException e) {
+                    log.warn("cannot record this run ({}): if nstun is killed, processes the command started may linger", e.getMessage());
+                }
+            });
         } catch (SandboxException e) {
             signals.uninstall();
+            registry.forget(runId);
             err.println("nstun: " + e.getMessage());
             if (pcapWriter != null) pcapWriter.close();
             return ExitCodes.NSTUN_FAILED;
-        }
-        try {
-            registry.record(runId, sandbox.namespaceId(), java.util.Optional.ofNullable(policyFile));
-        } catch (IOException e) {
-            log.warn("cannot record this run ({}): if nstun is killed, processes the command started may linger", e.getMessage());
         }
         Device link = new TunLink(sandbox.tun());
         if (pcapWriter != null) link = new PcapDevice(link, pcapWriter, Clock.systemUTC());

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,9 +48,14 @@ public final class Sandbox implements AutoCloseable {
         this.exit = exit;
     }
 
-    /** Creates the namespace and TUN and starts the command; returns once it runs. */
-    public static Sandbox start(Spec spec) throws SandboxException {
+    /**
+     * Creates the namespace and TUN and starts the command; returns once it runs. {@code built} gets
+     * the namespace's kernel name, on the calling thread, before the command starts: what nstun
+     * records there is on disk whenever the command runs.
+     */
+    public static Sandbox start(Spec spec, Consumer<String> built) throws SandboxException {
         Namespace namespace = build(spec.tun());
+        built.accept(namespace.id());
         CompletableFuture<Sandbox> started = new CompletableFuture<>();
         CompletableFuture<Integer> exit = new CompletableFuture<>();
         Thread keeper = Thread.ofPlatform().name("nstun-keeper").daemon(false).unstarted(() -> keep(spec, namespace, started, exit));

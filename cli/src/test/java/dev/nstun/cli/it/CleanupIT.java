@@ -81,9 +81,15 @@ class CleanupIT {
         return out.replaceAll("(?s).*ns=(net:\\[\\d+\\]).*", "$1");
     }
 
+    /**
+     * Asserts that no process is left in {@code namespace} (a run of {@code p}'s, ended), nor its
+     * device, mounts or record. Namespace numbers are reused once freed: a process there that
+     * started after {@code p} exited is another nstun's (say, another test run on the machine).
+     */
     static void assertNothingLeft(String namespace, NstunProcess p) throws Exception {
-        List<Long> holders = processesIn(namespace);
-        assertTrue(holders.isEmpty(), "processes left in " + namespace + ": " + holders + "\n" + p.describe());
+        List<Long> holders = processesIn(namespace).stream().filter(pid -> startTicks(pid) <= p.exitedAt()).toList();
+        assertTrue(holders.isEmpty(), "processes left in " + namespace + ": " + holders.stream().map(CleanupIT::describeProcess).toList()
+                + "\n" + p.describe());
         Requirements.ProcessResult link = Requirements.run(Path.of("/"), "ip", "link", "show", "nstun0");
         assertNotEquals(0, link.exitCode(), "nstun0 must never appear in the init namespace: " + link.output());
         String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
@@ -118,6 +124,29 @@ class CleanupIT {
                     })
                     .map(d -> Long.parseLong(d.getFileName().toString()))
                     .toList();
+        }
+    }
+
+    /** Returns field 22 of /proc/PID/stat, the start time in clock ticks since boot (the largest long when gone). */
+    private static long startTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]);
+        } catch (IOException | RuntimeException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** Says what a process is: pid, command line, state and parent (for a failure's message). */
+    private static String describeProcess(long pid) {
+        try {
+            Path dir = Path.of("/proc", Long.toString(pid));
+            String cmdline = Files.readString(dir.resolve("cmdline")).replace('\0', ' ').strip();
+            String status = Files.readAllLines(dir.resolve("status")).stream()
+                    .filter(l -> l.startsWith("State:") || l.startsWith("PPid:")).map(String::strip).toList().toString();
+            return pid + " '" + cmdline + "' " + status;
+        } catch (IOException e) {
+            return pid + " (gone)";
         }
     }
 

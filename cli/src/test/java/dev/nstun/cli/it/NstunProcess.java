@@ -18,6 +18,9 @@ final class NstunProcess implements AutoCloseable {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
     private final Thread outPump;
     private final Thread errPump;
+    /** USER_HZ: 100 on every Linux architecture nstun runs on. */
+    private static final int CLOCK_TICKS = 100;
+    private long exitedAt = -1;
 
     private NstunProcess(Process process) {
         this.process = process;
@@ -75,9 +78,27 @@ final class NstunProcess implements AutoCloseable {
             process.destroyForcibly();
             throw new AssertionError("nstun did not exit within 60 s; stderr so far:\n" + stderr());
         }
+        if (exitedAt < 0) exitedAt = uptimeTicks();
         outPump.join(5000);
         errPump.join(5000);
         return process.exitValue();
+    }
+
+    /**
+     * Returns when {@link #await} first saw nstun gone, in clock ticks since boot (the unit of a
+     * process's start time in /proc/PID/stat): a process started later is not of this run's.
+     */
+    long exitedAt() {
+        return exitedAt;
+    }
+
+    private static long uptimeTicks() {
+        try {
+            String seconds = java.nio.file.Files.readString(Path.of("/proc/uptime")).split(" ")[0];
+            return (long) Math.ceil(Double.parseDouble(seconds) * CLOCK_TICKS);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     int exitCode() {
