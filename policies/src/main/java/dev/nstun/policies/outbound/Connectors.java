@@ -1,5 +1,6 @@
 package dev.nstun.policies.outbound;
 
+import dev.nstun.policies.config.Network;
 import dev.nstun.policies.config.Outbound;
 import dev.nstun.policies.outbound.OutboundException.Kind;
 import java.io.IOException;
@@ -19,15 +20,16 @@ import java.util.function.Predicate;
 
 /**
  * Opens the connections of flows through the outbound a rule chose: the one place that turns an
- * {@link Outbound} of the policy into a connected {@link SocketChannel}, a connected
- * {@link DatagramChannel} ({@code direct}) or a {@link Socks5UdpAssociation} ({@code socks5}).
+ * {@link Outbound} of the policy into a connected {@link SocketChannel} ({@link #connect}) or the
+ * {@link UdpRelay} of a UDP flow ({@link #openUdp}); whether an outbound can carry UDP at all is
+ * {@link Outbound#carries}'s answer alone.
  * Blocking; call it on a virtual thread. Thread-safe.
  *
  * <p>What each outbound gives, and the exceptions a caller maps for the wrapped command:
  * <ul>
  *   <li>{@code socks5}, {@code http}: see {@link Socks5Client} and {@link HttpConnectClient}. A
- *       destination with a name goes to the proxy by name. UDP through socks5: {@link #associate},
- *       which remembers a proxy that refused UDP ASSOCIATE ({@link UdpSupport}).</li>
+ *       destination with a name goes to the proxy by name. UDP through socks5: {@link #associate}
+ *       (one association per flow), which remembers a proxy that refused UDP ASSOCIATE ({@link UdpSupport}).</li>
  *   <li>{@code direct}: a plain connect from this process, to the destination's address, or to
  *       the addresses its name resolves to here (tried in order). {@code source-address} is bound;
  *       {@code interface} and {@code fwmark} are applied by the {@link SocketTuner} given to the
@@ -94,16 +96,52 @@ public final class Connectors {
     }
 
     /**
+     * Returns the relay of a UDP flow to {@code destination} through {@code outbound}, its channel
+     * in blocking mode until the caller changes it: for {@code direct} a socket connected to the
+     * destination (see {@link #datagram}, to an address {@code dialable} accepts); for
+     * {@code socks5} a UDP association of its own ({@link #associate}, bounded by the outbound's
+     * connect-timeout; its channels made non-blocking); for {@code drop} a relay that swallows
+     * every datagram.
+     *
+     * @throws OutboundException of kind {@link Kind#UNSUPPORTED} when the outbound cannot carry
+     *     UDP ({@link Outbound#carries}: http, socks5 without {@code udp: true}) or its proxy turned
+     *     out to lack UDP ASSOCIATE, so that the command falls back (QUIC to TCP) at once; of kind
+     *     {@link Kind#NOT_ALLOWED} for {@code reject}
+     */
+    public UdpRelay openUdp(Outbound outbound, Destination destination, Predicate<InetAddress> dialable) throws IOException {
+        return switch (outbound) {
+            case Outbound.Reject reject -> throw new OutboundException(Kind.NOT_ALLOWED, "outbound " + reject.name() + " rejects " + destination);
+            case Outbound.Drop drop -> UdpRelay.discarding();
+            case Outbound.Http http -> throw new OutboundException(Kind.UNSUPPORTED, cannotCarryUdp(http));
+            case Outbound other when !other.carries(Network.UDP) -> throw new OutboundException(Kind.UNSUPPORTED, cannotCarryUdp(other));
+            case Outbound.Direct direct -> UdpRelay.connected(datagram(direct, destination, dialable));
+            case Outbound.Socks5 socks5 -> {
+                Socks5UdpAssociation association = associate(socks5, socks5.connectTimeout());
+                try {
+                    yield Socks5UdpFlow.open(association, destination);
+                } catch (IOException | RuntimeException e) {
+                    try {
+                        association.close();
+                    } catch (IOException closing) {
+                        e.addSuppressed(closing);
+                    }
+                    throw e;
+                }
+            }
+        };
+    }
+
+    /**
      * Returns a datagram channel, in blocking mode, connected to {@code destination} (its address,
      * or the first address its name resolves to here of the family of {@code source-address}),
      * with the outbound's source address bound and its interface and fwmark applied.
      */
-    public DatagramChannel openUdp(Outbound.Direct direct, Destination destination) throws IOException {
-        return openUdp(direct, destination, address -> true);
+    public DatagramChannel datagram(Outbound.Direct direct, Destination destination) throws IOException {
+        return datagram(direct, destination, address -> true);
     }
 
-    /** Returns a datagram channel as {@link #openUdp(Outbound.Direct, Destination)} does, to an address {@code dialable} accepts. */
-    public DatagramChannel openUdp(Outbound.Direct direct, Destination destination, Predicate<InetAddress> dialable) throws IOException {
+    /** Returns a datagram channel as {@link #datagram(Outbound.Direct, Destination)} does, to an address {@code dialable} accepts. */
+    public DatagramChannel datagram(Outbound.Direct direct, Destination destination, Predicate<InetAddress> dialable) throws IOException {
         return Sockets.openUdp(addresses(destination, dialable), destination.port(), direct.sourceAddress(), prepare(direct));
     }
 
@@ -117,9 +155,8 @@ public final class Connectors {
      *     the proxy again, the outbound counts as {@linkplain UdpSupport.State#UNSUPPORTED unsupported}
      */
     public Socks5UdpAssociation associate(Outbound.Socks5 socks5, Duration timeout) throws IOException {
-        if (!socks5.udp()) {
-            throw new OutboundException(Kind.UNSUPPORTED, "socks5 outbound " + socks5.name() + " carries TCP only: set udp: true"
-                    + " for UDP flows (if the proxy supports UDP ASSOCIATE)");
+        if (!socks5.carries(Network.UDP)) {
+            throw new OutboundException(Kind.UNSUPPORTED, cannotCarryUdp(socks5));
         }
         udpSupport.requireUsable(socks5);
         try {
@@ -134,6 +171,17 @@ public final class Connectors {
             udpSupport.unsupported(socks5, reason.get());
             throw new OutboundException(Kind.UNSUPPORTED, UdpSupport.unsupportedMessage(socks5, reason.get()), e);
         }
+    }
+
+    /** Returns why UDP cannot go through {@code outbound}, which does not {@linkplain Outbound#carries carry} it. */
+    private static String cannotCarryUdp(Outbound outbound) {
+        return switch (outbound) {
+            case Outbound.Http http -> "UDP cannot go through the http outbound " + http.name()
+                    + " (HTTP CONNECT carries TCP only); refused so that the command falls back (QUIC to TCP) at once";
+            case Outbound.Socks5 socks5 -> "socks5 outbound " + socks5.name() + " carries TCP only: set udp: true"
+                    + " for UDP flows (if the proxy supports UDP ASSOCIATE)";
+            default -> "outbound " + outbound.name() + " (" + outbound.type() + ") cannot carry UDP";
+        };
     }
 
     private SocketChannel direct(Outbound.Direct direct, Destination destination, Predicate<InetAddress> dialable) throws IOException {
