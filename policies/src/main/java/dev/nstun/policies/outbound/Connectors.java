@@ -13,9 +13,11 @@ import java.net.UnknownHostException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Random;
 import java.util.function.Predicate;
 
 /**
@@ -36,6 +38,10 @@ import java.util.function.Predicate;
  *       constructor, and without one such an outbound's flows are refused (an
  *       {@link OutboundException} of kind {@link Kind#UNSUPPORTED}), never sent by the host's
  *       routing table instead. A name that does not resolve gives {@link NoRouteToHostException}.</li>
+ *   <li>groups ({@code fallback}, {@code random}, {@code round-robin}): TCP through the first
+ *       member that connects, tried in the group's order and skipping members that failed lately
+ *       ({@link MemberHealth}); the group's connect-timeout bounds the whole. UDP through the first
+ *       member that carries it ({@link Outbound.Group#udpMember()}).</li>
  *   <li>{@code reject}: {@link ConnectException} at once.</li>
  *   <li>{@code drop}: blocks for the drop timeout, then {@link SocketTimeoutException}.</li>
  * </ul>
@@ -46,6 +52,7 @@ public final class Connectors {
     private final Duration dropTimeout;
     private final SocketTuner tuner;
     private final UdpSupport udpSupport = new UdpSupport();
+    private final MemberHealth memberHealth;
 
     /** Returns connectors whose {@code drop} waits {@link Outbound#DEFAULT_CONNECT_TIMEOUT}, without a socket tuner. */
     public Connectors() {
@@ -62,8 +69,19 @@ public final class Connectors {
      * apply {@code interface} and {@code fwmark} with {@code tuner}.
      */
     public Connectors(Duration dropTimeout, SocketTuner tuner) {
+        this(dropTimeout, tuner, new MemberHealth(new Random()));
+    }
+
+    /** Returns connectors as {@link #Connectors(Duration, SocketTuner)} does, whose groups keep what they learn in {@code memberHealth}. */
+    public Connectors(Duration dropTimeout, SocketTuner tuner, MemberHealth memberHealth) {
         this.dropTimeout = Objects.requireNonNull(dropTimeout, "dropTimeout");
         this.tuner = Objects.requireNonNull(tuner, "tuner");
+        this.memberHealth = Objects.requireNonNull(memberHealth, "memberHealth");
+    }
+
+    /** Returns what these connectors have learnt about the members of groups. */
+    public MemberHealth memberHealth() {
+        return memberHealth;
     }
 
     /** Returns what these connectors have learnt about the UDP ASSOCIATE of each socks5 outbound. */
@@ -89,10 +107,74 @@ public final class Connectors {
         return switch (outbound) {
             case Outbound.Socks5 socks5 -> Socks5Client.of(socks5).connect(destination);
             case Outbound.Http http -> HttpConnectClient.of(http).connect(destination);
-            case Outbound.Direct direct -> direct(direct, destination, dialable);
+            case Outbound.Direct direct -> direct(direct, destination, dialable, Deadline.after(direct.connectTimeout()));
+            case Outbound.Group group -> group(group, destination, dialable, Deadline.after(group.connectTimeout()));
             case Outbound.Reject reject -> throw new ConnectException("Connection refused: outbound " + reject.name() + " rejects " + destination);
             case Outbound.Drop drop -> throw drop(drop, destination);
         };
+    }
+
+    /**
+     * Connects through the members of {@code group} in the order {@link MemberHealth#order} gives,
+     * until one connects, all within {@code deadline}; each member within its own connect-timeout
+     * or the time left, whichever is shorter. A member that fails for a reason of its own (its proxy
+     * is unreachable, refuses, breaks its protocol, does not answer in time) is backed off and the
+     * next one tried; what the destination answered through a member (refused, unreachable) is the
+     * flow's answer and ends the attempt, as it would without a group.
+     */
+    private SocketChannel group(Outbound.Group group, Destination destination, Predicate<InetAddress> dialable, Deadline deadline)
+            throws IOException {
+        List<String> failures = new ArrayList<>();
+        IOException last = null;
+        for (Outbound member : memberHealth.order(group)) {
+            if (last != null && deadline.passed()) {
+                break;
+            }
+            try {
+                SocketChannel channel = member(member, destination, dialable, deadline);
+                memberHealth.succeeded(member);
+                return channel;
+            } catch (IOException e) {
+                if (!isMemberFailure(e)) {
+                    throw e;
+                }
+                memberHealth.failed(group, member, e.getMessage());
+                failures.add(member.name() + ": " + e.getMessage());
+                last = e;
+            }
+        }
+        String message = group.type() + " outbound " + group.name() + ": no member connected to " + destination + " within "
+                + deadline.describe() + " (" + String.join("; ", failures) + ")";
+        if (deadline.passed() || last instanceof SocketTimeoutException) {
+            throw Sockets.timeout("Connect timed out: " + message, last);
+        }
+        throw new OutboundException(last instanceof OutboundException o ? o.kind() : Kind.PROXY_UNREACHABLE, message, last);
+    }
+
+    /** Connects through one member of a group, within its connect-timeout and what is left of the group's. */
+    private SocketChannel member(Outbound member, Destination destination, Predicate<InetAddress> dialable, Deadline group)
+            throws IOException {
+        return switch (member) {
+            case Outbound.Socks5 s -> new Socks5Client(s.server(), s.credentials(), group.cap(s.connectTimeout())).connect(destination);
+            case Outbound.Http h -> new HttpConnectClient(h.server(), h.credentials(), group.cap(h.connectTimeout())).connect(destination);
+            case Outbound.Direct d -> direct(d, destination, dialable, Deadline.after(group.cap(d.connectTimeout())));
+            case Outbound.Group g -> group(g, destination, dialable, Deadline.after(group.cap(g.connectTimeout())));
+            case Outbound.Reject r -> connect(r, destination, dialable);
+            case Outbound.Drop d -> connect(d, destination, dialable);
+        };
+    }
+
+    /**
+     * Returns whether {@code e} says a member of a group is at fault, so that the next member may
+     * do better: its proxy failed (anything but forbidding this destination by its rules), or it
+     * did not connect in time. Refusals and unreachable destinations reported through a member,
+     * and interruptions, are the flow's own outcome.
+     */
+    static boolean isMemberFailure(IOException e) {
+        if (e instanceof OutboundException o) {
+            return o.kind() != Kind.NOT_ALLOWED;
+        }
+        return e instanceof SocketTimeoutException;
     }
 
     /**
@@ -114,6 +196,7 @@ public final class Connectors {
             case Outbound.Drop drop -> UdpRelay.discarding();
             case Outbound.Http http -> throw new OutboundException(Kind.UNSUPPORTED, cannotCarryUdp(http));
             case Outbound other when !other.carries(Network.UDP) -> throw new OutboundException(Kind.UNSUPPORTED, cannotCarryUdp(other));
+            case Outbound.Group group -> openUdp(group.udpMember().orElseThrow(), destination, dialable);
             case Outbound.Direct direct -> UdpRelay.connected(datagram(direct, destination, dialable));
             case Outbound.Socks5 socks5 -> {
                 Socks5UdpAssociation association = associate(socks5, socks5.connectTimeout());
@@ -180,12 +263,15 @@ public final class Connectors {
                     + " (HTTP CONNECT carries TCP only); refused so that the command falls back (QUIC to TCP) at once";
             case Outbound.Socks5 socks5 -> "socks5 outbound " + socks5.name() + " carries TCP only: set udp: true"
                     + " for UDP flows (if the proxy supports UDP ASSOCIATE)";
+            case Outbound.Group group -> "none of the members of " + group.type() + " outbound " + group.name() + " ("
+                    + String.join(", ", group.members().stream().map(Outbound::name).toList()) + ") carries UDP; refused so that"
+                    + " the command falls back (QUIC to TCP) at once";
             default -> "outbound " + outbound.name() + " (" + outbound.type() + ") cannot carry UDP";
         };
     }
 
-    private SocketChannel direct(Outbound.Direct direct, Destination destination, Predicate<InetAddress> dialable) throws IOException {
-        Deadline deadline = Deadline.after(direct.connectTimeout());
+    private SocketChannel direct(Outbound.Direct direct, Destination destination, Predicate<InetAddress> dialable, Deadline deadline)
+            throws IOException {
         List<InetAddress> addresses = addresses(destination, dialable);
         try {
             return Sockets.connect(addresses, destination.port(), direct.sourceAddress(), deadline, prepare(direct));
