@@ -28,9 +28,9 @@ public final class MemberHealth {
     private static final Logger log = LoggerFactory.getLogger(MemberHealth.class);
 
     /** How long a member is skipped after its first failure. */
-    public static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    public static final Duration FIRST_BACKOFF = Duration.ofSeconds(2);
     /** The longest a member is skipped, however often it failed. */
-    public static final Duration MAX_BACKOFF = Duration.ofSeconds(64);
+    public static final Duration MAX_BACKOFF = Duration.ofMinutes(2);
 
     /**
      * What is known of one member.

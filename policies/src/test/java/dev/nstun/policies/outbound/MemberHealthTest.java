@@ -93,7 +93,7 @@ class MemberHealthTest {
     @Test
     void backOffDoublesWithEachFailureInARowUpToTheBound() {
         Outbound.Group g = group(Strategy.FALLBACK, A, B);
-        long[] wantSeconds = {1, 2, 4, 8, 16, 32, 64, 64, 64};
+        long[] wantSeconds = {2, 4, 8, 16, 32, 64, 120, 120};
         for (int i = 0; i < wantSeconds.length; i++) {
             health.failed(g, A, "timed out");
             Duration skipped = health.state("a").skipped().orElseThrow();
