@@ -7,6 +7,7 @@ import dev.nstun.policies.config.Rule;
 import dev.nstun.policies.learn.LearnedPolicy;
 import dev.nstun.policies.outbound.Connectors;
 import dev.nstun.policies.outbound.Destination;
+import dev.nstun.policies.outbound.OutboundException;
 import dev.nstun.policies.outbound.UntrustedText;
 import dev.nstun.policies.rules.FlowKey;
 import dev.nstun.policies.rules.Match;
@@ -92,14 +93,19 @@ final class PolicyDialer implements Dialer {
         if (flow.destinationName().isEmpty()) nstunAddresses.requireRelayable(flow.destination());
         Match m = match(flow, Network.UDP);
         if (refusedByDefault(m)) blocked.flow(Network.UDP, flow);
-        return switch (m.outbound()) {
-            case Outbound.Direct direct -> UdpUpstream.connected(connectors.openUdp(direct, destination(flow), DirectDialer::relayable));
-            case Outbound.Reject reject -> throw new FlowRefusedException("outbound " + reject.name() + " rejects " + flow);
-            case Outbound.Drop drop -> UdpUpstreams.discarding();
-            case Outbound.Socks5 socks5 -> UdpUpstreams.throughSocks5(connectors, socks5, destination(flow), flow.toString(), failures);
-            case Outbound.Http http -> throw new FlowRefusedException("UDP cannot go through the http outbound " + http.name()
-                    + " (HTTP CONNECT carries TCP only); refused so that the command falls back (QUIC to TCP) at once");
-        };
+        try {
+            return new RelayUpstream(connectors.openUdp(m.outbound(), destination(flow), DirectDialer::relayable));
+        } catch (OutboundException e) {
+            // Refused on purpose, or the outbound cannot carry UDP: the command falls back (QUIC to TCP) at once.
+            if (m.outbound() instanceof Outbound.Reject || e.kind() == OutboundException.Kind.UNSUPPORTED) {
+                throw new FlowRefusedException(e.getMessage());
+            }
+            // NOT_ALLOWED: a direct flow's name resolves only to this host; not a proxy's fault to warn about.
+            if (e.kind() != OutboundException.Kind.NOT_ALLOWED) {
+                failures.warn(m.outbound().name() + "/udp/" + e.kind(), flow + ": " + e.getMessage(), System.nanoTime());
+            }
+            throw e;
+        }
     }
 
     /**

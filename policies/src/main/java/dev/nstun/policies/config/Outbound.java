@@ -22,7 +22,7 @@ public sealed interface Outbound {
     /** Returns where the outbound was declared. */
     Location location();
 
-    /** Returns the {@code type} the policy file writes: socks5, http, direct, reject or drop. */
+    /** Returns the {@code type} the policy file writes: socks5, http, direct, reject, drop, or a group's strategy. */
     String type();
 
     /** Returns whether flows of {@code network} can be relayed through this outbound. */
@@ -114,6 +114,78 @@ public sealed interface Outbound {
             return "direct" + bindInterface.map(i -> ", interface " + i).orElse("")
                     + (fwmark.isPresent() ? ", fwmark 0x" + Long.toHexString(fwmark.getAsLong()) : "")
                     + sourceAddress.map(a -> ", source-address " + IpLiteral.format(a)).orElse("")
+                    + timeoutSuffix(connectTimeout);
+        }
+    }
+
+    /**
+     * Several outbounds as one: a flow is opened through the first member that connects, the
+     * members tried in the order the {@link Strategy} gives, each only once, all within
+     * {@code connectTimeout}. Members are proxies, direct outbounds or other groups, never reject or
+     * drop, and no group is its own member. A UDP flow goes through the first member (in declared
+     * order) that {@linkplain #carries carries} UDP.
+     */
+    record Group(String name, Strategy strategy, List<Outbound> members, Duration connectTimeout, Location location)
+            implements Outbound {
+        public Group {
+            Objects.requireNonNull(strategy, "strategy");
+            members = List.copyOf(members);
+            if (members.isEmpty()) {
+                throw new IllegalArgumentException("group " + name + " has no members");
+            }
+            Objects.requireNonNull(connectTimeout, "connectTimeout");
+        }
+
+        /** The order a group tries its members in. */
+        public enum Strategy {
+            /** In the order declared: the first is used while it works. */
+            FALLBACK("fallback"),
+            /** A member chosen at random first, then the others in declared order after it. */
+            RANDOM("random"),
+            /** Each flow starts one member further along than the flow before, then the others in order. */
+            ROUND_ROBIN("round-robin");
+
+            private final String spelling;
+
+            Strategy(String spelling) {
+                this.spelling = spelling;
+            }
+
+            /** Returns how the policy file writes it: {@code fallback}, {@code random}, {@code round-robin}. */
+            public String spelling() {
+                return spelling;
+            }
+
+            /** Returns the strategy spelt {@code type}, if any. */
+            public static Optional<Strategy> of(String type) {
+                for (Strategy s : values()) {
+                    if (s.spelling.equals(type)) {
+                        return Optional.of(s);
+                    }
+                }
+                return Optional.empty();
+            }
+        }
+
+        @Override
+        public String type() {
+            return strategy.spelling();
+        }
+
+        /** Returns whether any member carries {@code network}. */
+        @Override
+        public boolean carries(Network network) {
+            return members.stream().anyMatch(m -> m.carries(network));
+        }
+
+        /** Returns the member UDP flows go through: the first, in declared order, that carries UDP. */
+        public Optional<Outbound> udpMember() {
+            return members.stream().filter(m -> m.carries(Network.UDP)).findFirst();
+        }
+
+        @Override
+        public String describe() {
+            return strategy.spelling() + " of " + String.join(", ", members.stream().map(Outbound::name).toList())
                     + timeoutSuffix(connectTimeout);
         }
     }

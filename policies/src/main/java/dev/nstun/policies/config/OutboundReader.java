@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -19,10 +20,17 @@ import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
-/** Reads the {@code outbounds} list: one map per outbound, keys depending on its type. */
+/**
+ * Reads the {@code outbounds} list: one map per outbound, keys depending on its type. Groups
+ * ({@code fallback}, {@code random}, {@code round-robin}) name their members, so they are built
+ * once every outbound has been read, members first.
+ */
 final class OutboundReader {
-    static final List<String> TYPES = List.of("socks5", "http", "direct", "reject", "drop");
+    static final List<String> TYPES = List.of("socks5", "http", "direct", "reject", "drop", "fallback", "random", "round-robin");
+    private static final List<String> GROUP_KEYS = List.of("name", "type", "members", "connect-timeout");
 
     private static final List<String> PROXY_KEYS = List.of("name", "type", "server", "username", "password", "password-file",
             "password-env", "connect-timeout");
@@ -32,9 +40,12 @@ final class OutboundReader {
             "http", PROXY_KEYS,
             "direct", List.of("name", "type", "interface", "fwmark", "source-address", "connect-timeout"),
             "reject", List.of("name", "type"),
-            "drop", List.of("name", "type"));
+            "drop", List.of("name", "type"),
+            "fallback", GROUP_KEYS,
+            "random", GROUP_KEYS,
+            "round-robin", GROUP_KEYS);
     private static final List<String> ALL_KEYS = List.of("name", "type", "server", "username", "password", "password-file",
-            "password-env", "udp", "interface", "fwmark", "source-address", "connect-timeout");
+            "password-env", "udp", "interface", "fwmark", "source-address", "connect-timeout", "members");
     /** How other tools spell what these keys say. */
     private static final Map<String, String> HINTS = Map.ofEntries(
             Map.entry("tag", "outbounds are named with 'name' (sing-box's 'tag')"),
@@ -52,13 +63,22 @@ final class OutboundReader {
             Map.entry("bind-address", "did you mean 'source-address'?"),
             Map.entry("timeout", "did you mean 'connect-timeout'?"),
             Map.entry("version", "'type: socks5' already says SOCKS version 5, the only one supported"),
-            Map.entry("network", "a socks5 outbound carries UDP when it has 'udp: true'"));
+            Map.entry("network", "a socks5 outbound carries UDP when it has 'udp: true'"),
+            Map.entry("proxies", "a group lists its outbounds in 'members' (clash's 'proxies')"),
+            Map.entry("outbounds", "a group lists its outbounds in 'members' (sing-box's 'outbounds')"),
+            Map.entry("url", "nstun sends no health probes: a member that fails a connection is skipped for a while"),
+            Map.entry("interval", "nstun sends no health probes: a member that fails a connection is skipped for a while"));
     private static final Map<String, String> TYPE_HINTS = Map.of(
             "socks", "did you mean 'socks5'?",
             "block", "did you mean 'reject' (refuse at once) or 'drop' (no answer at all)?",
             "https", "TLS to the proxy is not supported yet; 'http' speaks plain HTTP CONNECT",
             "socks4", "only SOCKS5 is supported",
-            "socks4a", "only SOCKS5 is supported");
+            "socks4a", "only SOCKS5 is supported",
+            "url-test", "nstun sends no health probes; 'fallback' tries the members in order and skips one that just failed",
+            "urltest", "nstun sends no health probes; 'fallback' tries the members in order and skips one that just failed",
+            "load-balance", "did you mean 'random' or 'round-robin'?",
+            "roundrobin", "did you mean 'round-robin'?",
+            "round_robin", "did you mean 'round-robin'?");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final int MAX_NAME_LENGTH = 64;
     /** RFC 1929: username and password are each 1 to 255 bytes. */
@@ -73,6 +93,11 @@ final class OutboundReader {
      * each declared name.
      */
     record Declared(Map<String, Outbound> outbounds, Set<String> names) {
+    }
+
+    /** A group as read, its members still names. */
+    private record GroupDraft(String name, Outbound.Group.Strategy strategy, List<ScalarNode> members, Duration connectTimeout,
+                              Location location) {
     }
 
     private final Nodes nodes;
@@ -92,27 +117,135 @@ final class OutboundReader {
         Map<String, Outbound> declared = new LinkedHashMap<>();
         Set<String> names = new LinkedHashSet<>();
         Map<String, Node> nameNodes = new HashMap<>();
+        Map<String, GroupDraft> groups = new LinkedHashMap<>();
         list.flatMap(n -> nodes.list(n, "a list of outbounds, e.g. - {name: corp, type: socks5, server: 10.0.0.5:1080}"))
                 .ifPresent(seq -> {
                     for (Node item : seq.getValue()) {
-                        readOne(item, declared, names, nameNodes);
+                        readOne(item, declared, names, nameNodes, groups);
                     }
                 });
         Map<String, Outbound> all = new LinkedHashMap<>(declared);
         for (Outbound builtIn : Outbound.builtIns()) {
             Outbound mine = declared.get(builtIn.name());
-            if (mine == null && !names.contains(builtIn.name())) {
+            GroupDraft group = groups.remove(builtIn.name());
+            String mineType = mine != null ? mine.type() : group != null ? group.strategy().spelling() : null;
+            if (mineType == null && !names.contains(builtIn.name())) {
                 all.put(builtIn.name(), builtIn);
-            } else if (mine != null && !mine.type().equals(builtIn.type())) {
+            } else if (mineType != null && !mineType.equals(builtIn.type())) {
                 problems.add(nameNodes.get(builtIn.name()), "'" + builtIn.name() + "' is a built-in outbound of type "
                         + builtIn.type() + ": declare it with type " + builtIn.type() + " (to set its options) or choose another name");
             }
         }
         names.addAll(all.keySet());
-        return new Declared(all, names);
+        Set<String> failed = new HashSet<>();
+        for (GroupDraft group : groups.values()) {
+            buildGroup(group, groups, all, names, new ArrayList<>(), failed);
+        }
+        // In file order, built-ins last, groups among the rest.
+        Map<String, Outbound> ordered = new LinkedHashMap<>();
+        for (String name : names) {
+            if (all.containsKey(name)) {
+                ordered.put(name, all.get(name));
+            }
+        }
+        return new Declared(ordered, names);
     }
 
-    private void readOne(Node item, Map<String, Outbound> declared, Set<String> names, Map<String, Node> nameNodes) {
+    /**
+     * Builds {@code group} into {@code all} unless a member is unknown, reject or drop, broken
+     * itself, or leads back to the group ({@code path} holds the groups being built around it).
+     * Returns the group, or null after recording why there is none.
+     */
+    private Outbound buildGroup(GroupDraft group, Map<String, GroupDraft> groups, Map<String, Outbound> all, Set<String> names,
+                                List<String> path, Set<String> failed) {
+        if (all.containsKey(group.name())) {
+            return all.get(group.name());
+        }
+        if (failed.contains(group.name())) {
+            return null;
+        }
+        path.add(group.name());
+        List<Outbound> members = new ArrayList<>();
+        Set<String> listed = new HashSet<>();
+        boolean ok = true;
+        for (ScalarNode node : group.members()) {
+            String member = node.getValue();
+            String where = "member " + Nodes.quote(member) + " of " + group.strategy().spelling() + " outbound '" + group.name() + "'";
+            if (!listed.add(member)) {
+                problems.add(node, where + " is listed twice");
+                ok = false;
+                continue;
+            }
+            int cycle = path.indexOf(member);
+            if (cycle >= 0) {
+                List<String> loop = new ArrayList<>(path.subList(cycle, path.size()));
+                loop.add(member);
+                problems.add(node, where + " leads back to '" + member + "': " + String.join(" → ", loop)
+                        + " (a group cannot contain itself)");
+                ok = false;
+                continue;
+            }
+            Outbound resolved = all.get(member);
+            if (resolved == null && groups.containsKey(member)) {
+                resolved = buildGroup(groups.get(member), groups, all, names, path, failed);
+                if (resolved == null) {
+                    ok = false; // the member's own problems are reported where it is declared
+                    continue;
+                }
+            }
+            if (resolved == null) {
+                if (!names.contains(member)) {
+                    List<String> known = names.stream().filter(n -> !n.equals(group.name())).toList();
+                    problems.add(node, where + " is not an outbound (declared or built in: " + String.join(", ", known) + ")"
+                            + Suggest.didYouMean(member, known));
+                }
+                ok = false;
+                continue;
+            }
+            if (resolved instanceof Outbound.Reject || resolved instanceof Outbound.Drop) {
+                problems.add(node, where + " is a " + resolved.type() + " outbound, which carries no flow: a group's members are"
+                        + " socks5, http, direct or other groups (put a reject or drop rule after the group's rule instead)");
+                ok = false;
+                continue;
+            }
+            members.add(resolved);
+        }
+        path.remove(path.size() - 1);
+        if (!ok || members.isEmpty()) {
+            failed.add(group.name());
+            return null;
+        }
+        Outbound built = new Outbound.Group(group.name(), group.strategy(), members, group.connectTimeout(), group.location());
+        all.put(group.name(), built);
+        return built;
+    }
+
+    /** Returns the member names of a group, or an empty list after recording why there are none. */
+    private List<ScalarNode> members(MappingNode map, Map<String, NodeTuple> entries, String where, Set<String> misspelled) {
+        Optional<Node> node = Nodes.value(entries, "members");
+        if (node.isEmpty()) {
+            if (!misspelled.contains("members")) {
+                problems.add(map, where + " has no 'members' (expected a list of outbound names, e.g. members: [corp-a, corp-b])");
+            }
+            return List.of();
+        }
+        Optional<SequenceNode> seq = nodes.list(node.get(), "a list of outbound names for 'members', e.g. [corp-a, corp-b]");
+        if (seq.isEmpty()) {
+            return List.of();
+        }
+        if (seq.get().getValue().isEmpty()) {
+            problems.add(node.get(), where + " has no members: list the outbounds it chooses from, e.g. members: [corp-a, corp-b]");
+            return List.of();
+        }
+        List<ScalarNode> out = new ArrayList<>();
+        for (Node item : seq.get().getValue()) {
+            nodes.text(item, "an outbound name in 'members'").ifPresent(text -> out.add((ScalarNode) item));
+        }
+        return out;
+    }
+
+    private void readOne(Node item, Map<String, Outbound> declared, Set<String> names, Map<String, Node> nameNodes,
+                         Map<String, GroupDraft> groups) {
         Optional<MappingNode> map = nodes.map(item, "an outbound such as {name: corp, type: socks5, server: 10.0.0.5:1080}");
         if (map.isEmpty()) {
             return;
@@ -146,6 +279,15 @@ final class OutboundReader {
         // Every option is read (and every problem recorded) before anything is built from them.
         String n = name.get();
         Location location = problems.at(map.get());
+        Optional<Outbound.Group.Strategy> strategy = Outbound.Group.Strategy.of(type.get());
+        if (strategy.isPresent()) {
+            List<ScalarNode> members = members(map.get(), entries, where, misspelled);
+            Duration timeout = connectTimeout(entries);
+            if (problems.count() == before) {
+                groups.put(n, new GroupDraft(n, strategy.get(), members, timeout, location));
+            }
+            return;
+        }
         Supplier<Outbound> build = switch (type.get()) {
             case "socks5" -> {
                 HostPort server = server(map.get(), entries, where, misspelled);

@@ -161,15 +161,15 @@ public final class PolicyLoader {
         }
     }
 
-    /** Returns why a proxy outbound cannot carry UDP, or null when it can or is no proxy. */
+    /** Returns why an outbound that relays flows cannot carry UDP, or null when it can or relays nothing (reject, drop). */
     private static String udpless(Outbound outbound) {
-        if (outbound instanceof Outbound.Http) {
-            return "an http outbound, which carries TCP only";
+        if (outbound.carries(Network.UDP) || outbound instanceof Outbound.Reject || outbound instanceof Outbound.Drop) {
+            return null;
         }
-        if (outbound instanceof Outbound.Socks5 s && !s.udp()) {
-            return "a socks5 outbound without 'udp: true'";
-        }
-        return null;
+        return switch (outbound) {
+            case Outbound.Socks5 s -> "a socks5 outbound without 'udp: true'";
+            default -> "an " + outbound.type() + " outbound, which carries TCP only";
+        };
     }
 
     /** The outbound that carries queries to the upstream must be able to. */

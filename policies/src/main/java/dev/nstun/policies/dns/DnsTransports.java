@@ -33,9 +33,11 @@ final class DnsTransports {
         return switch (via) {
             case Outbound.Reject reject -> refused(upstream, via);
             case Outbound.Drop drop -> refused(upstream, via);
-            case Outbound.Direct direct when udp -> new UdpDnsClient(() -> connectors.openUdp(direct, server), label, timeout);
-            case Outbound.Socks5 socks5 when udp && socks5.udp() -> new Socks5UdpDnsClient(socks5, connectors, server, label, timeout,
+            case Outbound.Direct direct when udp -> new UdpDnsClient(() -> connectors.datagram(direct, server), label, timeout);
+            case Outbound.Socks5 socks5 when udp && socks5.carries(Network.UDP) -> new Socks5UdpDnsClient(socks5, connectors, server, label, timeout,
                     new TcpDnsClient(connect, overTcp, timeout));
+            // UDP through a group goes through its first member that carries UDP, as flows of the command do.
+            case Outbound.Group group when udp && group.udpMember().isPresent() -> create(upstream, group.udpMember().get(), connectors, timeout);
             default -> {
                 if (udp) {
                     log.info("DNS upstream {}: outbound {} ({}) carries TCP only, so queries go over TCP to the same server",

@@ -224,7 +224,7 @@ public final class LearnedPolicy {
         out.append("# Learned by nstun run --learn: one rule per destination the command reached (first seen, flows).\n")
                 .append("# Everything else is rejected: there is no final rule. Replay: nstun run -p THIS-FILE -- COMMAND;\n")
                 .append("# learn more into it: nstun run --learn THIS-FILE … (hand-written one-line rules are kept).\n");
-        List<Outbound> declared = run.outbounds().values().stream().filter(LearnedPolicy::isProxy).toList();
+        List<Outbound> declared = run.outbounds().values().stream().filter(LearnedPolicy::isDeclared).toList();
         if (!declared.isEmpty()) {
             out.append("outbounds:\n");
             if (declared.stream().anyMatch(o -> credentials(o).isPresent())) {
@@ -253,8 +253,9 @@ public final class LearnedPolicy {
         return out.toString();
     }
 
-    private static boolean isProxy(Outbound o) {
-        return o instanceof Outbound.Socks5 || o instanceof Outbound.Http;
+    /** Returns whether {@code o} is declared in the file: proxies and groups (whose members are declared beside them). */
+    private static boolean isDeclared(Outbound o) {
+        return o instanceof Outbound.Socks5 || o instanceof Outbound.Http || o instanceof Outbound.Group;
     }
 
     private static Optional<Credentials> credentials(Outbound o) {
@@ -272,7 +273,13 @@ public final class LearnedPolicy {
         switch (o) {
             case Outbound.Socks5 socks -> s.append(", server: ").append(quote(socks.server().toString()));
             case Outbound.Http http -> s.append(", server: ").append(quote(http.server().toString()));
-            default -> throw new IllegalArgumentException("only proxies are declared: " + o.describe());
+            case Outbound.Group group -> {
+                s.append(", members: [").append(String.join(", ", group.members().stream().map(m -> quote(m.name())).toList())).append(']');
+                if (!group.connectTimeout().equals(Outbound.DEFAULT_CONNECT_TIMEOUT)) {
+                    s.append(", connect-timeout: ").append(group.connectTimeout().toMillis()).append("ms");
+                }
+            }
+            default -> throw new IllegalArgumentException("only proxies and groups are declared: " + o.describe());
         }
         c.ifPresent(creds -> s.append(", username: ").append(quote(creds.username())).append(", password-env: ").append(PASSWORD_ENV));
         if (o instanceof Outbound.Socks5 socks && socks.udp()) {

@@ -26,6 +26,22 @@ final class Deadline {
         return left <= 0 ? 1 : (int) Math.min(Integer.MAX_VALUE, Math.max(1, (left + 999_999) / 1_000_000));
     }
 
+    /** Returns the time left, zero once it has passed. */
+    Duration left() {
+        return Duration.ofNanos(Math.max(0, endNanos - System.nanoTime()));
+    }
+
+    /** Returns whether the deadline has passed. */
+    boolean passed() {
+        return endNanos - System.nanoTime() <= 0;
+    }
+
+    /** Returns the shorter of {@code timeout} and the time left, rounded up to a millisecond. */
+    Duration cap(Duration timeout) {
+        Duration left = Duration.ofMillis(millisLeft());
+        return timeout.compareTo(left) < 0 ? timeout : left;
+    }
+
     /** Returns the whole timeout as people write it: {@code 10s}, {@code 1500ms}, {@code 2m}. */
     String describe() {
         long ms = timeout.toMillis();

@@ -1,7 +1,6 @@
 package dev.nstun.policies.outbound;
 
 import dev.nstun.policies.config.IpLiteral;
-import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.PortUnreachableException;
@@ -12,9 +11,8 @@ import java.util.Objects;
 
 /**
  * One UDP flow of the wrapped command through a {@link Socks5UdpAssociation}: every datagram goes
- * to one destination, and only datagrams from it come back. This is what the stack's
- * {@code UdpUpstream} needs for a socks5 outbound (the CLI adapts it); it never blocks, so a
- * selector loop can drive it, waiting on {@link #channel()}.
+ * to one destination, and only datagrams from it come back: the {@link UdpRelay} of a socks5
+ * outbound. It never blocks, so a selector loop can drive it, waiting on {@link #channel()}.
  *
  * <p>Which datagrams count as the destination's: the relay names each one's source. A destination
  * known by address must match it (address and port); a destination known by name went to the
@@ -29,7 +27,7 @@ import java.util.Objects;
  *
  * <p>Not thread-safe: one loop thread sends and receives.
  */
-public final class Socks5UdpFlow implements Closeable {
+public final class Socks5UdpFlow implements UdpRelay {
     private final Socks5UdpAssociation association;
     private final Destination destination;
     private final ByteBuffer controlProbe = ByteBuffer.allocate(64);
@@ -53,6 +51,7 @@ public final class Socks5UdpFlow implements Closeable {
     }
 
     /** Returns the non-blocking datagram channel, connected to the relay: readable means a reply may be waiting. */
+    @Override
     public DatagramChannel channel() {
         return association.channel();
     }
@@ -61,6 +60,7 @@ public final class Socks5UdpFlow implements Closeable {
      * Sends {@code payload[position, limit)} to the destination through the relay. Returns false
      * when the socket buffer had no room and the datagram was dropped.
      */
+    @Override
     public boolean send(ByteBuffer payload) throws IOException {
         checkControl();
         try {
@@ -75,6 +75,7 @@ public final class Socks5UdpFlow implements Closeable {
      * and returns its length, the position unchanged; returns -1 when nothing waits. Datagrams from
      * other sources are dropped and counted in {@link #dropped()}.
      */
+    @Override
     public int receive(ByteBuffer dst) throws IOException {
         checkControl();
         int start = dst.position();

@@ -9,6 +9,7 @@ import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.config.PortRange;
 import dev.nstun.policies.config.Rule;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -48,6 +49,9 @@ public final class Explain {
         lines.add(flow + " → rule " + rule.number() + " (" + ruleText + ") → outbound " + outbound.name() + " ("
                 + outbound.describe() + ")");
         lines.add("  matched: " + reason(rule, flow));
+        if (outbound instanceof Outbound.Group group) {
+            group(lines, group, network, "  ");
+        }
 
         String name = flow.domain().orElse(null);
         byte[] address = flow.addressBytes();
@@ -74,6 +78,34 @@ public final class Explain {
                     + "to this name carry an address, not the name");
         }
         return String.join("\n", lines);
+    }
+
+    /** Lists a group's members as the flow would meet them, nested groups indented under theirs. */
+    private static void group(List<String> lines, Outbound.Group group, Network network, String indent) {
+        if (network == Network.UDP) {
+            Optional<Outbound> member = group.udpMember();
+            lines.add(indent + "group " + group.name() + " (" + group.type() + "): UDP goes through "
+                    + member.map(m -> m.name() + ", its first member that carries UDP").orElse("none of its members: none carries UDP"));
+            return;
+        }
+        String order = switch (group.strategy()) {
+            case FALLBACK -> "in this order";
+            case RANDOM -> "from one chosen at random, then on in this order";
+            case ROUND_ROBIN -> "each flow from the member after the previous flow's first, then on in this order";
+        };
+        lines.add(indent + "group " + group.name() + " (" + group.type() + "): members tried " + order + " until one connects, all within "
+                + formatSeconds(group.connectTimeout()) + "; a member that failed is tried last for a while (back-off)");
+        int i = 1;
+        for (Outbound member : group.members()) {
+            lines.add(indent + "  " + i++ + ". " + member.name() + " (" + member.describe() + ")");
+            if (member instanceof Outbound.Group nested) {
+                group(lines, nested, network, indent + "     ");
+            }
+        }
+    }
+
+    private static String formatSeconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 
     private static String reason(Rule rule, FlowKey flow) {

@@ -24,6 +24,20 @@ class DocsExampleTest {
         assertEquals("corp", policy.dnsOutbound().name());
     }
 
+    /** The groups example loads, with the members it lists. */
+    @Test
+    void groupsExampleLoads() throws Exception {
+        String doc = Files.readString(DOC);
+        int section = doc.indexOf("### Groups: several proxies as one, with passive failover");
+        int start = doc.indexOf("```yaml\n", section) + "```yaml\n".length();
+        Policy policy = PolicyLoader.parse("groups.yaml", doc.substring(start, doc.indexOf("```", start)), Path.of("/etc/nstun"),
+                FakeEnvironment.standard());
+        Outbound.Group corp = (Outbound.Group) policy.outbound("corp").orElseThrow();
+        assertEquals(List.of("corp-a", "corp-b"), corp.members().stream().map(Outbound::name).toList());
+        assertEquals("corp-a", corp.udpMember().orElseThrow().name());
+        assertEquals(Outbound.Group.Strategy.ROUND_ROBIN, ((Outbound.Group) policy.outbound("mirrors").orElseThrow()).strategy());
+    }
+
     /** The allow-list example's file form decides as its command line does. */
     @Test
     void agentExampleFileMatchesItsCommandLine() throws Exception {

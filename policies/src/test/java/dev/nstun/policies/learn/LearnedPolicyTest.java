@@ -112,6 +112,25 @@ class LearnedPolicyTest {
     }
 
     @Test
+    void aGroupRunReplaysThroughTheSameGroup() throws PolicyException {
+        Policy run = load(String.join("\n",
+                "outbounds:",
+                "  - {name: a, type: socks5, server: \"127.0.0.1:1080\"}",
+                "  - {name: b, type: http, server: \"127.0.0.1:3128\"}",
+                "  - {name: both, type: fallback, members: [a, b, direct], connect-timeout: 1500ms}",
+                "rules:",
+                "  - {outbound: both}",
+                ""), FakeEnvironment.standard());
+        LearnedPolicy learned = LearnedPolicy.start(run);
+        recordThrough(learned, run, name("pypi.org", 443, Network.TCP), T0);
+        String text = learned.render();
+        assertTrue(text.contains("  - {name: both, type: fallback, members: [\"a\", \"b\", \"direct\"], connect-timeout: 1500ms}\n"), text);
+        Policy replay = load(text, FakeEnvironment.standard());
+        Outbound group = RuleMatcher.of(replay).match(name("pypi.org", 443, Network.TCP)).outbound();
+        assertEquals(run.outbound("both").orElseThrow().describe(), group.describe());
+    }
+
+    @Test
     void learningIntoAFileAddsToItsCountsAndKeepsItsOneLineRules() throws PolicyException {
         LearnedPolicy first = LearnedPolicy.start(DIRECT);
         recordThrough(first, DIRECT, name("pypi.org", 443, Network.TCP), T1);

@@ -77,7 +77,7 @@ class ConnectorsTest {
                     () -> connectors.connect(lan, localhost, address -> !address.isLoopbackAddress()));
             assertEquals(OutboundException.Kind.NOT_ALLOWED, e.kind(), "kind");
             assertTrue(e.getMessage().contains("localhost resolves on this host only to"), e.getMessage());
-            assertThrows(OutboundException.class, () -> connectors.openUdp(lan, localhost, address -> !address.isLoopbackAddress()));
+            assertThrows(OutboundException.class, () -> connectors.datagram(lan, localhost, address -> !address.isLoopbackAddress()));
             assertFalse(seen.isDone(), "nothing connected to the server");
         }
     }
@@ -91,7 +91,7 @@ class ConnectorsTest {
             assertEquals("outbound lan sets interface eth7 and fwmark 0x20, which this nstun cannot apply (no socket tuner"
                     + " installed), so its flows are refused; remove them to use the host's routing table", e.getMessage());
             assertEquals(Kind.UNSUPPORTED, e.kind());
-            assertThrows(OutboundException.class, () -> connectors.openUdp(lan, Destination.of("127.0.0.1", 53)));
+            assertThrows(OutboundException.class, () -> connectors.datagram(lan, Destination.of("127.0.0.1", 53)));
         }
     }
 
@@ -109,7 +109,7 @@ class ConnectorsTest {
                 assertEchoes(ch);
             }
         }
-        try (DatagramChannel ch = tuning.openUdp(lan, Destination.of("localhost", 53))) {
+        try (DatagramChannel ch = tuning.datagram(lan, Destination.of("localhost", 53))) {
             assertEquals(new InetSocketAddress("127.0.0.1", 53), ch.getRemoteAddress(), "connected to the IPv4 address of localhost");
             assertEquals(InetAddress.getLoopbackAddress(), ((InetSocketAddress) ch.getLocalAddress()).getAddress(), "source-address bound");
         }

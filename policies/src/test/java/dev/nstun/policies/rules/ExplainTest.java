@@ -33,6 +33,43 @@ class ExplainTest {
                 Explain.explain(ISSUE_EXAMPLE, "example.com:443", Network.TCP));
     }
 
+    private static final Policy GROUPS = Policies.of("""
+            outbounds:
+              - {name: corp-a, type: socks5, server: "10.0.0.5:1080", connect-timeout: 2s}
+              - {name: corp-b, type: socks5, server: "10.0.0.6:1080", udp: true, connect-timeout: 2s}
+              - {name: spread, type: round-robin, members: [corp-a, corp-b]}
+              - {name: proxies, type: fallback, members: [spread, direct], connect-timeout: 5s}
+            rules:
+              - {outbound: proxies}
+            """);
+
+    @Test
+    void groupShowsItsMembersInTheOrderTheyAreTried() {
+        assertEquals("""
+                example.com:443/tcp → rule 1 (work.yaml:7: {outbound: proxies}) → outbound proxies (fallback of spread, direct, \
+                connect-timeout 5s)
+                  matched: rule 1 has only an outbound, so it matches every flow
+                  group proxies (fallback): members tried in this order until one connects, all within 5s; a member that failed is \
+                tried last for a while (back-off)
+                    1. spread (round-robin of corp-a, corp-b)
+                       group spread (round-robin): members tried each flow from the member after the previous flow's first, then on \
+                in this order until one connects, all within 10s; a member that failed is tried last for a while (back-off)
+                         1. corp-a (socks5 10.0.0.5:1080, connect-timeout 2s)
+                         2. corp-b (socks5 10.0.0.6:1080, udp, connect-timeout 2s)
+                    2. direct (direct)""",
+                Explain.explain(GROUPS, "example.com:443", Network.TCP));
+    }
+
+    @Test
+    void groupSaysWhichMemberCarriesUdp() {
+        assertEquals("""
+                example.com:443/udp → rule 1 (work.yaml:7: {outbound: proxies}) → outbound proxies (fallback of spread, direct, \
+                connect-timeout 5s)
+                  matched: rule 1 has only an outbound, so it matches every flow
+                  group proxies (fallback): UDP goes through spread, its first member that carries UDP""",
+                Explain.explain(GROUPS, "example.com:443", Network.UDP));
+    }
+
     @Test
     void suffixRule() {
         assertEquals("""
