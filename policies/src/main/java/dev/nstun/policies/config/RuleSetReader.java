@@ -2,6 +2,7 @@ package dev.nstun.policies.config;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -10,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -120,14 +122,14 @@ final class RuleSetReader {
         return nodes.text(node.get(), expected + " for '" + key + "'");
     }
 
-    private <E> Optional<E> choice(String text, E[] values, java.util.function.Function<E, String> label, Node node, String key) {
+    private <E> Optional<E> choice(String text, E[] values, Function<E, String> label, Node node, String key) {
         String lower = text.toLowerCase(Locale.ROOT);
         for (E value : values) {
             if (label.apply(value).equals(lower)) {
                 return Optional.of(value);
             }
         }
-        List<String> labels = java.util.Arrays.stream(values).map(label).toList();
+        List<String> labels = Arrays.stream(values).map(label).toList();
         String hint = key.equals("format") && (lower.equals("yaml") || lower.equals("text"))
                 ? " (clash's yaml and text forms are both format: clash; nstun tells them apart by the content)"
                 : key.equals("format") && lower.equals("mrs") ? " (the binary mrs form is not supported: convert it with "

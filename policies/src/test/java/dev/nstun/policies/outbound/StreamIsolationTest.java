@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.nstun.policies.config.Isolation;
 import dev.nstun.policies.config.Location;
 import dev.nstun.policies.config.Outbound;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -51,8 +52,8 @@ class StreamIsolationTest {
             int type = p.read(1)[0];
             String host = switch (type) {
                 case 3 -> new String(p.read(p.read(1)[0] & 0xff), StandardCharsets.UTF_8);
-                case 1 -> java.net.InetAddress.getByAddress(p.read(4)).getHostAddress();
-                default -> java.net.InetAddress.getByAddress(p.read(16)).getHostAddress();
+                case 1 -> InetAddress.getByAddress(p.read(4)).getHostAddress();
+                default -> InetAddress.getByAddress(p.read(16)).getHostAddress();
             };
             int port = ((p.read(1)[0] & 0xff) << 8) | (p.read(1)[0] & 0xff);
             seen.add(new Seen(credentials, host + ":" + port));
