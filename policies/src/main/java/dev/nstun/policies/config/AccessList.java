@@ -39,7 +39,7 @@ public final class AccessList {
     record Entry(String option, String text, List<String> domains, List<String> domainSuffixes, List<Cidr> ipCidrs,
                  List<PortRange> ports, Set<Network> networks) {
         Rule rule(int index, String outbound) {
-            return new Rule(index, domains, domainSuffixes, List.of(), List.of(), ipCidrs, ports, networks, outbound,
+            return new Rule(index, domains, domainSuffixes, List.of(), List.of(), ipCidrs, List.of(), ports, networks, outbound,
                     Location.nowhere(option + " " + text));
         }
 
@@ -154,8 +154,7 @@ public final class AccessList {
         }
         List<Rule> rules = cliRules(via);
         for (Rule r : file.rules()) {
-            rules.add(new Rule(rules.size(), r.domains(), r.domainSuffixes(), r.domainKeywords(), r.domainRegexes(), r.ipCidrs(),
-                    r.ports(), r.networks(), r.outbound(), r.location()));
+            rules.add(r.withIndex(rules.size()));
         }
         return new Policy(file.source(), file.outbounds(), rules, file.dns());
     }

@@ -42,13 +42,25 @@ public sealed interface Outbound {
 
     /**
      * A SOCKS5 proxy (RFC 1928): TCP by CONNECT, with the destination name when the flow has one;
-     * UDP by UDP ASSOCIATE when {@code udp} is true. Credentials use RFC 1929.
+     * UDP by UDP ASSOCIATE when {@code udp} is true. Credentials use RFC 1929; with an
+     * {@code isolate} other than {@link Isolation#NONE} nstun makes them up per isolation unit
+     * (and the outbound has none of its own).
      */
-    record Socks5(String name, HostPort server, Optional<Credentials> credentials, boolean udp, Duration connectTimeout,
-                  Location location) implements Outbound {
+    record Socks5(String name, HostPort server, Optional<Credentials> credentials, boolean udp, Isolation isolate,
+                  Duration connectTimeout, Location location) implements Outbound {
         public Socks5 {
             Objects.requireNonNull(server, "server");
+            Objects.requireNonNull(isolate, "isolate");
             Objects.requireNonNull(connectTimeout, "connectTimeout");
+            if (isolate != Isolation.NONE && credentials.isPresent()) {
+                throw new IllegalArgumentException("isolate " + isolate.label() + " makes up the credentials: the outbound has none");
+            }
+        }
+
+        /** Returns an outbound without stream isolation (what code that builds outbounds itself, and tests, use). */
+        public Socks5(String name, HostPort server, Optional<Credentials> credentials, boolean udp, Duration connectTimeout,
+                      Location location) {
+            this(name, server, credentials, udp, Isolation.NONE, connectTimeout, location);
         }
 
         @Override
@@ -64,7 +76,7 @@ public sealed interface Outbound {
         @Override
         public String describe() {
             return "socks5 " + server + credentials.map(c -> ", user " + c.username()).orElse("") + (udp ? ", udp" : "")
-                    + timeoutSuffix(connectTimeout);
+                    + (isolate == Isolation.NONE ? "" : ", isolate " + isolate.label()) + timeoutSuffix(connectTimeout);
         }
     }
 

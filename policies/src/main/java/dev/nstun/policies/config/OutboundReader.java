@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -36,7 +37,7 @@ final class OutboundReader {
             "password-env", "connect-timeout");
     private static final Map<String, List<String>> KEYS_BY_TYPE = Map.of(
             "socks5", List.of("name", "type", "server", "username", "password", "password-file", "password-env", "udp",
-                    "connect-timeout"),
+                    "isolate", "connect-timeout"),
             "http", PROXY_KEYS,
             "direct", List.of("name", "type", "interface", "fwmark", "source-address", "connect-timeout"),
             "reject", List.of("name", "type"),
@@ -45,7 +46,7 @@ final class OutboundReader {
             "random", GROUP_KEYS,
             "round-robin", GROUP_KEYS);
     private static final List<String> ALL_KEYS = List.of("name", "type", "server", "username", "password", "password-file",
-            "password-env", "udp", "interface", "fwmark", "source-address", "connect-timeout", "members");
+            "password-env", "udp", "isolate", "interface", "fwmark", "source-address", "connect-timeout", "members");
     /** How other tools spell what these keys say. */
     private static final Map<String, String> HINTS = Map.ofEntries(
             Map.entry("tag", "outbounds are named with 'name' (sing-box's 'tag')"),
@@ -293,8 +294,9 @@ final class OutboundReader {
                 HostPort server = server(map.get(), entries, where, misspelled);
                 Optional<Credentials> credentials = credentials(entries, true);
                 boolean udp = flag(entries, "udp");
+                Isolation isolate = isolation(entries, credentials.isPresent(), udp);
                 Duration timeout = connectTimeout(entries);
-                yield () -> new Outbound.Socks5(n, server, credentials, udp, timeout, location);
+                yield () -> new Outbound.Socks5(n, server, credentials, udp, isolate, timeout, location);
             }
             case "http" -> {
                 HostPort server = server(map.get(), entries, where, misspelled);
@@ -486,6 +488,32 @@ final class OutboundReader {
 
     private boolean flag(Map<String, NodeTuple> entries, String key) {
         return Nodes.value(entries, key).flatMap(n -> nodes.bool(n, key)).orElse(false);
+    }
+
+    /** Reads {@code isolate}; it makes up the credentials, so it takes no username, and TCP streams only. */
+    private Isolation isolation(Map<String, NodeTuple> entries, boolean hasCredentials, boolean udp) {
+        Optional<Node> node = Nodes.value(entries, "isolate");
+        Optional<String> text = node.flatMap(n -> nodes.text(n, "none, per-run, per-destination or per-flow for 'isolate'"));
+        if (text.isEmpty()) {
+            return Isolation.NONE;
+        }
+        List<String> labels = Arrays.stream(Isolation.values()).map(Isolation::label).toList();
+        Optional<Isolation> isolate = Arrays.stream(Isolation.values()).filter(i -> i.label().equals(text.get())).findFirst();
+        if (isolate.isEmpty()) {
+            problems.add(node.get(), "unknown isolate " + Nodes.quote(text.get()) + " (expected one of: " + String.join(", ", labels)
+                    + ")" + Suggest.didYouMean(text.get(), labels));
+            return Isolation.NONE;
+        }
+        if (isolate.get() != Isolation.NONE && hasCredentials) {
+            problems.add(node.get(), "isolate " + isolate.get().label() + " makes up a username and password per isolation unit "
+                    + "(what Tor's IsolateSOCKSAuth separates circuits by): remove username and password, or use isolate: none");
+            return Isolation.NONE;
+        }
+        if (isolate.get() != Isolation.NONE && udp) {
+            problems.add(node.get(), "isolate applies to TCP streams (Tor carries no UDP): remove 'udp: true', or use isolate: none");
+            return Isolation.NONE;
+        }
+        return isolate.get();
     }
 
     private Duration connectTimeout(Map<String, NodeTuple> entries) {

@@ -17,13 +17,15 @@ import org.snakeyaml.engine.v2.nodes.NodeTuple;
  * holding all of them.
  */
 public final class PolicyLoader {
-    static final List<String> TOP_KEYS = List.of("outbounds", "dns", "rules");
+    static final List<String> TOP_KEYS = List.of("outbounds", "dns", "rule-sets", "rules");
     private static final Map<String, String> TOP_HINTS = Map.of(
             "proxies", "did you mean 'outbounds'? (clash's 'proxies')",
             "route", "rules go at the top level: rules: [...] (sing-box's route.rules)",
             "proxy-groups", "proxy groups are not supported: each rule names one outbound",
             "final", "the final rule is the last of 'rules', with only an outbound: - {outbound: corp}",
-            "inbounds", "nstun has no inbounds: the wrapped command's traffic is the input");
+            "inbounds", "nstun has no inbounds: the wrapped command's traffic is the input",
+            "rule-providers", "did you mean 'rule-sets'? a list of {name, file, format: clash, behavior} (clash's rule-providers "
+                    + "of type file)");
 
     private PolicyLoader() {
     }
@@ -34,7 +36,8 @@ public final class PolicyLoader {
     }
 
     /**
-     * Loads a policy file. Relative {@code password-file} paths are relative to the file's directory.
+     * Loads a policy file and the rule-set files it names. Relative {@code password-file} and rule-set
+     * {@code file} paths are relative to the file's directory.
      *
      * @throws PolicyException listing every problem, each with file, line and column
      */
@@ -54,7 +57,7 @@ public final class PolicyLoader {
      * Loads policy text.
      *
      * @param fileName    the name problems carry (as the user would type it)
-     * @param baseDir     the directory relative password-file paths start from
+     * @param baseDir     the directory relative password-file and rule-set paths start from
      * @param environment environment variables, home directory and file reading
      * @throws PolicyException listing every problem
      */
@@ -81,7 +84,9 @@ public final class PolicyLoader {
         if (rulesNode.isEmpty()) {
             problems.add(top.get(), "the policy has no 'rules' (add at least a final rule: rules: [{outbound: direct}])");
         }
-        List<RuleReader.Draft> drafts = rulesNode.map(n -> new RuleReader(nodes).read(n)).orElse(List.of());
+        RuleSetReader.Declared ruleSets = Nodes.value(entries, "rule-sets")
+                .map(n -> new RuleSetReader(nodes, environment, baseDir).read(n)).orElse(RuleSetReader.Declared.NONE);
+        List<RuleReader.Draft> drafts = rulesNode.map(n -> new RuleReader(nodes, ruleSets).read(n)).orElse(List.of());
         DnsReader.Draft dns = Nodes.value(entries, "dns").map(n -> new DnsReader(nodes).read(n)).orElse(DnsReader.Draft.DEFAULT);
 
         checkOutboundNames(drafts, dns, declared, problems);

@@ -48,13 +48,19 @@ final class Problems {
         return found.size();
     }
 
+    /** Adds the problems of another file (a rule set the policy names); they are listed after this file's own. */
+    void addAll(Problems other) {
+        found.addAll(other.found);
+    }
+
     /**
      * Returns the problems in file order, each once (a node reached through several aliases would
-     * otherwise be reported several times).
+     * otherwise be reported several times): this file's first, then those of the files it names.
      */
     List<Problem> sorted() {
         return new LinkedHashSet<>(found).stream()
-                .sorted(Comparator.comparingInt(Problem::line).thenComparingInt(Problem::column))
+                .sorted(Comparator.comparing((Problem p) -> !p.file().equals(file)).thenComparing(Problem::file)
+                        .thenComparingInt(Problem::line).thenComparingInt(Problem::column))
                 .toList();
     }
 }

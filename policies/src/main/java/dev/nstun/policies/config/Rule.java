@@ -14,9 +14,10 @@ import java.util.stream.Collectors;
  *
  * <p>A rule matches a flow when all three of these hold:
  * <ul>
- * <li>destination: the rule has no domain or ip-cidr condition, or the flow's name matches one of
- *     its domain, domain-suffix, domain-keyword, domain-regex values, or the flow's address lies in
- *     one of its ip-cidr prefixes (one destination condition, its values ORed, as sing-box does);
+ * <li>destination: the rule has no domain, ip-cidr or rule-set condition, or the flow's name matches
+ *     one of its domain, domain-suffix, domain-keyword, domain-regex values or an entry of one of its
+ *     rule sets, or the flow's address lies in one of its ip-cidr prefixes or a prefix of one of its
+ *     rule sets (one destination condition, its values ORed, as sing-box does);
  * <li>port: the rule has no port condition, or the destination port lies in one of its ranges;
  * <li>network: the rule has no network condition, or it lists the flow's network.
  * </ul>
@@ -27,14 +28,15 @@ import java.util.stream.Collectors;
  * @param domainKeywords substrings of the name
  * @param domainRegexes  patterns found anywhere in the name (case-insensitive)
  * @param ipCidrs        prefixes the destination address lies in
+ * @param ruleSets       sets of destinations from files of their own ({@link RuleSet})
  * @param ports          destination port ranges
  * @param networks       tcp and/or udp
  * @param outbound       name of the outbound
  * @param location       where the rule starts; not in the file for the implicit final rule
  */
 public record Rule(int index, List<String> domains, List<String> domainSuffixes, List<String> domainKeywords,
-                   List<Pattern> domainRegexes, List<Cidr> ipCidrs, List<PortRange> ports, Set<Network> networks,
-                   String outbound, Location location) {
+                   List<Pattern> domainRegexes, List<Cidr> ipCidrs, List<RuleSet> ruleSets, List<PortRange> ports,
+                   Set<Network> networks, String outbound, Location location) {
     /** Values of one key shown in {@link #text()} before the rest is summarized. */
     private static final int SHOWN_VALUES = 6;
 
@@ -44,14 +46,21 @@ public record Rule(int index, List<String> domains, List<String> domainSuffixes,
         domainKeywords = List.copyOf(domainKeywords);
         domainRegexes = List.copyOf(domainRegexes);
         ipCidrs = List.copyOf(ipCidrs);
+        ruleSets = List.copyOf(ruleSets);
         ports = List.copyOf(ports);
         networks = Set.copyOf(networks);
     }
 
     /** Returns the final rule a policy gets when its file has none: every flow goes to {@code outbound}. */
     public static Rule implicitFinal(int index, String outbound, String file) {
-        return new Rule(index, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), Set.of(), outbound,
+        return new Rule(index, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), Set.of(), outbound,
                 Location.nowhere(file));
+    }
+
+    /** Returns the same rule at another place in a policy (rules put in front of a file's move its own). */
+    public Rule withIndex(int newIndex) {
+        return new Rule(newIndex, domains, domainSuffixes, domainKeywords, domainRegexes, ipCidrs, ruleSets, ports, networks, outbound,
+                location);
     }
 
     /** Returns the 1-based rule number users see. */
@@ -64,15 +73,21 @@ public record Rule(int index, List<String> domains, List<String> domainSuffixes,
         return !location.inFile();
     }
 
-    /** Returns whether the rule has a domain or ip-cidr condition. */
+    /** Returns whether the rule has a domain, ip-cidr or rule-set condition. */
     public boolean hasDestinationCondition() {
         return !domains.isEmpty() || !domainSuffixes.isEmpty() || !domainKeywords.isEmpty() || !domainRegexes.isEmpty()
-                || !ipCidrs.isEmpty();
+                || !ipCidrs.isEmpty() || !ruleSets.isEmpty();
     }
 
-    /** Returns whether the rule has a domain condition of any kind. */
+    /** Returns whether the rule has a domain condition of any kind, its own or in a rule set. */
     public boolean hasNameCondition() {
-        return !domains.isEmpty() || !domainSuffixes.isEmpty() || !domainKeywords.isEmpty() || !domainRegexes.isEmpty();
+        return !domains.isEmpty() || !domainSuffixes.isEmpty() || !domainKeywords.isEmpty() || !domainRegexes.isEmpty()
+                || ruleSets.stream().anyMatch(RuleSet::hasNames);
+    }
+
+    /** Returns whether the rule has a prefix condition, its own or in a rule set. */
+    public boolean hasAddressCondition() {
+        return !ipCidrs.isEmpty() || ruleSets.stream().anyMatch(s -> !s.ipCidrs().isEmpty());
     }
 
     /** Returns whether the rule matches every flow (it has only an outbound). */
@@ -90,7 +105,7 @@ public record Rule(int index, List<String> domains, List<String> domainSuffixes,
         if (!hasDestinationCondition()) {
             return true;
         }
-        return (name != null && matchingNameValue(name) != null) || (address != null && matchingCidr(address) != null);
+        return (name != null && matchingNameValue(name) != null) || (address != null && matchingAddressValue(address) != null);
     }
 
     /**
@@ -118,14 +133,29 @@ public record Rule(int index, List<String> domains, List<String> domainSuffixes,
                 return "domain-regex " + p.pattern();
             }
         }
+        for (RuleSet set : ruleSets) {
+            String entry = set.matchingNameValue(name);
+            if (entry != null) {
+                return entry;
+            }
+        }
         return null;
     }
 
-    /** Returns the first prefix that contains the address (4 or 16 bytes), or null. */
-    public Cidr matchingCidr(byte[] address) {
+    /**
+     * Returns the first prefix that contains the address (4 or 16 bytes), written with its key
+     * ({@code ip-cidr 10.0.0.0/8}, or the rule set it is in), or null.
+     */
+    public String matchingAddressValue(byte[] address) {
         for (Cidr c : ipCidrs) {
             if (c.contains(address)) {
-                return c;
+                return "ip-cidr " + c;
+            }
+        }
+        for (RuleSet set : ruleSets) {
+            String entry = set.matchingAddressValue(address);
+            if (entry != null) {
+                return entry;
             }
         }
         return null;
@@ -150,7 +180,7 @@ public record Rule(int index, List<String> domains, List<String> domainSuffixes,
     }
 
     /** Returns whether a domain-suffix value ({@code example.com} or {@code .example.com}) matches a normalized name. */
-    private static boolean suffixMatches(String suffix, String name) {
+    static boolean suffixMatches(String suffix, String name) {
         if (suffix.startsWith(".")) {
             return name.endsWith(suffix);
         }
@@ -168,6 +198,7 @@ public record Rule(int index, List<String> domains, List<String> domainSuffixes,
         addValues(parts, "domain-keyword", domainKeywords, Function.identity());
         addValues(parts, "domain-regex", domainRegexes, p -> "'" + p.pattern().replace("'", "''") + "'");
         addValues(parts, "ip-cidr", ipCidrs, c -> c.network().getAddress().length == 16 ? "\"" + c + "\"" : c.toString());
+        addValues(parts, "rule-set", ruleSets, RuleSet::name);
         addValues(parts, "port", ports, r -> r.from() == r.to() ? r.toString() : "\"" + r + "\"");
         addValues(parts, "network", networks.stream().sorted().toList(), Network::label);
         parts.add("outbound: " + outbound);

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /**
- * Reads the text files nstun reads for the user (the policy, password files): only a regular file
+ * Reads the text files nstun reads for the user (the policy, rule sets, password files): only a regular file
  * (or a symbolic link to one), at most a size that depends on what the file is for, as strict
  * UTF-8. Anything else is refused with one line that says what the path names instead: a
  * symbolic link to {@code /dev/zero} would otherwise fill the heap, and opening a FIFO would wait
@@ -30,6 +30,8 @@ public final class UserFile {
     public enum Kind {
         /** A policy: room for a rule set of 100 000 domains several times over. */
         POLICY("a policy file", 8L * 1024 * 1024, "a YAML file"),
+        /** A rule set: a million names of 15 characters. */
+        RULE_SET("a rule-set file", 16L * 1024 * 1024, "a list of names or prefixes"),
         /**
          * A password file: one line. SOCKS5 takes passwords of up to 255 bytes (RFC 1929), and
          * HTTP proxies refuse header lines over 8 KiB (the Apache and nginx defaults).

@@ -29,11 +29,16 @@ final class YamlSource {
 
     /** Returns the document's root node; empty after reporting a problem, or for an empty document. */
     static Optional<Node> compose(String text, Problems problems) {
+        return compose(text, problems, MAX_CODE_POINTS);
+    }
+
+    /** Returns the root node of a document of at most {@code maxCodePoints} characters (a rule set may be larger than a policy). */
+    static Optional<Node> compose(String text, Problems problems, int maxCodePoints) {
         LoadSettings settings = LoadSettings.builder()
                 .setLabel(problems.file())
                 .setAllowRecursiveKeys(false)
                 .setMaxAliasesForCollections(YamlGuard.MAX_COLLECTION_ALIASES)
-                .setCodePointLimit(MAX_CODE_POINTS)
+                .setCodePointLimit(maxCodePoints)
                 .setUseMarks(true)
                 .setParseComments(false)
                 .setSchema(new CoreSchema())

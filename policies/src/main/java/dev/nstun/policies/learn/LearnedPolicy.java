@@ -71,7 +71,7 @@ public final class LearnedPolicy {
                 .thenComparing(Destination::outbound);
 
         Rule rule(int index) {
-            return new Rule(index, name.stream().toList(), List.of(), List.of(), List.of(), address.stream().toList(),
+            return new Rule(index, name.stream().toList(), List.of(), List.of(), List.of(), address.stream().toList(), List.of(),
                     List.of(new PortRange(port, port)), Set.of(network), outbound, Location.nowhere("learned"));
         }
     }
@@ -190,7 +190,7 @@ public final class LearnedPolicy {
     /** Returns the destination a rule stands for when it has the form {@link #render} writes. */
     private static Optional<Destination> learnedForm(Rule r) {
         boolean oneDestination = r.domains().size() + r.ipCidrs().size() == 1 && r.domainSuffixes().isEmpty()
-                && r.domainKeywords().isEmpty() && r.domainRegexes().isEmpty();
+                && r.domainKeywords().isEmpty() && r.domainRegexes().isEmpty() && r.ruleSets().isEmpty();
         boolean onePort = r.ports().size() == 1 && r.ports().get(0).from() == r.ports().get(0).to();
         if (!oneDestination || !onePort || r.networks().size() != 1) {
             return Optional.empty();

@@ -2,6 +2,7 @@ package dev.nstun.policies.outbound;
 
 import dev.nstun.policies.config.Credentials;
 import dev.nstun.policies.config.HostPort;
+import dev.nstun.policies.config.Isolation;
 import dev.nstun.policies.config.Outbound;
 import dev.nstun.policies.outbound.OutboundException.Kind;
 import dev.nstun.policies.outbound.Socks5ReplyDecoders.CommandReply;
@@ -30,19 +31,33 @@ import java.util.Optional;
 public final class Socks5Client {
     private final HostPort proxy;
     private final Optional<Credentials> credentials;
+    private final Isolation isolation;
+    private final StreamIsolation isolator;
     private final Duration timeout;
     private final String peer;
 
     public Socks5Client(HostPort proxy, Optional<Credentials> credentials, Duration timeout) {
+        this(proxy, credentials, Isolation.NONE, StreamIsolation.RUN, timeout);
+    }
+
+    /**
+     * Returns a client that authenticates each request with what {@code isolator} makes up for its
+     * unit under {@code isolation} (with {@link Isolation#NONE}, with {@code credentials}).
+     */
+    public Socks5Client(HostPort proxy, Optional<Credentials> credentials, Isolation isolation, StreamIsolation isolator,
+                        Duration timeout) {
         this.proxy = Objects.requireNonNull(proxy, "proxy");
         this.credentials = Objects.requireNonNull(credentials, "credentials");
+        this.isolation = Objects.requireNonNull(isolation, "isolation");
+        this.isolator = Objects.requireNonNull(isolator, "isolator");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.peer = "socks5 proxy " + proxy;
     }
 
-    /** Returns a client for a socks5 outbound of the policy. */
+    /** Returns a client for a socks5 outbound of the policy, isolating its streams as the outbound says. */
     public static Socks5Client of(Outbound.Socks5 outbound) {
-        return new Socks5Client(outbound.server(), outbound.credentials(), outbound.connectTimeout());
+        return new Socks5Client(outbound.server(), outbound.credentials(), outbound.isolate(), StreamIsolation.RUN,
+                outbound.connectTimeout());
     }
 
     /** Returns the proxy's address. */
@@ -90,7 +105,7 @@ public final class Socks5Client {
 
     /** Greets, authenticates, sends {@code command} and returns BND.ADDR/BND.PORT of a successful reply. */
     Destination request(Handshake handshake, Socks5CommandType command, Destination destination) throws IOException {
-        authenticate(handshake);
+        authenticate(handshake, isolator.credentials(isolation, credentials, destination));
         return command(handshake, command, destination);
     }
 
@@ -118,8 +133,12 @@ public final class Socks5Client {
         return reply.bound().orElseThrow();
     }
 
-    /** Greets the proxy and authenticates with the method it chose. */
+    /** Greets the proxy and authenticates with the method it chose, with the client's own credentials (the probe's way). */
     void authenticate(Handshake handshake) throws IOException {
+        authenticate(handshake, credentials);
+    }
+
+    private void authenticate(Handshake handshake, Optional<Credentials> credentials) throws IOException {
         handshake.send(Socks5Codec.greeting(credentials.isPresent()), "greeting");
         Socks5AuthMethod method = handshake.receive(Socks5ReplyDecoders.methodSelection(), "greeting");
         if (method.equals(Socks5AuthMethod.NO_AUTH)) {

@@ -1,6 +1,5 @@
 package dev.nstun.policies.rules;
 
-import dev.nstun.policies.config.Cidr;
 import dev.nstun.policies.config.DnsSettings;
 import dev.nstun.policies.config.IpLiteral;
 import dev.nstun.policies.config.Network;
@@ -57,7 +56,7 @@ public final class Explain {
         byte[] address = flow.addressBytes();
         List<Rule> before = policy.rules().subList(0, rule.index());
         if (address == null) {
-            note(lines, before, r -> !r.ipCidrs().isEmpty(), "ip-cidr",
+            note(lines, before, Rule::hasAddressCondition, "ip-cidr",
                     "did not apply: the flow has a name and no address, and nstun never resolves names to match rules");
         }
         if (name == null) {
@@ -118,8 +117,8 @@ public final class Explain {
         List<String> parts = new ArrayList<>();
         if (rule.hasDestinationCondition()) {
             String byName = flow.domain().map(rule::matchingNameValue).orElse(null);
-            Cidr byAddress = flow.address().map(a -> rule.matchingCidr(a.getAddress())).orElse(null);
-            parts.add(byName != null ? byName : "ip-cidr " + byAddress);
+            String byAddress = flow.address().map(a -> rule.matchingAddressValue(a.getAddress())).orElse(null);
+            parts.add(byName != null ? byName : byAddress);
         }
         if (!rule.ports().isEmpty()) {
             PortRange range = rule.ports().stream().filter(r -> r.contains(flow.port())).findFirst().orElseThrow();

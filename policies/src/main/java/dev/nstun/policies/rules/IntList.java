@@ -24,6 +24,10 @@ final class IntList {
 
     /** Returns the values sorted, each once. */
     int[] toSortedArray() {
+        if (size == 1) {
+            // Most lists hold one rule: a name of a rule set, say, of which there may be a million.
+            return new int[] {items[0]};
+        }
         return Arrays.stream(items, 0, size).sorted().distinct().toArray();
     }
 

@@ -7,6 +7,7 @@ import dev.nstun.policies.config.Outbound;
 import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.config.PortRange;
 import dev.nstun.policies.config.Rule;
+import dev.nstun.policies.config.RuleSet;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -21,7 +22,9 @@ import java.util.regex.Pattern;
  * {@link Rule#matches} in order, without trying each rule. Built once per policy; thread-safe.
  *
  * <p>Each destination condition is indexed (exact names and suffixes in {@link DomainIndex},
- * keywords in {@link KeywordAutomaton}, prefixes in one {@link CidrTrie} per family); regexes and
+ * keywords in {@link KeywordAutomaton}, prefixes in one {@link CidrTrie} per family), the entries
+ * of rule sets with the rule's own values, so a set of a million names costs a lookup what one
+ * name costs; regexes and
  * rules without a destination condition are kept in order. Every source yields rule indices in
  * ascending order, and a rule counts only when its port and network conditions hold too. The
  * answer is the smallest such index over all sources, so first-match-wins holds exactly: each
@@ -86,6 +89,24 @@ public final class RuleMatcher {
             for (Cidr c : rule.ipCidrs()) {
                 byte[] net = c.networkBytes();
                 (net.length == 4 ? v4 : v6).add(net, c.prefixLength(), i);
+            }
+            for (RuleSet set : rule.ruleSets()) {
+                for (String d : set.domains()) {
+                    domainBuilder.addExact(d, i);
+                }
+                for (String s : set.domainSuffixes()) {
+                    domainBuilder.addSuffix(s, i);
+                }
+                for (String w : set.wildcards()) {
+                    domainBuilder.addWildcard(w, i);
+                }
+                for (String k : set.domainKeywords()) {
+                    keywordRules.computeIfAbsent(k, key -> new IntList()).add(i);
+                }
+                for (Cidr c : set.ipCidrs()) {
+                    byte[] net = c.networkBytes();
+                    (net.length == 4 ? v4 : v6).add(net, c.prefixLength(), i);
+                }
             }
         }
         domains = domainBuilder.build();

@@ -38,6 +38,27 @@ class DocsExampleTest {
         assertEquals(Outbound.Group.Strategy.ROUND_ROBIN, ((Outbound.Group) policy.outbound("mirrors").orElseThrow()).strategy());
     }
 
+    /** The rule-set example loads with the allowed.yaml shown beside it, and lets through what it says. */
+    @Test
+    void ruleSetExampleLoadsAndDecides() throws Exception {
+        String doc = Files.readString(DOC);
+        int section = doc.indexOf("### Example: a block list, and an agent limited to GitHub and PyPI");
+        int start = doc.indexOf("```yaml\n", section) + "```yaml\n".length();
+        String policyText = doc.substring(start, doc.indexOf("```", start));
+        int setStart = doc.indexOf("```yaml\n", start) + "```yaml\n".length();
+        String allowed = doc.substring(setStart, doc.indexOf("```", setStart));
+        Policy policy = PolicyLoader.parse("agent.yaml", policyText, Path.of("/etc/nstun"), FakeEnvironment.standard()
+                .withFile("/etc/nstun/allowed.yaml", allowed)
+                .withFile("/etc/nstun/blocklist.txt", "0.0.0.0 0.0.0.0\n0.0.0.0 ads.github.com\n"));
+        RuleMatcher matcher = RuleMatcher.of(policy);
+        for (String destination : List.of("github.com:443/direct", "api.github.com:443/direct", "pypi.org:443/direct",
+                "ads.github.com:443/reject", "github.com:22/reject", "www.pypi.org:443/reject", "example.com:443/reject")) {
+            String[] parts = destination.split("[:/]");
+            FlowKey flow = FlowKey.ofDomain(parts[0], Integer.parseInt(parts[1]), Network.TCP);
+            assertEquals(parts[2], matcher.match(flow).outbound().name(), destination);
+        }
+    }
+
     /** The allow-list example's file form decides as its command line does. */
     @Test
     void agentExampleFileMatchesItsCommandLine() throws Exception {

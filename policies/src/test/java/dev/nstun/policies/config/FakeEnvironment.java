@@ -53,6 +53,11 @@ public final class FakeEnvironment implements Environment {
     }
 
     @Override
+    public String readRuleSet(Path path) throws UserFile.Unreadable {
+        return readFile(path);
+    }
+
+    @Override
     public String readFile(Path path) throws UserFile.Unreadable {
         Path normal = path.normalize();
         if (unreadable.contains(normal)) {

@@ -121,7 +121,7 @@ class PolicyLoaderTest {
 
     @Test
     void policyInsistsOnAFinalCatchAll() {
-        Rule narrow = new Rule(0, List.of("example.com"), List.of(), List.of(), List.of(), List.of(), List.of(), Set.of(),
+        Rule narrow = new Rule(0, List.of("example.com"), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), Set.of(),
                 "direct", new Location("w.yaml", 1, 1));
         Map<String, Outbound> builtIns = Map.of("direct", Outbound.builtIns().get(0));
         assertThrows(IllegalArgumentException.class, () -> new Policy("w.yaml", builtIns, List.of(narrow), DnsSettings.DEFAULT));

@@ -12,6 +12,7 @@ import dev.nstun.policies.config.Outbound;
 import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.config.PortRange;
 import dev.nstun.policies.config.Rule;
+import dev.nstun.policies.config.RuleSet;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -38,16 +39,21 @@ class RuleMatcherRandomizedTest {
     private static final String[] REGEXES = {"^a\\.", "b$", "cdn[0-9]", "^(corp|ads)\\.", "x-1\\.a", "\\.com$"};
     private static final int RULES = 3000;
     private static final int FLOWS = 20000;
+    private static final int SETS = 6;
 
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 42, 2024})
     void indexedMatcherAgreesWithTheLinearDefinition(long seed) {
         Random random = new Random(seed);
+        List<RuleSet> sets = new ArrayList<>();
+        for (int i = 0; i < SETS; i++) {
+            sets.add(randomSet(random, "set" + i));
+        }
         List<Rule> rules = new ArrayList<>();
         for (int i = 0; i < RULES; i++) {
-            rules.add(randomRule(random, i));
+            rules.add(randomRule(random, i, sets));
         }
-        rules.add(new Rule(RULES, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), Set.of(), "direct",
+        rules.add(new Rule(RULES, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), Set.of(), "direct",
                 new Location("random.yaml", RULES + 1, 3)));
         Map<String, Outbound> outbounds = new LinkedHashMap<>();
         Outbound.builtIns().forEach(o -> outbounds.put(o.name(), o));
@@ -83,23 +89,25 @@ class RuleMatcherRandomizedTest {
         byte[] address = flow.address().map(a -> a.getAddress()).orElse(null);
         for (Rule r : rules) {
             boolean anyDestination = r.domains().isEmpty() && r.domainSuffixes().isEmpty() && r.domainKeywords().isEmpty()
-                    && r.domainRegexes().isEmpty() && r.ipCidrs().isEmpty();
+                    && r.domainRegexes().isEmpty() && r.ipCidrs().isEmpty() && r.ruleSets().isEmpty();
             boolean destination = anyDestination;
             if (name != null) {
-                destination |= r.domains().contains(name);
-                for (String s : r.domainSuffixes()) {
-                    destination |= s.startsWith(".") ? name.endsWith(s) : name.equals(s) || name.endsWith("." + s);
-                }
-                for (String k : r.domainKeywords()) {
-                    destination |= name.contains(k);
-                }
+                destination |= nameMatches(name, r.domains(), r.domainSuffixes(), List.of(), r.domainKeywords());
                 for (Pattern p : r.domainRegexes()) {
                     destination |= p.matcher(name).find();
+                }
+                for (RuleSet set : r.ruleSets()) {
+                    destination |= nameMatches(name, set.domains(), set.domainSuffixes(), set.wildcards(), set.domainKeywords());
                 }
             }
             if (address != null) {
                 for (Cidr c : r.ipCidrs()) {
                     destination |= inPrefix(address, c);
+                }
+                for (RuleSet set : r.ruleSets()) {
+                    for (Cidr c : set.ipCidrs()) {
+                        destination |= inPrefix(address, c);
+                    }
                 }
             }
             boolean port = r.ports().isEmpty() || r.ports().stream().anyMatch(p -> p.from() <= flow.port() && flow.port() <= p.to());
@@ -111,6 +119,46 @@ class RuleMatcherRandomizedTest {
         throw new AssertionError("no rule matched " + flow);
     }
 
+    private static boolean nameMatches(String name, List<String> domains, List<String> suffixes, List<String> wildcards,
+                                       List<String> keywords) {
+        boolean any = domains.contains(name);
+        for (String s : suffixes) {
+            any |= s.startsWith(".") ? name.endsWith(s) : name.equals(s) || name.endsWith("." + s);
+        }
+        for (String w : wildcards) {
+            any |= name.endsWith("." + w) && name.indexOf('.') == name.length() - w.length() - 1;
+        }
+        for (String k : keywords) {
+            any |= name.contains(k);
+        }
+        return any;
+    }
+
+    /** A set of every kind of entry, a few of each, from the same pools as the rules. */
+    private static RuleSet randomSet(Random random, String name) {
+        List<String> domains = new ArrayList<>();
+        List<String> suffixes = new ArrayList<>();
+        List<String> wildcards = new ArrayList<>();
+        List<String> keywords = new ArrayList<>();
+        List<Cidr> cidrs = new ArrayList<>();
+        for (int i = 0, n = random.nextInt(6); i < n; i++) {
+            domains.add(randomName(random));
+        }
+        for (int i = 0, n = random.nextInt(4); i < n; i++) {
+            suffixes.add((random.nextInt(4) == 0 ? "." : "") + randomName(random));
+        }
+        for (int i = 0, n = random.nextInt(4); i < n; i++) {
+            wildcards.add(randomName(random));
+        }
+        if (random.nextInt(3) == 0) {
+            keywords.add(KEYWORDS[random.nextInt(KEYWORDS.length)] + "zz");
+        }
+        for (int i = 0, n = random.nextInt(4); i < n; i++) {
+            cidrs.add(randomCidr(random));
+        }
+        return new RuleSet(name, name + ".txt", domains, suffixes, wildcards, keywords, cidrs);
+    }
+
     private static boolean inPrefix(byte[] address, Cidr cidr) {
         byte[] net = cidr.networkBytes();
         if (net.length != address.length) {
@@ -120,12 +168,13 @@ class RuleMatcherRandomizedTest {
         return new BigInteger(1, address).shiftRight(shift).equals(new BigInteger(1, net).shiftRight(shift));
     }
 
-    private static Rule randomRule(Random random, int index) {
+    private static Rule randomRule(Random random, int index, List<RuleSet> pool) {
         List<String> domains = new ArrayList<>();
         List<String> suffixes = new ArrayList<>();
         List<String> keywords = new ArrayList<>();
         List<Pattern> regexes = new ArrayList<>();
         List<Cidr> cidrs = new ArrayList<>();
+        List<RuleSet> sets = new ArrayList<>();
         List<PortRange> ports = new ArrayList<>();
         Set<Network> networks = EnumSet.noneOf(Network.class);
         // Most rules are narrow (a few names or prefixes); some add port or network conditions.
@@ -154,6 +203,9 @@ class RuleMatcherRandomizedTest {
                 suffixes.add(randomName(random));
             }
         }
+        if (random.nextInt(20) == 0) {
+            sets.add(pool.get(random.nextInt(pool.size())));
+        }
         if (random.nextInt(4) == 0 || kind == 9) {
             for (int i = 0, n = 1 + random.nextInt(3); i < n; i++) {
                 int from = 1 + random.nextInt(30);
@@ -166,7 +218,7 @@ class RuleMatcherRandomizedTest {
         if (kind == 9 && ports.isEmpty() && networks.isEmpty()) {
             networks.add(Network.UDP);
         }
-        return new Rule(index, domains, suffixes, keywords, regexes, cidrs, ports, networks, "direct",
+        return new Rule(index, domains, suffixes, keywords, regexes, cidrs, sets, ports, networks, "direct",
                 new Location("random.yaml", index + 1, 3));
     }
 
