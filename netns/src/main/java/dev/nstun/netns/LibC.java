@@ -1,7 +1,6 @@
 package dev.nstun.netns;
 
 import java.nio.ByteBuffer;
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
@@ -129,7 +128,7 @@ public interface LibC {
     long syscall(long number, long count, @In int[] list);
 
     /** The bound library, loaded once. */
-    LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");
+    LibC INSTANCE = JnrBindings.load(LibC.class, "c");
 
     /** Returns the calling thread's errno after a failed call. */
     static int errno() {

@@ -2,12 +2,11 @@ package dev.nstun.netns;
 
 import java.util.Map;
 import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
 import jnr.posix.Passwd;
 
 /** Looks up who the wrapped command should run as. */
 public final class Users {
-    private static final POSIX POSIX = POSIXFactory.getNativePOSIX();
+    private static final POSIX POSIX = JnrBindings.posix();
 
     private Users() {}
 
