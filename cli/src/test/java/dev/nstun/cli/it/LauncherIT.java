@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,5 +53,39 @@ class LauncherIT {
                 () -> assertEquals("", run.stderr(), "JDK " + major + ": the run with a stale archive said something"),
                 () -> assertTrue(Files.getLastModifiedTime(archive).compareTo(built) > 0,
                         "JDK " + major + ": the archive older than the jar was kept: " + Files.getLastModifiedTime(archive) + ", jar " + built));
+    }
+
+    /**
+     * An archive with the right name made by another build of the JDK (an update installed since):
+     * the JVM refuses it and writes one of its own at exit (-XX:+AutoCreateSharedArchive); the run
+     * neither fails nor says a word.
+     */
+    @Test
+    void runsQuietlyWithAnArchiveOfAnotherJdkBuild() throws Exception {
+        Requirements.requireRoot();
+        int major = Runtime.version().feature();
+        Path archive = NstunProcess.launcher().resolveSibling("cli/target/nstun-java" + major + ".jsa");
+        if (!Files.isRegularFile(archive)) assertEquals(0, NstunProcess.run("--version").exitCode());
+        // The archive's header names the JVM that made it, "... VM (25.0.3+9-LTS) for linux-amd64 JRE (25.0.3+9-LTS) ...":
+        // the same bytes with another version are what the next update of the JDK would find.
+        byte[] bytes = Files.readAllBytes(archive);
+        byte[] version = ("(" + Runtime.version() + ")").getBytes(StandardCharsets.US_ASCII);
+        int at = indexOf(bytes, version);
+        assertTrue(at >= 0, "JDK " + major + ": " + new String(version, StandardCharsets.US_ASCII) + " not found in the header of " + archive);
+        bytes[at + 1] = (byte) (bytes[at + 1] == '9' ? '8' : '9');
+        Files.write(archive, bytes);
+        NstunProcess run = NstunProcess.run("run", "--", "true");
+        assertAll(
+                () -> assertEquals(0, run.exitCode(), run.describe()),
+                () -> assertEquals("", run.stderr(), "JDK " + major + ": the run with another JDK's archive said something"),
+                () -> assertTrue(Files.isRegularFile(archive) && indexOf(Files.readAllBytes(archive), version) >= 0,
+                        "JDK " + major + ": the archive of another JDK build was kept, or none made in its place"));
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) return i;
+        }
+        return -1;
     }
 }
