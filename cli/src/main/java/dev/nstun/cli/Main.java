@@ -1,5 +1,6 @@
 package dev.nstun.cli;
 
+import dev.nstun.netns.ImmediateExit;
 import dev.nstun.netns.NativeBindings;
 
 /** Entry point of the packaged jar. */
@@ -9,8 +10,14 @@ public final class Main {
     public static void main(String[] args) {
         SignalForwarder.takeBlockedSignals();
         if (isRun(args)) NativeBindings.bindInBackground();
-        System.exit(Nstun.commandLine(new java.io.PrintWriter(System.out, true),
-                new java.io.PrintWriter(System.err, true)).execute(args));
+        int status = Nstun.commandLine(new java.io.PrintWriter(System.out, true),
+                new java.io.PrintWriter(System.err, true)).execute(args);
+        if (ImmediateExit.requested()) {
+            System.out.flush();
+            System.err.flush();
+            ImmediateExit.now(status);
+        }
+        System.exit(status);
     }
 
     /**

@@ -105,6 +105,9 @@ public interface LibC {
 
     String strerror(int errno);
 
+    /** Ends the process at once with {@code status}: no atexit handlers, no stdio flush (exit_group). */
+    void _exit(int status);
+
     /** Takes one pending signal of {@code set} (blocked in every thread) into {@code signal[0]}; returns 0 or an error number. */
     int sigwait(@In long[] set, @Out int[] signal);
 

@@ -2,6 +2,7 @@ package dev.nstun.cli.it;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -80,6 +81,30 @@ class LauncherIT {
                 () -> assertEquals("", run.stderr(), "JDK " + major + ": the run with another JDK's archive said something"),
                 () -> assertTrue(Files.isRegularFile(archive) && indexOf(Files.readAllBytes(archive), version) >= 0,
                         "JDK " + major + ": the archive of another JDK build was kept, or none made in its place"));
+    }
+
+    /**
+     * With the archive in place, as after scripts/build, JDK 21 runs end with _exit (ImmediateExit,
+     * past the JVM's 300 ms wait for threads in native code): the exit status, the command's last
+     * output and nstun's own message still arrive, and the JVM leaves no perf-data file behind.
+     */
+    @Test
+    void endsWithStatusAndOutputAndLeavesNoPerfData() throws Exception {
+        Requirements.requireRoot();
+        int major = Runtime.version().feature();
+        Path archive = NstunProcess.launcher().resolveSibling("cli/target/nstun-java" + major + ".jsa");
+        if (!Files.isRegularFile(archive)) assertEquals(0, NstunProcess.run("--version").exitCode());
+        NstunProcess run = NstunProcess.run("run", "--", "sh", "-c", "echo last words; exit 7");
+        NstunProcess missing = NstunProcess.run("run", "--", "/nonexistent/command");
+        assertAll(
+                () -> assertEquals(7, run.exitCode(), run.describe()),
+                () -> assertEquals("last words\n", run.stdout(), "JDK " + major + ": the command's output"),
+                () -> assertEquals("", run.stderr(), "JDK " + major + ": stderr"),
+                () -> assertEquals(127, missing.exitCode(), missing.describe()),
+                () -> assertTrue(missing.stderr().contains("/nonexistent/command: no such file or directory"),
+                        "JDK " + major + ": nstun's own message, got: " + missing.stderr()),
+                () -> assertFalse(Files.exists(Path.of("/tmp/hsperfdata_" + System.getProperty("user.name"), Long.toString(run.pid()))),
+                        "JDK " + major + ": the JVM's perf-data file of pid " + run.pid() + " was left behind"));
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {
