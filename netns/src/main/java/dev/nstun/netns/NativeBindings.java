@@ -3,9 +3,9 @@ package dev.nstun.netns;
 /**
  * Binds the native calls a run needs (jnr-posix behind {@link Users}, then {@link LibC}: the order
  * in which a run first uses them) on a thread of its own, while the main thread is still parsing
- * arguments: jnr-ffi generates the stub classes of an interface when it is first loaded, about a
- * hundred milliseconds of CPU each, and without this the main thread would wait for them one after
- * the other when it first needs them.
+ * arguments: jnr-ffi's first load of an interface costs tens of milliseconds of CPU (its own
+ * classes, jffi, the interface's proxy), and without this the main thread would wait for them one
+ * after the other when it first needs them.
  */
 public final class NativeBindings {
     private NativeBindings() {}
