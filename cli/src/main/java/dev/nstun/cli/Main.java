@@ -1,12 +1,33 @@
 package dev.nstun.cli;
 
+import dev.nstun.netns.ImmediateExit;
+import dev.nstun.netns.NativeBindings;
+
 /** Entry point of the packaged jar. */
 public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
         SignalForwarder.takeBlockedSignals();
-        System.exit(Nstun.commandLine(new java.io.PrintWriter(System.out, true),
-                new java.io.PrintWriter(System.err, true)).execute(args));
+        if (isRun(args)) NativeBindings.bindInBackground();
+        int status = Nstun.commandLine(new java.io.PrintWriter(System.out, true),
+                new java.io.PrintWriter(System.err, true)).execute(args);
+        if (ImmediateExit.requested()) {
+            System.out.flush();
+            System.err.flush();
+            ImmediateExit.now(status);
+        }
+        System.exit(status);
+    }
+
+    /**
+     * Whether the arguments name {@code run}: nstun's own options (-v, -q, -h, -V) take no value,
+     * so the first argument that is not an option is the subcommand.
+     */
+    static boolean isRun(String[] args) {
+        for (String a : args) {
+            if (!a.startsWith("-")) return a.equals("run");
+        }
+        return false;
     }
 }

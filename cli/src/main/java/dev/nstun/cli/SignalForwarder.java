@@ -1,7 +1,6 @@
 package dev.nstun.cli;
 
 import dev.nstun.netns.BlockedSignals;
-import dev.nstun.netns.LibC;
 import dev.nstun.netns.NativeException;
 import java.util.ArrayList;
 import java.util.List;
@@ -118,7 +117,7 @@ final class SignalForwarder {
     }
 
     private void dispatch(int signal) {
-        if ((signal == SIGINT || signal == SIGQUIT || signal == SIGWINCH) && fromTerminal()) return;
+        if ((signal == SIGINT || signal == SIGQUIT || signal == SIGWINCH) && BlockedSignals.inForegroundOfTerminal()) return;
         if (signal == SIGHUP && onHangup != null) {
             onHangup.run();
             return;
@@ -141,10 +140,5 @@ final class SignalForwarder {
 
     private static boolean isIn(long mask, int signal) {
         return (mask & 1L << signal - 1) != 0;
-    }
-
-    private static boolean fromTerminal() {
-        int foreground = LibC.INSTANCE.tcgetpgrp(0);
-        return foreground > 0 && foreground == LibC.INSTANCE.getpgrp();
     }
 }

@@ -41,8 +41,18 @@ public final class BlockedSignals {
         long[] set = new long[SIGSET_LONGS];
         for (int s : signals) set[(s - 1) / 64] |= 1L << (s - 1) % 64;
         int[] taken = new int[1];
-        int error = LibC.INSTANCE.sigwait(set, taken);
+        int error = SignalCalls.get().sigwait(set, taken);
         if (error != 0) throw new NativeException("sigwait", error);
         return taken[0];
+    }
+
+    /**
+     * Whether nstun's process group is the foreground group of the terminal on stdin: then what
+     * the terminal sends (Ctrl-C, a window resize) reached the whole group, the command too.
+     */
+    public static boolean inForegroundOfTerminal() {
+        SignalCalls c = SignalCalls.get();
+        int foreground = c.tcgetpgrp(0);
+        return foreground > 0 && foreground == c.getpgrp();
     }
 }

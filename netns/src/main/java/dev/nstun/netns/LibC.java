@@ -1,7 +1,6 @@
 package dev.nstun.netns;
 
 import java.nio.ByteBuffer;
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
@@ -106,6 +105,9 @@ public interface LibC {
 
     String strerror(int errno);
 
+    /** Ends the process at once with {@code status}: no atexit handlers, no stdio flush (exit_group). */
+    void _exit(int status);
+
     /** Takes one pending signal of {@code set} (blocked in every thread) into {@code signal[0]}; returns 0 or an error number. */
     int sigwait(@In long[] set, @Out int[] signal);
 
@@ -129,7 +131,7 @@ public interface LibC {
     long syscall(long number, long count, @In int[] list);
 
     /** The bound library, loaded once. */
-    LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");
+    LibC INSTANCE = JnrBindings.load(LibC.class, "c");
 
     /** Returns the calling thread's errno after a failed call. */
     static int errno() {

@@ -2,20 +2,17 @@ package dev.nstun.netns;
 
 import java.util.Map;
 import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
 import jnr.posix.Passwd;
 
 /** Looks up who the wrapped command should run as. */
 public final class Users {
-    private static final POSIX POSIX = POSIXFactory.getNativePOSIX();
-
     private Users() {}
 
     /** Returns the credentials of user {@code name} (or a numeric uid), or null if unknown. */
     public static Credentials byName(String name) {
-        Passwd pw = POSIX.getpwnam(name);
+        Passwd pw = Posix.BINDING.getpwnam(name);
         if (pw == null && name.chars().allMatch(Character::isDigit) && !name.isEmpty()) {
-            pw = POSIX.getpwuid(Integer.parseInt(name));
+            pw = Posix.BINDING.getpwuid(Integer.parseInt(name));
         }
         return pw == null ? null : of(pw);
     }
@@ -27,7 +24,7 @@ public final class Users {
     public static Credentials invoker(Map<String, String> env) {
         String uid = env.get("SUDO_UID");
         String gid = env.get("SUDO_GID");
-        if (uid == null || gid == null || POSIX.geteuid() != 0) return Credentials.UNCHANGED;
+        if (uid == null || gid == null || Posix.BINDING.geteuid() != 0) return Credentials.UNCHANGED;
         int u;
         int g;
         try {
@@ -37,7 +34,7 @@ public final class Users {
             return Credentials.UNCHANGED;
         }
         if (u == 0) return Credentials.UNCHANGED;
-        Passwd pw = POSIX.getpwuid(u);
+        Passwd pw = Posix.BINDING.getpwuid(u);
         return pw == null ? new Credentials(u, g, null, null) : new Credentials(u, g, pw.getLoginName(), pw.getHome());
     }
 
@@ -47,12 +44,12 @@ public final class Users {
      */
     public static int invokingUid(Map<String, String> env) {
         Credentials invoker = invoker(env);
-        return invoker.unchanged() ? POSIX.getuid() : invoker.uid();
+        return invoker.unchanged() ? Posix.BINDING.getuid() : invoker.uid();
     }
 
     /** Returns the effective uid of nstun itself. */
     public static int effectiveUid() {
-        return POSIX.geteuid();
+        return Posix.BINDING.geteuid();
     }
 
     /** Returns the group ids of {@code user} (the group database's; only its primary group for a uid without a name). */
@@ -62,5 +59,13 @@ public final class Users {
 
     private static Credentials of(Passwd pw) {
         return new Credentials((int) pw.getUID(), (int) pw.getGID(), pw.getLoginName(), pw.getHome());
+    }
+
+    /**
+     * jnr-posix, bound at its first use: {@link #invoker} outside sudo needs none, so that
+     * {@code nstun check} and {@code explain} run by a user load no jnr-ffi at all.
+     */
+    private static final class Posix {
+        static final POSIX BINDING = JnrBindings.posix();
     }
 }

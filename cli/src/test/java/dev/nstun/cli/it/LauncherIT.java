@@ -2,11 +2,14 @@ package dev.nstun.cli.it;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,5 +54,63 @@ class LauncherIT {
                 () -> assertEquals("", run.stderr(), "JDK " + major + ": the run with a stale archive said something"),
                 () -> assertTrue(Files.getLastModifiedTime(archive).compareTo(built) > 0,
                         "JDK " + major + ": the archive older than the jar was kept: " + Files.getLastModifiedTime(archive) + ", jar " + built));
+    }
+
+    /**
+     * An archive with the right name made by another build of the JDK (an update installed since):
+     * the JVM refuses it and writes one of its own at exit (-XX:+AutoCreateSharedArchive); the run
+     * neither fails nor says a word.
+     */
+    @Test
+    void runsQuietlyWithAnArchiveOfAnotherJdkBuild() throws Exception {
+        Requirements.requireRoot();
+        int major = Runtime.version().feature();
+        Path archive = NstunProcess.launcher().resolveSibling("cli/target/nstun-java" + major + ".jsa");
+        if (!Files.isRegularFile(archive)) assertEquals(0, NstunProcess.run("--version").exitCode());
+        // The archive's header names the JVM that made it, "... VM (25.0.3+9-LTS) for linux-amd64 JRE (25.0.3+9-LTS) ...":
+        // the same bytes with another version are what the next update of the JDK would find.
+        byte[] bytes = Files.readAllBytes(archive);
+        byte[] version = ("(" + Runtime.version() + ")").getBytes(StandardCharsets.US_ASCII);
+        int at = indexOf(bytes, version);
+        assertTrue(at >= 0, "JDK " + major + ": " + new String(version, StandardCharsets.US_ASCII) + " not found in the header of " + archive);
+        bytes[at + 1] = (byte) (bytes[at + 1] == '9' ? '8' : '9');
+        Files.write(archive, bytes);
+        NstunProcess run = NstunProcess.run("run", "--", "true");
+        assertAll(
+                () -> assertEquals(0, run.exitCode(), run.describe()),
+                () -> assertEquals("", run.stderr(), "JDK " + major + ": the run with another JDK's archive said something"),
+                () -> assertTrue(Files.isRegularFile(archive) && indexOf(Files.readAllBytes(archive), version) >= 0,
+                        "JDK " + major + ": the archive of another JDK build was kept, or none made in its place"));
+    }
+
+    /**
+     * With the archive in place, as after scripts/build, JDK 21 runs end with _exit (ImmediateExit,
+     * past the JVM's 300 ms wait for threads in native code): the exit status, the command's last
+     * output and nstun's own message still arrive, and the JVM leaves no perf-data file behind.
+     */
+    @Test
+    void endsWithStatusAndOutputAndLeavesNoPerfData() throws Exception {
+        Requirements.requireRoot();
+        int major = Runtime.version().feature();
+        Path archive = NstunProcess.launcher().resolveSibling("cli/target/nstun-java" + major + ".jsa");
+        if (!Files.isRegularFile(archive)) assertEquals(0, NstunProcess.run("--version").exitCode());
+        NstunProcess run = NstunProcess.run("run", "--", "sh", "-c", "echo last words; exit 7");
+        NstunProcess missing = NstunProcess.run("run", "--", "/nonexistent/command");
+        assertAll(
+                () -> assertEquals(7, run.exitCode(), run.describe()),
+                () -> assertEquals("last words\n", run.stdout(), "JDK " + major + ": the command's output"),
+                () -> assertEquals("", run.stderr(), "JDK " + major + ": stderr"),
+                () -> assertEquals(127, missing.exitCode(), missing.describe()),
+                () -> assertTrue(missing.stderr().contains("/nonexistent/command: no such file or directory"),
+                        "JDK " + major + ": nstun's own message, got: " + missing.stderr()),
+                () -> assertFalse(Files.exists(Path.of("/tmp/hsperfdata_" + System.getProperty("user.name"), Long.toString(run.pid()))),
+                        "JDK " + major + ": the JVM's perf-data file of pid " + run.pid() + " was left behind"));
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) return i;
+        }
+        return -1;
     }
 }

@@ -1,0 +1,28 @@
+package dev.nstun.netns;
+
+/**
+ * Binds the native calls a run needs (jnr-posix behind {@link Users}, then {@link LibC}: the order
+ * in which a run first uses them) on a thread of its own, while the main thread is still parsing
+ * arguments: jnr-ffi's first load of an interface costs tens of milliseconds of CPU (its own
+ * classes, jffi, the interface's proxy), and without this the main thread would wait for them one
+ * after the other when it first needs them.
+ */
+public final class NativeBindings {
+    private NativeBindings() {}
+
+    /**
+     * Starts binding in the background and returns at once. A caller that needs a binding before
+     * it is ready waits for it (class initialisation); one that failed fails again, with its cause,
+     * in the caller that uses it, so nothing is reported from here.
+     */
+    public static void bindInBackground() {
+        Thread.ofPlatform().name("nstun-bind").daemon(true).start(() -> {
+            try {
+                Users.effectiveUid();
+                LibC.INSTANCE.getpgrp();
+            } catch (LinkageError | RuntimeException e) {
+                // Reported where the binding is used.
+            }
+        });
+    }
+}
