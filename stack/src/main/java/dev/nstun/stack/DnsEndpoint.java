@@ -29,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * nstun's resolver inside the namespace, at 198.18.0.2 and its IPv6 twin, port 53. UDP queries are
+ * nstun's resolver inside the namespace, at the addresses its {@link Config} names, port 53. UDP queries are
  * answered on the loop thread when the {@link DnsResolver} can (fake addresses, PTR of them), else
  * sent to the upstream on a virtual thread and the answer relayed back; TCP connections to port 53
  * are handed to a {@link DnsTcpServer}. Flows to fake addresses get the name they stand for
