@@ -57,6 +57,8 @@ public final class RunCommand implements Callable<Integer> {
         try (session) {
             status = session.waitFor();
         }
+        // Closed: every flow has ended and counted its bytes.
+        if (plan.report()) session.printReport(err);
         NetStack stack = session.stack();
         LoggerFactory.getLogger(RunCommand.class).debug("command exited with status {}; packets in {}, out {}; drops {} {}",
                 status, stack.packetsIn(), stack.packetsOut(), stack.counters().snapshot(), stack.echoCounters());

@@ -75,6 +75,11 @@ final class RunOptions {
                     + " without a policy, the host's first nameserver in /etc/resolv.conf).")
     String dnsUpstream;
 
+    @Option(names = "--report",
+            description = "At exit, say on stderr what the run did, as time(1) does: flows by rule and outbound with the bytes sent and"
+                    + " received, and the attempts refused, by reason (-v says it too).")
+    boolean report;
+
     @Option(names = "--debug-faults", hidden = true, paramLabel = "SPEC",
             description = "Testing: drop/reorder/duplicate/corrupt packets both ways, e.g. loss=5,reorder=25,duplicate=5,corrupt=1,seed=42.")
     String debugFaults;

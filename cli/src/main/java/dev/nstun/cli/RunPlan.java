@@ -46,12 +46,13 @@ import java.util.Optional;
  * @param hostLoopback   the resolver address's other ports reach the host's loopback
  * @param faults         testing: packet faults injected both ways
  * @param pcap           where to capture the TUN's packets
+ * @param report         say at exit what the run did ({@code --report} or {@code -v})
  * @param files          the invoking user's files (read and written with their rights)
  */
 record RunPlan(Privileges.Mode mode, TunSpec tun, Credentials user, boolean rootInside, List<String> command,
                Map<String, String> environment, Optional<Policy> policy, Optional<Path> policyFile, AccessList access,
                Environment policyEnvironment, Dns dns, Optional<Learning> learning, boolean hostLoopback,
-               Optional<FaultInjectingDevice.Faults> faults, Optional<Path> pcap, UserFiles files) {
+               Optional<FaultInjectingDevice.Faults> faults, Optional<Path> pcap, boolean report, UserFiles files) {
 
     RunPlan {
         command = List.copyOf(command);
@@ -182,7 +183,7 @@ record RunPlan(Privileges.Mode mode, TunSpec tun, Credentials user, boolean root
         }
         return new Ready(new RunPlan(mode, NstunAddresses.tun(options.mtu), who, options.rootInside, command, env, Optional.ofNullable(policy),
                 Optional.ofNullable(policyFile), access, policyEnvironment, new Dns(override, direct), learning, options.hostLoopback,
-                faults, Optional.ofNullable(options.pcap), files));
+                faults, Optional.ofNullable(options.pcap), options.report || LoggingOptions.verbose(), files));
     }
 
     /** Parses {@code --dns-upstream}: [udp://|tcp://]ADDRESS[:PORT], an address literal (nothing to resolve a name with); empty if malformed. */

@@ -61,6 +61,7 @@ final class RunSession implements AutoCloseable {
     private final RunPlan plan;
     private final PrintWriter err;
     private final Closer closer = new Closer();
+    private final RunReport report = new RunReport();
     private Sandbox sandbox;
     private NetStack stack;
 
@@ -110,9 +111,10 @@ final class RunSession implements AutoCloseable {
 
         DirectDialer direct = new DirectDialer(NstunAddresses.RESOLVER_IPV4, NstunAddresses.RESOLVER_IPV6, plan.hostLoopback());
         PolicyDialer policyDialer = plan.policy()
-                .map(p -> new PolicyDialer(p, direct, connectors, blocked, plan.learning().map(RunPlan.Learning::into).orElse(null)))
+                .map(p -> new PolicyDialer(p, direct, connectors, blocked, plan.learning().map(RunPlan.Learning::into).orElse(null),
+                        report))
                 .orElse(null);
-        Dialer dialer = policyDialer != null ? policyDialer : direct;
+        Dialer dialer = report.around(policyDialer != null ? policyDialer : direct);
         DnsResolver resolver = plan.policy().map(Policy::dns).map(DnsSettings::mode).orElse(null) == DnsSettings.Mode.FAKE_IP
                 ? new DnsResolver(DnsResolver.Mode.FAKE_IP, NstunAddresses.fakeIpPool(), DnsResolver.DEFAULT_TTL_SECONDS, policyDialer.names())
                 : new DnsResolver(DnsResolver.Mode.FORWARD, null, DnsResolver.DEFAULT_TTL_SECONDS);
@@ -178,6 +180,11 @@ final class RunSession implements AutoCloseable {
     /** Returns the stack (its counters stay readable once it has stopped). */
     NetStack stack() {
         return stack;
+    }
+
+    /** Says on {@code err} what the run did (all of it once closed): see {@link RunReport}. */
+    void printReport(PrintWriter err) {
+        report.print(err, stack.counters());
     }
 
     /** Stops and closes everything started, last started first: the stack, the TUN, the namespace and what is left in it, … */
