@@ -30,6 +30,11 @@ final class LoggingOptions {
         apply();
     }
 
+    /** Returns whether -v (or -vv) was given. */
+    static boolean verbose() {
+        return verbosity > 0;
+    }
+
     private static void apply() {
         System.setProperty(LEVEL, switch (verbosity) {
             case -1 -> "error";

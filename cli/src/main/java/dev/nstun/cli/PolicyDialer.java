@@ -46,17 +46,21 @@ final class PolicyDialer implements Dialer {
     private final DialFailures dialFailures = new DialFailures(log);
     private final BlockedFlows blocked;
     private final LearnedPolicy learned;
+    private final RunReport report;
     private volatile Active active;
 
     /**
      * {@code blocked} hears of every flow and name the policy's final rule rejects; {@code learned}
-     * (null unless {@code --learn}) records where each flow went.
+     * (null unless {@code --learn}) records where each flow went; {@code report} hears which rule and
+     * outbound each flow met.
      */
-    PolicyDialer(Policy policy, DirectDialer nstunAddresses, Connectors connectors, BlockedFlows blocked, LearnedPolicy learned) {
+    PolicyDialer(Policy policy, DirectDialer nstunAddresses, Connectors connectors, BlockedFlows blocked, LearnedPolicy learned,
+                 RunReport report) {
         this.nstunAddresses = nstunAddresses;
         this.connectors = connectors;
         this.blocked = blocked;
         this.learned = learned;
+        this.report = report;
         replace(policy);
     }
 
@@ -154,6 +158,7 @@ final class PolicyDialer implements Dialer {
                 .orElseGet(() -> FlowKey.ofAddress(flow.destination(), flow.destinationPort(), network));
         Match m = active.matcher().match(key);
         if (learned != null) learned.record(key, m.outbound(), Instant.now());
+        report.matched(flow, m);
         log.debug("{}: rule {} -> outbound {}", flow, m.rule().number(), m.outbound().name());
         return m;
     }

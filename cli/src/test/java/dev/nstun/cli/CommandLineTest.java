@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +30,7 @@ class CommandLineTest {
     @Test
     void optionsAfterTheCommandBelongToTheCommand() {
         RunCommand run = parseRun("run", "--mtu", "1500", "curl", "-v", "--mtu", "x");
-        assertEquals(1500, run.mtu);
+        assertEquals(1500, run.options.mtu);
         assertEquals(List.of("curl", "-v", "--mtu", "x"), run.command);
     }
 
@@ -37,8 +38,8 @@ class CommandLineTest {
     void doubleDashEndsNstunsOptions() {
         RunCommand run = parseRun("run", "-v", "--", "sh", "-c", "exit 3");
         assertEquals(List.of("sh", "-c", "exit 3"), run.command);
-        assertEquals(RunCommand.DEFAULT_MTU, run.mtu);
-        assertNull(run.pcap);
+        assertEquals(RunOptions.DEFAULT_MTU, run.options.mtu);
+        assertNull(run.options.pcap);
     }
 
     @Test
@@ -117,19 +118,18 @@ class CommandLineTest {
 
     @Test
     void runnableChecks(@TempDir Path dir) throws Exception {
-        StringWriter msg = new StringWriter();
-        PrintWriter w = new PrintWriter(msg, true);
+        List<String> w = new ArrayList<>();
         Path exe = Files.writeString(dir.resolve("tool"), "#!/bin/sh\n");
         Files.setPosixFilePermissions(exe, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path plain = Files.writeString(dir.resolve("plain"), "data");
         Files.setPosixFilePermissions(plain, PosixFilePermissions.fromString("rw-r--r--"));
-        assertNull(RunCommand.checkRunnable("tool", "/nonexistent:" + dir, w));
-        assertNull(RunCommand.checkRunnable(exe.toString(), null, w));
-        assertEquals(127, RunCommand.checkRunnable("tool", "/nonexistent", w));
-        assertEquals(127, RunCommand.checkRunnable(dir + "/missing", null, w));
-        assertEquals(126, RunCommand.checkRunnable(plain.toString(), null, w));
-        assertEquals(126, RunCommand.checkRunnable(dir.toString(), null, w));
-        assertEquals(127, RunCommand.checkRunnable("plain", dir.toString(), w), "not executable on PATH is not found, as in sh");
+        assertNull(RunPlan.checkRunnable("tool", "/nonexistent:" + dir, w));
+        assertNull(RunPlan.checkRunnable(exe.toString(), null, w));
+        assertEquals(127, RunPlan.checkRunnable("tool", "/nonexistent", w));
+        assertEquals(127, RunPlan.checkRunnable(dir + "/missing", null, w));
+        assertEquals(126, RunPlan.checkRunnable(plain.toString(), null, w));
+        assertEquals(126, RunPlan.checkRunnable(dir.toString(), null, w));
+        assertEquals(127, RunPlan.checkRunnable("plain", dir.toString(), w), "not executable on PATH is not found, as in sh");
     }
 
     @Test

@@ -42,7 +42,7 @@ class DirectDialerTest {
     }
 
     private static DirectDialer dialer(boolean hostLoopback) throws UnknownHostException {
-        return new DirectDialer(InetAddress.getByName(RunCommand.RESOLVER_IPV4), InetAddress.getByName(RunCommand.RESOLVER_IPV6), hostLoopback);
+        return new DirectDialer(NstunAddresses.RESOLVER_IPV4, NstunAddresses.RESOLVER_IPV6, hostLoopback);
     }
 
     private static FlowId flow(String destination, int port) throws UnknownHostException {

@@ -29,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * nstun's resolver inside the namespace, at 198.18.0.2 and its IPv6 twin, port 53. UDP queries are
+ * nstun's resolver inside the namespace, at the addresses its {@link Config} names, port 53. UDP queries are
  * answered on the loop thread when the {@link DnsResolver} can (fake addresses, PTR of them), else
  * sent to the upstream on a virtual thread and the answer relayed back; TCP connections to port 53
  * are handed to a {@link DnsTcpServer}. Flows to fake addresses get the name they stand for
@@ -158,6 +158,11 @@ public final class DnsEndpoint implements Closeable {
                 if (flow.destinationPort() == DNS_PORT && isResolver(flow.destination())) return tcp.connect();
                 return dialer.connectTcp(named(flow));
             }
+
+            @Override
+            public void tcpClosed(FlowId flow, long bytesToUpstream, long bytesFromUpstream) {
+                if (flow.destinationPort() != DNS_PORT || !isResolver(flow.destination())) dialer.tcpClosed(flow, bytesToUpstream, bytesFromUpstream);
+            }
         };
     }
 
@@ -170,6 +175,7 @@ public final class DnsEndpoint implements Closeable {
         if (pool == null || !pool.inRange(flow.destination())) return flow;
         Optional<String> name = pool.nameOf(flow.destination());
         if (name.isEmpty()) {
+            counters.count(StackCounters.Drop.FAKE_ADDRESS_WITHOUT_NAME);
             throw new FlowRefusedException(flow.destination().getHostAddress() + " is a fake address that stands for no name"
                     + " (handed out before a restart, or forgotten to make room); look the name up again");
         }

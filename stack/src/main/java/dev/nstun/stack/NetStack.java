@@ -22,6 +22,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -80,27 +81,30 @@ public final class NetStack implements Runnable {
     /** The packet being handled is a TCP segment whose checksum the kernel left unfinished (see Device#enableTcpOffload). */
     private boolean partialChecksum;
 
-    public NetStack(Device device, Dialer dialer, UdpFlows.Config udpConfig, TcpFlows.Config tcpConfig,
-                    EchoTransport echoTransport, EchoFlows.Config echoConfig) throws IOException {
-        this(device, dialer, udpConfig, tcpConfig, echoTransport, echoConfig, null);
-    }
-
     /**
-     * A stack whose resolver address answers DNS as {@code dnsConfig} says (null: relayed like any UDP
-     * flow). The addresses {@code echoConfig} answers locally are nstun's own on the TUN's link: the
-     * stack's "network unreachable" errors come from them (see {@link Ingress}).
+     * What a stack is made of besides its device.
+     *
+     * @param dialer        opens the upstream side of each flow
+     * @param echoTransport carries ICMP echo requests out (ping)
+     * @param udp           the UDP flow table's limits
+     * @param tcp           the TCP connections' buffers, windows and limits
+     * @param echo          the ICMP echo relay's limits; the addresses it answers locally are nstun's own on the
+     *                      TUN's link, and the stack's "network unreachable" errors come from them (see {@link Ingress})
+     * @param dns           how the resolver address answers DNS; empty: relayed like any UDP flow
      */
-    public NetStack(Device device, Dialer dialer, UdpFlows.Config udpConfig, TcpFlows.Config tcpConfig,
-                    EchoTransport echoTransport, EchoFlows.Config echoConfig, DnsEndpoint.Config dnsConfig) throws IOException {
-        this(device, dialer, udpConfig, tcpConfig, echoTransport, echoConfig, dnsConfig, Executors.newVirtualThreadPerTaskExecutor());
+    public record Config(Dialer dialer, EchoTransport echoTransport, UdpFlows.Config udp, TcpFlows.Config tcp, EchoFlows.Config echo,
+                         Optional<DnsEndpoint.Config> dns) {}
+
+    /** A stack over {@code device}, made as {@code config} says; dials run on virtual threads. */
+    public NetStack(Device device, Config config) throws IOException {
+        this(device, config, Executors.newVirtualThreadPerTaskExecutor());
     }
 
     /** As the public constructor, with the dials run by {@code dialers} (a test may run each at once, on its own thread). */
-    NetStack(Device device, Dialer dialer, UdpFlows.Config udpConfig, TcpFlows.Config tcpConfig, EchoTransport echoTransport,
-             EchoFlows.Config echoConfig, DnsEndpoint.Config dnsConfig, ExecutorService dialers) throws IOException {
+    NetStack(Device device, Config config, ExecutorService dialers) throws IOException {
         this.device = device;
         this.dialers = dialers;
-        this.deviceBytesPerTurn = tcpConfig.tcp().sendBufferSize();
+        this.deviceBytesPerTurn = config.tcp().tcp().sendBufferSize();
         this.selector = Selector.open();
         PacketOutput output = new PacketOutput() {
             @Override
@@ -113,12 +117,12 @@ public final class NetStack implements Runnable {
                 transmit(length);
             }
         };
-        this.dns = dnsConfig == null ? null : new DnsEndpoint(dnsConfig, dialers, this::onLoop, output, counters);
-        if (dns != null) dialer = dns.wrap(dialer);
-        this.udpFlows = new UdpFlows(dialer, selector, dialers, this::onLoop, output, counters, udpConfig);
-        this.tcpFlows = new TcpFlows(dialer, selector, dialers, this::onLoop, output, counters, tcpConfig);
-        this.echoFlows = new EchoFlows(echoTransport, this::onLoop, output, counters, echoConfig);
-        this.ingress = new Ingress(output, counters, echoConfig.answeredLocally());
+        this.dns = config.dns().isEmpty() ? null : new DnsEndpoint(config.dns().get(), dialers, this::onLoop, output, counters);
+        Dialer dialer = dns == null ? config.dialer() : dns.wrap(config.dialer());
+        this.udpFlows = new UdpFlows(dialer, selector, dialers, this::onLoop, output, counters, config.udp());
+        this.tcpFlows = new TcpFlows(dialer, selector, dialers, this::onLoop, output, counters, config.tcp());
+        this.echoFlows = new EchoFlows(config.echoTransport(), this::onLoop, output, counters, config.echo());
+        this.ingress = new Ingress(output, counters, config.echo().answeredLocally());
     }
 
     @Override

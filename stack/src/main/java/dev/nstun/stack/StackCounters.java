@@ -24,6 +24,8 @@ public final class StackCounters {
         GROUP_DESTINATION,
         /** A protocol the stack does not relay (yet). */
         NOT_RELAYED,
+        /** A flow to a fake address that stands for no name (handed out before a restart, or forgotten): refused. */
+        FAKE_ADDRESS_WITHOUT_NAME,
         /** A DNS query that is not even a DNS header. */
         DNS_MALFORMED,
         /** A DNS query found too many queries already waiting for the upstream (answered SERVFAIL). */

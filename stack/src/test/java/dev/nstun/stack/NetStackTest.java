@@ -28,6 +28,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -55,8 +56,8 @@ class NetStackTest {
     void start() throws IOException {
         EchoFlows.Config echo = EchoFlows.Config.defaults(List.of(InetAddress.getByAddress(bytes(ROUTER4)),
                 InetAddress.getByName("fd4e:5354:554e::2")));
-        stack = new NetStack(link, new RefusingDialer(), UdpFlows.Config.defaults(), TcpFlows.Config.defaults(1500),
-                new NoEchoTransport(), echo, null, new InlineExecutor());
+        stack = new NetStack(link, new NetStack.Config(new RefusingDialer(), new NoEchoTransport(), UdpFlows.Config.defaults(),
+                TcpFlows.Config.defaults(1500), echo, Optional.empty()), new InlineExecutor());
         stack.begin(0);
     }
 

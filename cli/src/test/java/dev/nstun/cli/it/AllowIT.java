@@ -147,6 +147,32 @@ class AllowIT {
     }
 
     /**
+     * {@code --report}: at exit, the flows by rule and outbound with their bytes, and the refused
+     * attempts by reason, counted as the test made them (a name nothing allows is no flow: NXDOMAIN).
+     */
+    @Test
+    void theReportCountsTheRunsFlowsAndRefusals(@TempDir Path dir) throws Exception {
+        String script = Fetches.script(List.of(
+                new Fetch("report-web", ProxyNetwork.url("web." + DOMAIN, ALLOWED_PORT, "report-web")),
+                new Fetch("report-one", ProxyNetwork.url("one." + DOMAIN, ALLOWED_PORT, "report-one")),
+                new Fetch("report-address", ProxyNetwork.url(net.peer4(), ALLOWED_PORT, "report-address"))))
+                + udpProbe(dir, net.peer4(), ECHO, "report-allowed")
+                + udpProbe(dir, net.peer4(), ECHO + 1, "report-blocked");
+        NstunProcess p = NstunProcess.run("run", "--report", "--socks5", net.dante().url(), "--allow", "web." + DOMAIN,
+                "--allow", "udp:" + net.peer4() + ":" + ECHO, "--", "sh", "-c", script);
+        assertEquals(0, p.exitCode(), p.describe());
+        assertWholeFile(Fetches.parse(p.stdout()).get("report-web"));
+        List<String> report = p.stderr().lines().filter(l -> l.startsWith("nstun: ") && !l.startsWith("nstun: blocked ")).toList();
+        assertEquals(4, report.size(), p.describe());
+        assertAll(
+                () -> assertTrue(report.get(0).matches("nstun: [0-9.]+s, 2 flows, \\d+ B sent, [0-9.]+ [KM]iB received"), p.describe()),
+                () -> assertTrue(report.get(1).matches("nstun:   tcp rule \\d+ → proxy: 1 flow, \\d+ B sent, [0-9.]+ [KM]iB received"),
+                        p.describe()),
+                () -> assertTrue(report.get(2).matches("nstun:   udp rule \\d+ → proxy: 1 flow, \\d+ B sent, \\d+ B received"), p.describe()),
+                () -> assertEquals("nstun: refused: 2 rejected by a rule", report.get(3), p.describe()));
+    }
+
+    /**
      * {@code --learn FILE} through dante writes the destinations used; {@code -p FILE} replays them
      * through dante (its password from the environment, never from the file) and blocks a new
      * one; learning again adds to the file.

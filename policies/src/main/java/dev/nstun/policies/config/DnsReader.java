@@ -1,7 +1,6 @@
 package dev.nstun.policies.config;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -80,30 +79,8 @@ final class DnsReader {
             return Optional.empty();
         }
         String t = text.get();
-        int scheme = t.indexOf("://");
-        String expected = "expected udp://HOST[:PORT] or tcp://HOST[:PORT], e.g. tcp://9.9.9.9:53";
-        if (scheme < 0) {
-            problems.add(node, "invalid upstream " + Nodes.quote(t) + ": " + expected);
-            return Optional.empty();
-        }
-        String name = t.substring(0, scheme).toLowerCase(Locale.ROOT);
-        Optional<Network> transport = switch (name) {
-            case "udp" -> Optional.of(Network.UDP);
-            case "tcp" -> Optional.of(Network.TCP);
-            default -> Optional.empty();
-        };
-        if (transport.isEmpty()) {
-            String hint = switch (name) {
-                case "tls", "https", "h3", "quic" -> "; DNS over TLS, HTTPS or QUIC is not supported yet (tcp:// goes through "
-                        + "the outbound like any TCP flow)";
-                default -> "";
-            };
-            problems.add(node, "invalid upstream " + Nodes.quote(t) + ": " + expected + hint);
-            return Optional.empty();
-        }
         try {
-            return Optional.of(new DnsSettings.Upstream(transport.get(),
-                    HostPort.parse(t.substring(scheme + 3), DnsSettings.Upstream.DEFAULT_PORT)));
+            return Optional.of(DnsSettings.Upstream.parse(t, Optional.empty()));
         } catch (IllegalArgumentException e) {
             problems.add(node, "invalid upstream " + Nodes.quote(t) + ": " + e.getMessage());
             return Optional.empty();

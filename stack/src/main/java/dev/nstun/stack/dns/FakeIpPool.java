@@ -26,9 +26,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * its carrier while it waits.
  */
 public final class FakeIpPool {
-    /** Entries in {@link #defaults()}. */
-    public static final int DEFAULT_CAPACITY = 65536;
-
     private final int first4;
     private final int last4;
     private final long prefixHigh;
@@ -64,22 +61,6 @@ public final class FakeIpPool {
         }
         this.indexByName = new LinkedHashMap<>(16, 0.75f, true);
         this.nameByIndex = new String[capacity];
-    }
-
-    /**
-     * nstun's pool: IPv4 198.18.1.0 to 198.19.255.254 and IPv6 fd4e:5354:554e::1:0:0/96, 65536
-     * entries. nstun's own addresses (198.18.0.1 and .2, fd4e:5354:554e::1 and ::2) and the rest of
-     * 198.18.0.0/24 lie outside, so they are never handed out.
-     */
-    public static FakeIpPool defaults() {
-        try {
-            return new FakeIpPool((Inet4Address) InetAddress.getByAddress(new byte[] {(byte) 198, 18, 1, 0}),
-                    (Inet4Address) InetAddress.getByAddress(new byte[] {(byte) 198, 19, (byte) 255, (byte) 254}),
-                    (Inet6Address) InetAddress.getByAddress(new byte[] {(byte) 0xfd, 0x4e, 0x53, 0x54, 0x55, 0x4e, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0}),
-                    96, DEFAULT_CAPACITY);
-        } catch (UnknownHostException e) {
-            throw new AssertionError("a literal address", e);
-        }
     }
 
     /**

@@ -24,4 +24,11 @@ public interface Dialer {
      * exception is a bug of the dialer, answered with a reset.
      */
     SocketChannel connectTcp(FlowId flow) throws IOException;
+
+    /**
+     * Told, on the stack's loop thread, that a TCP flow whose upstream {@link #connectTcp} connected
+     * has ended, with the payload bytes relayed each way; must return at once. Does nothing unless
+     * overridden. (A UDP flow's end is its {@link UdpUpstream}'s close.)
+     */
+    default void tcpClosed(FlowId flow, long bytesToUpstream, long bytesFromUpstream) {}
 }

@@ -36,6 +36,11 @@ final class TcpFlow {
     /** A dropped flow: no answer, its SYN retries absorbed until {@link #silentUntil}. */
     boolean silent;
     long silentUntil;
+    /** The dialer connected an upstream for it: it hears of the flow's end ({@link dev.nstun.stack.flow.Dialer#tcpClosed}). */
+    boolean connected;
+    /** Payload bytes written to the upstream socket and read from it: told to the dialer at the end. */
+    long bytesToUpstream;
+    long bytesFromUpstream;
 
     TcpFlow(FlowKey key, FlowId id, TcpConnection conn) {
         this.key = key;

@@ -216,8 +216,10 @@ public final class TcpFlows {
         flow.syn = null;
         if (flow.removed) {
             closeQuietly(ch);
+            dialer.tcpClosed(flow.id, 0, 0);
             return;
         }
+        flow.connected = true;
         try {
             ch.configureBlocking(false);
             // An in-process service (nstun's DNS over TCP) answers on a UNIX socket, which has no Nagle.
@@ -323,6 +325,7 @@ public final class TcpFlows {
     /** Resets every connection and closes every upstream (the loop is ending). */
     public void closeAll() {
         for (TcpFlow f : flows.values()) {
+            if (f.connected) dialer.tcpClosed(f.id, f.bytesToUpstream, f.bytesFromUpstream);
             f.removed = true;
             f.conn.dispose();
             if (f.channel != null) closeQuietly(f.channel);
@@ -400,6 +403,7 @@ public final class TcpFlows {
                 staging.flip();
                 int written = flow.channel.write(staging);
                 conn.consume(written);
+                flow.bytesToUpstream += written;
                 if (written < n) {
                     flow.writeBlocked = true;
                     return;
@@ -437,6 +441,7 @@ public final class TcpFlows {
                     break;
                 }
                 if (n == 0) break;
+                flow.bytesFromUpstream += n;
                 staging.flip();
                 conn.write(staging);
             }
@@ -490,6 +495,7 @@ public final class TcpFlows {
     private void remove(TcpFlow flow) {
         if (flow.removed) return;
         flow.removed = true;
+        if (flow.connected) dialer.tcpClosed(flow.id, flow.bytesToUpstream, flow.bytesFromUpstream);
         flow.conn.dispose();
         flows.remove(flow.key, flow);
         halfOpenFlows.remove(flow);

@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DnsResolverTest {
     private static final byte[] LOOPBACK6 = hex("00000000000000000000000000000001");
 
-    private final FakeIpPool pool = FakeIpPool.defaults();
+    private final FakeIpPool pool = NstunLikePool.create();
     private final DnsResolver fakeIp = new DnsResolver(Mode.FAKE_IP, pool, DnsResolver.DEFAULT_TTL_SECONDS);
     private final DnsResolver forward = new DnsResolver(Mode.FORWARD, null, DnsResolver.DEFAULT_TTL_SECONDS);
 

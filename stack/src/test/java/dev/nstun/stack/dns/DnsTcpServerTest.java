@@ -34,7 +34,7 @@ class DnsTcpServerTest {
     private static final Duration TEST_TIMEOUT = Duration.ofSeconds(20);
 
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-    private final DnsResolver resolver = new DnsResolver(Mode.FAKE_IP, FakeIpPool.defaults(), 1);
+    private final DnsResolver resolver = new DnsResolver(Mode.FAKE_IP, NstunLikePool.create(), 1);
     private final AtomicInteger exchanges = new AtomicInteger();
     private DnsTcpServer server;
 

@@ -40,18 +40,18 @@ class FakeIpPoolTest {
 
     @Test
     void defaultsStartAfterNstunsOwnAddresses() {
-        FakeIpPool pool = FakeIpPool.defaults();
+        FakeIpPool pool = NstunLikePool.create();
         assertEquals(ip("198.18.1.0"), pool.addressFor("example.com", false));
         assertEquals(ip("fd4e:5354:554e::1:0:0"), pool.addressFor("example.com", true));
         assertEquals(ip("fd4e:5354:554e::1:0:1"), pool.addressFor("example.org", true));
         assertEquals(ip("198.18.1.1"), pool.addressFor("example.org", false));
         assertEquals(2, pool.size());
-        assertEquals(FakeIpPool.DEFAULT_CAPACITY, pool.capacity());
+        assertEquals(NstunLikePool.CAPACITY, pool.capacity());
     }
 
     @Test
     void sameNameSameAddressWhateverItsCaseOrTrailingDot() {
-        FakeIpPool pool = FakeIpPool.defaults();
+        FakeIpPool pool = NstunLikePool.create();
         InetAddress first = pool.addressFor("www.example.com", false);
         assertEquals(first, pool.addressFor("WWW.Example.COM.", false));
         assertEquals(first, pool.addressFor("www.example.com", false));
@@ -100,7 +100,7 @@ class FakeIpPoolTest {
 
     @Test
     void rangeIsTheWholeConfiguredRangeKnownOrNot() {
-        FakeIpPool pool = FakeIpPool.defaults();
+        FakeIpPool pool = NstunLikePool.create();
         for (String in : List.of("198.18.1.0", "198.18.200.7", "198.19.255.254", "fd4e:5354:554e::1:0:0", "fd4e:5354:554e::1:ffff:ffff")) {
             assertTrue(pool.inRange(ip(in)), in);
             assertEquals(Optional.empty(), pool.nameOf(ip(in)), in);
@@ -125,34 +125,34 @@ class FakeIpPoolTest {
 
     @Test
     void fullDefaultPoolNeverHandsOutNstunsAddresses() {
-        FakeIpPool pool = FakeIpPool.defaults();
+        FakeIpPool pool = NstunLikePool.create();
         Set<InetAddress> seen = new HashSet<>();
         InetAddress last4 = null;
         InetAddress last6 = null;
-        for (int i = 0; i < FakeIpPool.DEFAULT_CAPACITY; i++) {
+        for (int i = 0; i < NstunLikePool.CAPACITY; i++) {
             last4 = pool.addressFor("n" + i, false);
             last6 = pool.addressFor("n" + i, true);
             assertTrue(pool.inRange(last4) && pool.inRange(last6));
             seen.add(last4);
         }
-        assertEquals(FakeIpPool.DEFAULT_CAPACITY, seen.size());
+        assertEquals(NstunLikePool.CAPACITY, seen.size());
         assertEquals(ip("198.19.0.255"), last4);
         assertEquals(ip("fd4e:5354:554e::1:0:ffff"), last6);
         assertFalse(seen.contains(ip("198.18.0.1")) || seen.contains(ip("198.18.0.2")));
         // One more reuses the first entry, the least recently used.
         assertEquals(ip("198.18.1.0"), pool.addressFor("one.more", false));
-        assertEquals(FakeIpPool.DEFAULT_CAPACITY, pool.size());
+        assertEquals(NstunLikePool.CAPACITY, pool.size());
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"", ".", "a..b", ".a", "a b", "a\\.b", "caf\u00e9.example"})
     void refusesNamesThatAreNoHostNames(String name) {
-        assertThrows(IllegalArgumentException.class, () -> FakeIpPool.defaults().addressFor(name, false));
+        assertThrows(IllegalArgumentException.class, () -> NstunLikePool.create().addressFor(name, false));
     }
 
     @Test
     void refusesOverlongNames() {
-        FakeIpPool pool = FakeIpPool.defaults();
+        FakeIpPool pool = NstunLikePool.create();
         assertThrows(IllegalArgumentException.class, () -> pool.addressFor("a".repeat(64), false));
         assertThrows(IllegalArgumentException.class, () -> pool.addressFor(("a".repeat(63) + ".").repeat(3) + "d".repeat(62), false));
         pool.addressFor(("a".repeat(63) + ".").repeat(3) + "d".repeat(61), false);
@@ -175,7 +175,7 @@ class FakeIpPoolTest {
 
     @Test
     void concurrentUsersAgreeOnEveryName() throws Exception {
-        FakeIpPool pool = FakeIpPool.defaults();
+        FakeIpPool pool = NstunLikePool.create();
         List<Future<List<InetAddress>>> results = new ArrayList<>();
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int t = 0; t < 8; t++) {

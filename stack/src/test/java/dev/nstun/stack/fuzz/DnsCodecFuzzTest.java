@@ -3,7 +3,7 @@ package dev.nstun.stack.fuzz;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.nstun.stack.dns.DnsMessage;
 import dev.nstun.stack.dns.DnsResolver;
-import dev.nstun.stack.dns.FakeIpPool;
+import dev.nstun.stack.dns.NstunLikePool;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -16,9 +16,9 @@ import java.util.Arrays;
  * {@code DnsCodecFuzzTestInputs/} in the test resources); {@code bench/fuzz} fuzzes them.
  */
 class DnsCodecFuzzTest {
-    private static final DnsResolver FAKE_IP = new DnsResolver(DnsResolver.Mode.FAKE_IP, FakeIpPool.defaults(),
+    private static final DnsResolver FAKE_IP = new DnsResolver(DnsResolver.Mode.FAKE_IP, NstunLikePool.create(),
             DnsResolver.DEFAULT_TTL_SECONDS);
-    private static final DnsResolver FORWARD = new DnsResolver(DnsResolver.Mode.FORWARD, FakeIpPool.defaults(),
+    private static final DnsResolver FORWARD = new DnsResolver(DnsResolver.Mode.FORWARD, NstunLikePool.create(),
             DnsResolver.DEFAULT_TTL_SECONDS);
 
     /** Any bytes as a message: every field of what the view accepts. */

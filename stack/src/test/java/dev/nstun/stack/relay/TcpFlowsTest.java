@@ -62,6 +62,8 @@ class TcpFlowsTest {
     private TcpSegment synAck;
     private DialFailure dialFailure;
     private int dials;
+    /** What {@link Dialer#tcpClosed} was told, one entry per flow. */
+    private final List<String> ended = new ArrayList<>();
     private Selector selector;
     private TcpFlows flows;
     private int ourIsn;
@@ -83,6 +85,11 @@ class TcpFlowsTest {
                 SocketChannel ch = SocketChannel.open(server.getLocalAddress());
                 dialed.add(ch);
                 return ch;
+            }
+
+            @Override
+            public void tcpClosed(FlowId flow, long bytesToUpstream, long bytesFromUpstream) {
+                ended.add(bytesToUpstream + " up, " + bytesFromUpstream + " down");
             }
         };
         output = new PacketOutput() {
@@ -143,6 +150,41 @@ class TcpFlowsTest {
         flows.tick(1100 * MS);
         flows.service(1100 * MS);
         assertEquals(0, flows.size(), "the flow is gone after TIME-WAIT");
+    }
+
+    @Test
+    void theDialerHearsOfAFlowsEndOnceWithTheBytesRelayedEachWay() throws IOException {
+        SocketChannel accepted = handshake(0);
+        command(10, TcpSegment.ACK | TcpSegment.PSH, 1, "GET /");
+        assertEquals("GET /", readAll(accepted, 5));
+        accepted.write(ByteBuffer.wrap("hello, world".getBytes(StandardCharsets.US_ASCII)));
+        accepted.close();
+        upstreamReadable(20);
+        command(30, TcpSegment.ACK | TcpSegment.FIN, 1 + 5, "", ourIsn + 1 + 12 + 1);
+        assertEquals(List.of(), ended, "nothing while the flow lasts (TIME-WAIT)");
+
+        flows.tick(2000 * MS);
+        flows.service(2000 * MS);
+        assertEquals(0, flows.size(), "the flow is gone");
+        flows.closeAll();
+        assertEquals(List.of("5 up, 12 down"), ended);
+    }
+
+    @Test
+    void aFlowStillOpenAtTheEndIsToldToo() throws IOException {
+        SocketChannel accepted = handshake(0);
+        command(10, TcpSegment.ACK | TcpSegment.PSH, 1, "abc");
+        assertEquals("abc", readAll(accepted, 3));
+        flows.closeAll();
+        assertEquals(List.of("3 up, 0 down"), ended);
+    }
+
+    @Test
+    void aRefusedDialIsNotToldAsAnEnd() {
+        dialFailure = DialFailure.REFUSED;
+        syn(0);
+        flows.closeAll();
+        assertEquals(List.of(), ended);
     }
 
     @Test

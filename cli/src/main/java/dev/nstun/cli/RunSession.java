@@ -1,0 +1,198 @@
+package dev.nstun.cli;
+
+import dev.nstun.netns.RunRegistry;
+import dev.nstun.netns.Sandbox;
+import dev.nstun.netns.SandboxException;
+import dev.nstun.policies.config.DnsSettings;
+import dev.nstun.policies.config.Outbound;
+import dev.nstun.policies.config.Policy;
+import dev.nstun.policies.outbound.Connectors;
+import dev.nstun.stack.DnsEndpoint;
+import dev.nstun.stack.NetStack;
+import dev.nstun.stack.device.Device;
+import dev.nstun.stack.device.FaultInjectingDevice;
+import dev.nstun.stack.dns.DnsResolver;
+import dev.nstun.stack.flow.Dialer;
+import dev.nstun.stack.icmp.EchoFlows;
+import dev.nstun.stack.icmp.EchoTransport;
+import dev.nstun.stack.pcap.PcapDevice;
+import dev.nstun.stack.pcap.PcapWriter;
+import dev.nstun.stack.relay.TcpFlows;
+import dev.nstun.stack.udp.UdpFlows;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link RunPlan} carried out: the run's record, DNS forwarding, the dialers, the namespace with
+ * the command in it, the link to its TUN and the stack serving it, started in that order. Whatever
+ * was started is closed by one {@link Closer}, last started first, on every path: a start that
+ * fails half-way, the command's exit, an exception.
+ */
+final class RunSession implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RunSession.class);
+    /** How long the stack's loop may take to wind down at the end. */
+    private static final long STACK_STOP_MILLIS = 2000;
+
+    /** What {@link #start} came to. */
+    sealed interface Start {}
+
+    /** The command runs, served by the stack. */
+    record Running(RunSession session) implements Start {}
+
+    /** Nothing runs any more (everything started was closed): exit with {@code status}, after saying {@code line} if there is one. */
+    record Failed(int status, Optional<String> line) implements Start {}
+
+    /** A start that cannot go on; the {@link Closer} undoes what it did. */
+    private static final class StartFailure extends Exception {
+        final int status;
+
+        StartFailure(int status, String line) {
+            super(line, null, false, false);
+            this.status = status;
+        }
+    }
+
+    private final RunPlan plan;
+    private final PrintWriter err;
+    private final Closer closer = new Closer();
+    private final RunReport report = new RunReport();
+    private Sandbox sandbox;
+    private NetStack stack;
+
+    private RunSession(RunPlan plan, PrintWriter err) {
+        this.plan = plan;
+        this.err = err;
+    }
+
+    /** Starts everything {@code plan} describes; {@code err} hears of flows the rules refuse. */
+    static Start start(RunPlan plan, PrintWriter err) {
+        RunSession session = new RunSession(plan, err);
+        try {
+            session.startPieces();
+            return new Running(session);
+        } catch (StartFailure e) {
+            session.close();
+            return new Failed(e.status, Optional.ofNullable(e.getMessage()));
+        } catch (RuntimeException | Error e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    private void startPieces() throws StartFailure {
+        RunRegistry registry;
+        try {
+            registry = RunRegistry.ofThisUser(System.getenv());
+        } catch (IOException e) {
+            throw new StartFailure(ExitCodes.NSTUN_FAILED, "nstun: " + e.getMessage());
+        }
+        registry.cleanStale();
+        String runId = RunRegistry.newRunId();
+
+        BlockedFlows blocked = new BlockedFlows(err);
+        closer.onClose("the summary of blocked flows", blocked::summarize);
+        Connectors connectors = new Connectors(Outbound.DEFAULT_CONNECT_TIMEOUT, new KernelSocketTuner());
+        Optional<DnsSettings.Upstream> override = plan.dns().override();
+        DnsForwarding forwarding = closer.closing("DNS forwarding", plan.policy()
+                .map(p -> DnsForwarding.of(p, override.orElse(null), connectors))
+                .orElseGet(() -> {
+                    if (plan.dns().direct().isEmpty()) {
+                        log.warn("the host's /etc/resolv.conf names no nameserver: the command's DNS queries will fail (give --dns-upstream)");
+                    }
+                    return DnsForwarding.direct(plan.dns().direct().orElse(null), connectors);
+                }));
+        log.debug("DNS queries nstun does not answer itself go to {}", forwarding.describe());
+
+        DirectDialer direct = new DirectDialer(NstunAddresses.RESOLVER_IPV4, NstunAddresses.RESOLVER_IPV6, plan.hostLoopback());
+        PolicyDialer policyDialer = plan.policy()
+                .map(p -> new PolicyDialer(p, direct, connectors, blocked, plan.learning().map(RunPlan.Learning::into).orElse(null),
+                        report))
+                .orElse(null);
+        Dialer dialer = report.around(policyDialer != null ? policyDialer : direct);
+        DnsResolver resolver = plan.policy().map(Policy::dns).map(DnsSettings::mode).orElse(null) == DnsSettings.Mode.FAKE_IP
+                ? new DnsResolver(DnsResolver.Mode.FAKE_IP, NstunAddresses.fakeIpPool(), DnsResolver.DEFAULT_TTL_SECONDS, policyDialer.names())
+                : new DnsResolver(DnsResolver.Mode.FORWARD, null, DnsResolver.DEFAULT_TTL_SECONDS);
+        DnsEndpoint.Config dns = new DnsEndpoint.Config(NstunAddresses.RESOLVER_IPV4, NstunAddresses.RESOLVER_IPV6, resolver, forwarding,
+                registry.runtimeDirectory(runId));
+
+        PcapWriter pcap = null;
+        if (plan.pcap().isPresent()) {
+            try {
+                pcap = closer.closing("the pcap file", PcapWriter.create(plan.files().createOutput(plan.pcap().get()), NetStack.MAX_PACKET));
+            } catch (IOException e) {
+                throw new StartFailure(ExitCodes.NSTUN_FAILED, "nstun: cannot write --pcap " + plan.pcap().get() + ": " + e.getMessage());
+            }
+        }
+        closer.onClose("the run's record", () -> registry.forget(runId));
+        PolicyReloader reloader = plan.policyFile()
+                .map(file -> new PolicyReloader(file, plan.access(), plan.policyEnvironment(), plan.files(), plan.mode(), policyDialer,
+                        p -> forwarding.use(p, override.orElse(null)), registry, runId))
+                .orElse(null);
+        SignalForwarder signals = SignalForwarder.install(reloader == null ? null : reloader::request);
+        closer.onClose("signal forwarding", signals::uninstall);
+        // A signal that would have ended the command ends the run before there is a command.
+        if (signals.firstHeld() != 0) throw new StartFailure(128 + signals.firstHeld(), null);
+        Map<String, String> environment = new HashMap<>(plan.environment());
+        environment.put(RunRegistry.MARK, runId);
+        try {
+            // Recorded before the command starts: a nstun killed at any moment after leaves the record.
+            sandbox = closer.closing("the namespace and its command", Sandbox.start(new Sandbox.Spec(plan.tun(), NstunAddresses.resolvConf(),
+                    plan.user(), plan.rootInside(), plan.command(), environment, null), namespace -> {
+                        try {
+                            registry.record(runId, namespace, plan.policyFile());
+                        } catch (IOException e) {
+                            log.warn("cannot record this run ({}): if nstun is killed, processes the command started may linger",
+                                    e.getMessage());
+                        }
+                    }));
+        } catch (SandboxException e) {
+            throw new StartFailure(ExitCodes.NSTUN_FAILED, "nstun: " + e.getMessage());
+        }
+
+        Device link = new TunLink(sandbox.tun());
+        if (pcap != null) link = new PcapDevice(link, pcap, Clock.systemUTC());
+        if (plan.faults().isPresent()) link = new FaultInjectingDevice(link, plan.faults().get());
+        closer.closing("the TUN link", link);
+        IcmpEchoTransport echo = closer.closing("ICMP echo sockets", IcmpEchoTransport.open());
+        EchoTransport echoes = policyDialer != null ? policyDialer.echoThrough(echo) : echo;
+        try {
+            stack = new NetStack(link, new NetStack.Config(dialer, echoes, UdpFlows.Config.defaults(), TcpFlows.Config.defaults(plan.tun().mtu()),
+                    EchoFlows.Config.defaults(NstunAddresses.resolvers()), Optional.of(dns)));
+        } catch (IOException e) {
+            throw new StartFailure(ExitCodes.NSTUN_FAILED, "nstun: cannot start the stack: " + e.getMessage());
+        }
+        Thread loop = Thread.ofPlatform().name("nstun-stack").daemon(true).start(stack);
+        closer.onClose("the stack", () -> {
+            stack.stop();
+            loop.join(STACK_STOP_MILLIS);
+        });
+        signals.attach(sandbox::signal);
+    }
+
+    /** Waits for the command; returns its exit status (128+N when signal N killed it). */
+    int waitFor() throws InterruptedException {
+        return sandbox.waitFor();
+    }
+
+    /** Returns the stack (its counters stay readable once it has stopped). */
+    NetStack stack() {
+        return stack;
+    }
+
+    /** Says on {@code err} what the run did (all of it once closed): see {@link RunReport}. */
+    void printReport(PrintWriter err) {
+        report.print(err, stack.counters());
+    }
+
+    /** Stops and closes everything started, last started first: the stack, the TUN, the namespace and what is left in it, … */
+    @Override
+    public void close() {
+        closer.close();
+    }
+}
