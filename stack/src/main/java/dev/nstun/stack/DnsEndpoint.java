@@ -8,6 +8,7 @@ import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowKey;
 import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.flow.PendingConnect;
 import dev.nstun.stack.flow.UdpUpstream;
 import dev.nstun.stack.wire.IpPacket;
 import dev.nstun.stack.wire.Ipv4Packet;
@@ -157,6 +158,12 @@ public final class DnsEndpoint implements Closeable {
             public SocketChannel connectTcp(FlowId flow) throws IOException {
                 if (flow.destinationPort() == DNS_PORT && isResolver(flow.destination())) return tcp.connect();
                 return dialer.connectTcp(named(flow));
+            }
+
+            @Override
+            public Optional<PendingConnect> startTcp(FlowId flow) throws IOException {
+                if (flow.destinationPort() == DNS_PORT && isResolver(flow.destination())) return Optional.empty();
+                return dialer.startTcp(named(flow));
             }
         };
     }

@@ -290,7 +290,8 @@ public final class NetStack implements Runnable {
             if (key.channel() instanceof DatagramChannel) {
                 if (key.isReadable()) udpFlows.onReadable(key, now);
             } else {
-                if (key.isReadable()) tcpFlows.onReadable(key);
+                if (key.isConnectable()) tcpFlows.onConnectable(key);
+                else if (key.isReadable()) tcpFlows.onReadable(key);
                 if (key.isValid() && key.isWritable()) tcpFlows.onWritable(key);
             }
         }
