@@ -3,6 +3,7 @@ package dev.nstun.cli;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.flow.PendingConnect;
 import dev.nstun.stack.flow.UdpUpstream;
 import dev.nstun.stack.wire.AddressScope;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SocketChannel;
+import java.util.Optional;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -52,6 +54,25 @@ final class DirectDialer implements Dialer {
         } catch (IOException e) {
             throw dialFailures.failed("direct", flow, e);
         }
+    }
+
+    /**
+     * Starts the connect without blocking: the destination is an address, known at once (a flow
+     * that carries a name is resolved by {@link #connectTcp}, on a thread).
+     */
+    @Override
+    public Optional<PendingConnect> startTcp(FlowId flow) throws IOException {
+        if (flow.destinationName().isPresent()) return Optional.empty();
+        InetSocketAddress target = target(flow);
+        SocketChannel ch = SocketChannel.open();
+        try {
+            ch.configureBlocking(false);
+            ch.connect(target);
+        } catch (IOException e) {
+            ch.close();
+            throw dialFailures.failed("direct", flow, e);
+        }
+        return Optional.of(new PendingConnect(ch, e -> dialFailures.failed("direct", flow, e)));
     }
 
     /** Returns where a flow really goes, or throws when nothing should answer it. */

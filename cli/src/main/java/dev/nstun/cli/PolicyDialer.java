@@ -17,6 +17,7 @@ import dev.nstun.stack.flow.DialFailure;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.flow.PendingConnect;
 import dev.nstun.stack.flow.UdpUpstream;
 import dev.nstun.stack.dns.NameFilter;
 import dev.nstun.stack.icmp.EchoTransport;
@@ -89,6 +90,13 @@ final class PolicyDialer implements Dialer {
         } catch (IOException e) {
             throw dialFailures.failed(m.outbound().name(), flow, e);
         }
+    }
+
+    /** nstun's own addresses connect on the loop ({@link DirectDialer#startTcp}); the policy's outbounds on a thread. */
+    @Override
+    public Optional<PendingConnect> startTcp(FlowId flow) throws IOException {
+        if (flow.destinationName().isEmpty() && NstunAddresses.contains(flow.destination())) return nstunAddresses.startTcp(flow);
+        return Optional.empty();
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.nstun.stack.flow.DialFailure;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.flow.PendingConnect;
 import dev.nstun.stack.flow.UdpUpstream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -20,6 +21,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -110,13 +112,30 @@ final class RunReport {
             }
 
             @Override
+            public Optional<PendingConnect> startTcp(FlowId flow) throws IOException {
+                Optional<PendingConnect> started;
+                try {
+                    started = dialer.startTcp(flow);
+                } catch (IOException e) {
+                    refused(flow, e);
+                    throw e;
+                }
+                // A connect begun on the loop ends there: a failure through its mapping, a success
+                // unseen until the flow ends (tcpClosed counts it then).
+                return started.map(p -> new PendingConnect(p.channel(), e -> {
+                    DialException failure = p.failure().apply(e);
+                    refused(flow, failure);
+                    return failure;
+                }));
+            }
+
+            @Override
             public void tcpClosed(FlowId flow, long bytesToUpstream, long bytesFromUpstream) {
                 Route route = openTcp.remove(key(flow));
-                if (route != null) {
-                    Totals t = totals(route);
-                    t.toUpstream.add(bytesToUpstream);
-                    t.fromUpstream.add(bytesFromUpstream);
-                }
+                if (route == null) route = opened(flow); // connected on the loop (startTcp): counted now
+                Totals t = totals(route);
+                t.toUpstream.add(bytesToUpstream);
+                t.fromUpstream.add(bytesFromUpstream);
                 dialer.tcpClosed(flow, bytesToUpstream, bytesFromUpstream);
             }
         };

@@ -6,6 +6,8 @@ import dev.nstun.stack.device.Device;
 import dev.nstun.stack.wire.Checksum;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectableChannel;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,6 +76,11 @@ final class TunLink implements Device {
     @Override
     public boolean awaitReceivable(int timeoutMillis) throws IOException {
         return tun.awaitReadable(timeoutMillis);
+    }
+
+    @Override
+    public Optional<SelectableChannel> readiness() throws IOException {
+        return Optional.of(tun.readiness());
     }
 
     @Override

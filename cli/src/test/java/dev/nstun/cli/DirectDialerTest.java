@@ -1,19 +1,28 @@
 package dev.nstun.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nstun.stack.flow.DialFailure;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.flow.PendingConnect;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Where {@link DirectDialer} sends a flow, decided before any socket is opened. */
+/** Where {@link DirectDialer} sends a flow, decided before any socket is opened; and its connect on the stack's loop. */
 class DirectDialerTest {
 
     /** Whatever reached the dialer, the host's own loopback and unspecified addresses are never dialed. */
@@ -39,6 +48,37 @@ class DirectDialerTest {
     @ValueSource(strings = {"192.0.2.7", "2001:db8::7", "169.254.169.254"})
     void ordinaryAddressIsDialedAsItIs(String destination) throws Exception {
         assertEquals(new InetSocketAddress(InetAddress.getByName(destination), 443), dialer(false).target(flow(destination, 443)));
+    }
+
+    @Test
+    void startsTheConnectWithoutBlockingAndClassifiesItsFailure() throws Exception {
+        try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             Selector selector = Selector.open()) {
+            int open = ((InetSocketAddress) server.getLocalAddress()).getPort();
+            PendingConnect pending = dialer(true).startTcp(flow("198.18.0.2", open)).orElseThrow();
+            try (SocketChannel ch = pending.channel()) {
+                assertFalse(ch.isBlocking(), "non-blocking");
+                ch.register(selector, SelectionKey.OP_CONNECT);
+                assertTrue(ch.isConnected() || selector.select(5000) == 1, "connectable");
+                assertTrue(ch.finishConnect(), "connected to the host's loopback");
+            }
+            int closed;
+            try (ServerSocketChannel gone = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+                closed = ((InetSocketAddress) gone.getLocalAddress()).getPort();
+            }
+            PendingConnect refused = dialer(true).startTcp(flow("198.18.0.2", closed)).orElseThrow();
+            try (SocketChannel ch = refused.channel()) {
+                ch.register(selector, SelectionKey.OP_CONNECT);
+                assertTrue(selector.select(5000) >= 1, "the refusal arrives");
+                IOException e = assertThrows(IOException.class, ch::finishConnect);
+                assertEquals(DialFailure.REFUSED, refused.failure().apply(e).failure(), "what the command is told");
+            }
+        }
+    }
+
+    @Test
+    void aFlowThatCarriesANameIsDialedOnAThread() throws Exception {
+        assertTrue(dialer(false).startTcp(flow("192.0.2.7", 443).withDestinationName("example.org")).isEmpty());
     }
 
     private static DirectDialer dialer(boolean hostLoopback) throws UnknownHostException {

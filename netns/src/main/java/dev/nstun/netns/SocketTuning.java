@@ -44,7 +44,7 @@ public final class SocketTuning {
         }
     }
 
-    /** Returns the descriptor of a JDK socket channel (sun.nio.ch.SelChImpl#getFDVal). */
+    /** Returns the descriptor of a JDK socket or pipe channel (sun.nio.ch.SelChImpl#getFDVal). */
     static int fd(Channel channel) throws IOException {
         try {
             Class<?> selCh = Class.forName("sun.nio.ch.SelChImpl");

@@ -1,8 +1,10 @@
 package dev.nstun.netns;
 
 import com.kenai.jffi.MemoryIO;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Pipe;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -68,6 +70,7 @@ public final class TunDevice implements AutoCloseable {
     private long rxAddress;
     private ByteBuffer txBuffer;
     private long txAddress;
+    private Pipe.SourceChannel readiness;
     private volatile boolean closed;
 
     private TunDevice(int fd, int wakeFd, String name, int index) {
@@ -225,11 +228,44 @@ public final class TunDevice implements AutoCloseable {
         C.write(wakeFd, one, 8);
     }
 
+    /**
+     * Returns a channel that a JDK {@link java.nio.channels.Selector} reports readable whenever a
+     * packet waits on the device, so that one thread waits on the device and on its sockets in one
+     * select(): a selector takes only the JDK's own channels, and this is one, the read end of a pipe
+     * whose descriptor is made a duplicate of the device's (dup3). Register it non-blocking, for
+     * OP_READ, and never read, write or block through it. The device closes it. Made on first call.
+     */
+    public synchronized Pipe.SourceChannel readiness() throws IOException {
+        if (closed) throw new IOException("TUN device " + name + " is closed");
+        if (readiness == null) {
+            Pipe pipe = Pipe.open();
+            pipe.sink().close();
+            Pipe.SourceChannel source = pipe.source();
+            // CLOEXEC: the command must never inherit the device (closing nstun's copies deletes it).
+            if (C.dup3(fd, SocketTuning.fd(source), LibC.O_CLOEXEC) < 0) {
+                NativeException e = NativeException.last("dup3 the fd of " + name);
+                source.close();
+                throw e;
+            }
+            readiness = source;
+        }
+        return readiness;
+    }
+
     /** Closes the device; the kernel deletes the interface. Call once the reader has stopped. */
     @Override
     public void close() {
         if (closed) return;
         closed = true;
+        synchronized (this) {
+            if (readiness != null) {
+                try {
+                    readiness.close();
+                } catch (IOException e) {
+                    // Its descriptor is closed whatever close() reports.
+                }
+            }
+        }
         C.close(fd);
         C.close(wakeFd);
     }

@@ -8,6 +8,7 @@ import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowKey;
 import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.flow.PendingConnect;
 import dev.nstun.stack.flow.UdpUpstream;
 import dev.nstun.stack.wire.IpPacket;
 import dev.nstun.stack.wire.Ipv4Packet;
@@ -162,6 +163,12 @@ public final class DnsEndpoint implements Closeable {
             @Override
             public void tcpClosed(FlowId flow, long bytesToUpstream, long bytesFromUpstream) {
                 if (flow.destinationPort() != DNS_PORT || !isResolver(flow.destination())) dialer.tcpClosed(flow, bytesToUpstream, bytesFromUpstream);
+            }
+
+            @Override
+            public Optional<PendingConnect> startTcp(FlowId flow) throws IOException {
+                if (flow.destinationPort() == DNS_PORT && isResolver(flow.destination())) return Optional.empty();
+                return dialer.startTcp(named(flow));
             }
         };
     }

@@ -18,6 +18,7 @@ import dev.nstun.stack.wire.UdpDatagram;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.Iterator;
@@ -32,11 +33,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The stack's loop: one thread owns every flow, the upstream channels (on a JDK {@link Selector})
- * and the packets it builds, so nothing on the per-packet path takes a lock. A JDK selector cannot
- * wait on the TUN's fd, so a small watcher thread waits on it and wakes the loop, then stays parked
- * until the loop has drained the device: one wakeup per batch of packets, not per packet. Dialing
- * (which may block on DNS or a proxy handshake) runs on virtual threads that report back through
- * a task queue.
+ * and the packets it builds, so nothing on the per-packet path takes a lock. It waits on the device
+ * in the same select() as on its sockets, through the device's {@link Device#readiness} channel: a
+ * packet from the command wakes the loop itself, with no thread in between. A device without one
+ * has a small watcher thread wait on it and wake the loop, then stay parked until the loop has
+ * drained the device: one wakeup per batch of packets, not per packet, but two thread hand-offs
+ * (watcher, loop) before the first packet is read. A dial that may block (DNS, a proxy handshake)
+ * runs on a virtual thread that reports back through a task queue; one the dialer can start
+ * without blocking connects on the loop's selector ({@link Dialer#startTcp}).
  */
 public final class NetStack implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(NetStack.class);
@@ -75,6 +79,10 @@ public final class NetStack implements Runnable {
     private volatile boolean stopping;
     private volatile boolean tunReady;
     private volatile Thread watcher;
+    /** The device's readiness channel on the selector; null when a watcher thread waits on the device instead. */
+    private SelectionKey deviceKey;
+    /** The last drain stopped at its budget with packets left: the next turn reads on without waiting. */
+    private boolean deviceBacklog;
     private long nextHousekeeping;
     private long packetsIn;
     private long packetsOut;
@@ -128,10 +136,10 @@ public final class NetStack implements Runnable {
     @Override
     public void run() {
         begin(System.nanoTime());
-        watcher = Thread.ofPlatform().daemon().name("nstun-tun-watch").start(this::watchDevice);
+        if (deviceKey == null) watcher = Thread.ofPlatform().daemon().name("nstun-tun-watch").start(this::watchDevice);
         try {
             while (!stopping) {
-                if (!tunReady && tasks.isEmpty() && !tcpFlows.hasWork()) {
+                if (!tunReady && !deviceBacklog && tasks.isEmpty() && !tcpFlows.hasWork()) {
                     long wake = Math.min(nextHousekeeping, tcpFlows.nextDeadline());
                     selector.select(Math.max(1, (wake - System.nanoTime() + 999_999) / 1_000_000));
                 }
@@ -144,28 +152,42 @@ public final class NetStack implements Runnable {
         }
     }
 
-    /** Readies the loop at {@code now}, before its first turn: TCP offload if the device agrees, the housekeeping clock. */
+    /**
+     * Readies the loop at {@code now}, before its first turn: TCP offload if the device agrees, the
+     * device's readiness channel on the selector if it has one, the housekeeping clock.
+     */
     void begin(long now) {
         try {
             tcpFlows.offloadChecksums(device.enableTcpOffload());
         } catch (IOException e) {
             log.debug("no TCP offload: {}", e.getMessage());
         }
+        try {
+            Optional<SelectableChannel> readiness = device.readiness();
+            if (readiness.isPresent()) {
+                readiness.get().configureBlocking(false);
+                deviceKey = readiness.get().register(selector, SelectionKey.OP_READ);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("the device has no readiness channel, a thread waits on it: {}", e.toString());
+        }
         nextHousekeeping = now + HOUSEKEEPING_NANOS;
     }
 
     /**
      * One turn of the loop at {@code now}, never waiting: the upstream sockets that are ready, the
-     * dial results, the packets waiting on the device (when {@code deviceReadable}), the flows all
-     * that touched, and once a second the expiry of idle flows and unfinished datagrams. The only
-     * clock is {@code now}: tests turn the loop on virtual time.
+     * dial results, the packets waiting on the device (when {@code deviceReadable}, its readiness
+     * channel says so, or the last turn left some), the flows all that touched, and once a second
+     * the expiry of idle flows and unfinished datagrams. The only clock is {@code now}: tests turn
+     * the loop on virtual time.
      */
     void turn(long now, boolean deviceReadable) throws IOException {
         selector.selectNow();
+        if (deviceKey != null && selector.selectedKeys().remove(deviceKey)) deviceReadable = true;
         tcpFlows.tick(now);
         serviceSockets(now);
         for (Runnable task; (task = tasks.poll()) != null; ) task.run();
-        if (deviceReadable) drainDevice(now);
+        if (deviceReadable || deviceBacklog) drainDevice(now);
         tcpFlows.service(now);
         device.flush();
         if (now - nextHousekeeping >= 0) {
@@ -245,9 +267,11 @@ public final class NetStack implements Runnable {
 
     private void drainDevice(long now) throws IOException {
         long bytes = 0;
+        deviceBacklog = true;
         for (int i = 0; i < TUN_BUDGET && bytes < deviceBytesPerTurn; i++) {
             int n = device.receive(in.clear());
             if (n <= 0) {
+                deviceBacklog = false;
                 tunReady = false;
                 LockSupport.unpark(watcher);
                 if (n < 0) stopping = true;
@@ -269,7 +293,8 @@ public final class NetStack implements Runnable {
             if (key.channel() instanceof DatagramChannel) {
                 if (key.isReadable()) udpFlows.onReadable(key, now);
             } else {
-                if (key.isReadable()) tcpFlows.onReadable(key);
+                if (key.isConnectable()) tcpFlows.onConnectable(key);
+                else if (key.isReadable()) tcpFlows.onReadable(key);
                 if (key.isValid() && key.isWritable()) tcpFlows.onWritable(key);
             }
         }

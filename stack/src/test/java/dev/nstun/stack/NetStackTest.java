@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nstun.stack.device.ForwardingDevice;
 import dev.nstun.stack.device.MemoryDevice;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
@@ -25,6 +26,8 @@ import dev.nstun.stack.wire.TcpSegment;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
+import java.nio.channels.SelectableChannel;
 import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.Map;
@@ -156,6 +159,32 @@ class NetStackTest {
         assertEquals(Map.of("NOT_RELAYED", 300L), stack.counters().snapshot(), "drops");
     }
 
+    @Test
+    void waitsOnTheDeviceThroughItsReadinessChannelWhenItHasOne() throws IOException {
+        SignallingDevice signalling = new SignallingDevice();
+        NetStack own = new NetStack(signalling, new RefusingDialer(), UdpFlows.Config.defaults(), TcpFlows.Config.defaults(1500),
+                new NoEchoTransport(), EchoFlows.Config.defaults(List.of(InetAddress.getByAddress(bytes(ROUTER4)))), null, new InlineExecutor());
+        try {
+            own.begin(0);
+            own.turn(0, false);
+            assertEquals(0, own.packetsIn(), "nothing waits");
+            signalling.queue(echoRequestToRouter());
+            own.turn(1 * MS, false);
+            assertEquals(1, own.packetsIn(), "the readiness channel said a packet waits: read with no watcher's word");
+            assertEquals(1, signalling.memory.transmitted.size(), "its answer");
+            for (int i = 0; i < 300; i++) signalling.queue(notRelayed(100));
+            own.turn(2 * MS, false);
+            assertEquals(257, own.packetsIn(), "one turn's budget");
+            own.turn(3 * MS, false);
+            assertEquals(301, own.packetsIn(), "the rest, on the next turn");
+            own.turn(4 * MS, false);
+            assertEquals(301, own.packetsIn(), "nothing more");
+        } finally {
+            own.release();
+            signalling.close();
+        }
+    }
+
     /** An IPv4 packet of {@code length} bytes of a protocol the stack does not relay (GRE). */
     private byte[] notRelayed(int length) {
         byte[] packet = new byte[length];
@@ -268,6 +297,49 @@ class NetStackTest {
         @Override
         public boolean awaitTermination(long timeout, TimeUnit unit) {
             return shutdown;
+        }
+    }
+
+    /**
+     * The in-memory link with a readiness channel: a pipe that holds a byte while packets wait, as the
+     * TUN's channel is readable while it holds packets.
+     */
+    static final class SignallingDevice extends ForwardingDevice {
+        final MemoryDevice memory;
+        private final Pipe pipe;
+
+        SignallingDevice() throws IOException {
+            this(new MemoryDevice());
+        }
+
+        private SignallingDevice(MemoryDevice memory) throws IOException {
+            super(memory);
+            this.memory = memory;
+            this.pipe = Pipe.open();
+            pipe.source().configureBlocking(false);
+        }
+
+        void queue(byte[] packet) throws IOException {
+            if (memory.toReceive.isEmpty()) pipe.sink().write(ByteBuffer.wrap(new byte[] {1}));
+            memory.toReceive.add(packet);
+        }
+
+        @Override
+        public int receive(ByteBuffer dst) throws IOException {
+            int n = super.receive(dst);
+            if (memory.toReceive.isEmpty() && n > 0) pipe.source().read(ByteBuffer.allocate(1));
+            return n;
+        }
+
+        @Override
+        public Optional<SelectableChannel> readiness() {
+            return Optional.of(pipe.source());
+        }
+
+        @Override
+        public void close() throws IOException {
+            pipe.sink().close();
+            pipe.source().close();
         }
     }
 

@@ -2,6 +2,8 @@ package dev.nstun.stack.device;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectableChannel;
+import java.util.Optional;
 
 /**
  * A link that carries whole IP packets: the real TUN, an in-memory pipe for tests, a fault
@@ -25,6 +27,16 @@ public interface Device extends AutoCloseable {
 
     /** Makes a thread blocked in {@link #awaitReceivable} return early. */
     void wakeUp();
+
+    /**
+     * Returns a channel that a JDK selector reports readable (OP_READ) while the link has a packet
+     * for {@link #receive}, so that the loop waits on the link and on its sockets in one select()
+     * rather than through a thread in {@link #awaitReceivable}; empty if the link has none. The link
+     * owns it: register it non-blocking, and never read, write or block through it.
+     */
+    default Optional<SelectableChannel> readiness() throws IOException {
+        return Optional.empty();
+    }
 
     /**
      * Asks the link to carry TCP the way a NIC with checksum and segmentation offload does, so that

@@ -2,6 +2,8 @@ package dev.nstun.stack.device;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectableChannel;
+import java.util.Optional;
 
 /**
  * A device that passes everything to another; decorators (pcap tap, fault injector) override what they
@@ -34,6 +36,12 @@ public abstract class ForwardingDevice implements Device {
     @Override
     public void wakeUp() {
         inner.wakeUp();
+    }
+
+    /** The inner link's: what a decorator holds back is read in the same drain as the packet that woke the loop. */
+    @Override
+    public Optional<SelectableChannel> readiness() throws IOException {
+        return inner.readiness();
     }
 
     @Override

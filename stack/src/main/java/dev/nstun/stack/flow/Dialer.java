@@ -2,11 +2,14 @@ package dev.nstun.stack.flow;
 
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
+import java.util.Optional;
 
 /**
  * Where the stack's flows go: the seam between "a flow arrived" and "what to connect it to". The
  * stack calls it on a virtual thread, so an implementation may block (DNS, a proxy handshake);
- * it returns a connected channel (or relay) or throws, and the stack then owns the channel.
+ * it returns a connected channel (or relay) or throws, and the stack then owns the channel. A
+ * TCP dial that needs neither a name resolved nor a proxy's answer can instead start on the
+ * stack's loop without blocking ({@link #startTcp}), saving the thread hand-offs.
  */
 public interface Dialer {
     /**
@@ -31,4 +34,14 @@ public interface Dialer {
      * overridden. (A UDP flow's end is its {@link UdpUpstream}'s close.)
      */
     default void tcpClosed(FlowId flow, long bytesToUpstream, long bytesFromUpstream) {}
+
+    /**
+     * Starts connecting the upstream of a TCP flow on a non-blocking channel, if this dialer knows at
+     * once where the flow goes; empty means "use {@link #connectTcp}". Called on the stack's loop:
+     * must not block (no name resolution, no proxy handshake, no file or lock that may wait). A
+     * refusal throws at once, as {@link #connectTcp} would; the stack owns the channel it returns.
+     */
+    default Optional<PendingConnect> startTcp(FlowId flow) throws IOException {
+        return Optional.empty();
+    }
 }

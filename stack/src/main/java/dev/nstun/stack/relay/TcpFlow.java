@@ -2,6 +2,7 @@ package dev.nstun.stack.relay;
 
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowKey;
+import dev.nstun.stack.flow.PendingConnect;
 import dev.nstun.stack.tcp.TcpConnection;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -17,6 +18,8 @@ final class TcpFlow {
     SocketChannel channel;
     SelectionKey selectionKey;
     boolean dialing = true;
+    /** The upstream's connect under way on the loop (its channel waits for OP_CONNECT), or null. */
+    PendingConnect pending;
     /** The virtual thread connecting the upstream, interrupted to give the dial up. */
     volatile Thread dialThread;
     /** Dialing, or accepted but the handshake with the command is not complete: counts against the backlog. */

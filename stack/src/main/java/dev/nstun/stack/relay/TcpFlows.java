@@ -7,6 +7,7 @@ import dev.nstun.stack.flow.DialFailure;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowKey;
+import dev.nstun.stack.flow.PendingConnect;
 import dev.nstun.stack.tcp.BufferMemory;
 import dev.nstun.stack.tcp.CloseReason;
 import dev.nstun.stack.tcp.IsnGenerator;
@@ -28,6 +29,7 @@ import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -36,10 +38,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The command's TCP connections, each terminated by a {@link TcpConnection} and relayed to an
- * upstream {@link SocketChannel} the dialer connects before the SYN is answered. Lives on the loop
- * thread. Flow control is end to end: the upstream is read only while the connection's send buffer
- * has room, and the connection is read only as far as the upstream socket takes the bytes, so its
- * advertised window shrinks when the upstream is slow.
+ * upstream {@link SocketChannel} the dialer connects before the SYN is answered: on the loop, with
+ * a non-blocking connect, where the dialer can ({@link Dialer#startTcp}), else on a virtual thread.
+ * Lives on the loop thread. Flow control is end to end: the upstream is read only while the
+ * connection's send buffer has room, and the connection is read only as far as the upstream socket
+ * takes the bytes, so its advertised window shrinks when the upstream is slow.
  */
 public final class TcpFlows {
     private static final Logger log = LoggerFactory.getLogger(TcpFlows.class);
@@ -195,6 +198,7 @@ public final class TcpFlows {
         flow.syn = ByteBuffer.allocate(ip.length()).put(0, ip.buffer(), ip.offset(), ip.length());
         flows.put(key, flow);
         halfOpenFlows.add(flow);
+        if (dialOnLoop(flow)) return;
         dialExecutor.execute(() -> {
             flow.dialThread = Thread.currentThread();
             if (flow.removed) return; // evicted before the dial began
@@ -210,9 +214,63 @@ public final class TcpFlows {
         });
     }
 
+    /**
+     * Starts the flow's dial here if the dialer can without blocking: the connect then completes on
+     * the selector ({@link #onConnectable}), with no thread hand-off either way. Returns false when
+     * the dial needs a thread.
+     */
+    private boolean dialOnLoop(TcpFlow flow) {
+        Optional<PendingConnect> started;
+        try {
+            started = dialer.startTcp(flow.id);
+        } catch (DialException e) {
+            dialFailed(flow, e.failure(), e.getMessage());
+            return true;
+        } catch (IOException | RuntimeException e) {
+            log.warn("{}: the dialer failed unexpectedly", flow.id, e);
+            dialFailed(flow, DialFailure.FAILED, String.valueOf(e));
+            return true;
+        }
+        if (started.isEmpty()) return false;
+        flow.pending = started.get();
+        SocketChannel ch = flow.pending.channel();
+        if (ch.isConnected()) {
+            connected(flow, ch);
+            return true;
+        }
+        try {
+            flow.selectionKey = ch.register(selector, SelectionKey.OP_CONNECT, flow);
+        } catch (IOException e) {
+            closeQuietly(ch);
+            flow.pending = null;
+            dialFailed(flow, DialFailure.FAILED, String.valueOf(e));
+        }
+        return true;
+    }
+
+    /** The upstream's connect begun on the loop has ended, one way or the other. */
+    public void onConnectable(SelectionKey key) {
+        TcpFlow flow = (TcpFlow) key.attachment();
+        PendingConnect pending = flow.pending;
+        if (pending == null || flow.removed) return;
+        SocketChannel ch = pending.channel();
+        try {
+            if (!ch.finishConnect()) return;
+        } catch (IOException e) {
+            DialException failure = pending.failure().apply(e);
+            closeQuietly(ch);
+            flow.pending = null;
+            flow.selectionKey = null;
+            dialFailed(flow, failure.failure(), failure.getMessage());
+            return;
+        }
+        connected(flow, ch);
+    }
+
     private void connected(TcpFlow flow, SocketChannel ch) {
         flow.dialing = false;
         flow.dialThread = null;
+        flow.pending = null;
         flow.syn = null;
         if (flow.removed) {
             closeQuietly(ch);
@@ -329,6 +387,7 @@ public final class TcpFlows {
             f.removed = true;
             f.conn.dispose();
             if (f.channel != null) closeQuietly(f.channel);
+            if (f.pending != null) closeQuietly(f.pending.channel());
         }
         flows.clear();
         halfOpenFlows.clear();
@@ -453,7 +512,7 @@ public final class TcpFlows {
 
     private void updateInterest(TcpFlow flow) {
         SelectionKey key = flow.selectionKey;
-        if (key == null || !key.isValid()) return;
+        if (key == null || !key.isValid() || flow.channel == null) return; // a connect under way waits for OP_CONNECT
         int ops = 0;
         if (!flow.upstreamInputDone && !flow.readPaused) ops |= SelectionKey.OP_READ;
         if (flow.writeBlocked) ops |= SelectionKey.OP_WRITE;
@@ -501,6 +560,7 @@ public final class TcpFlows {
         halfOpenFlows.remove(flow);
         silentFlows.remove(flow);
         if (flow.selectionKey != null) flow.selectionKey.cancel();
+        if (flow.pending != null) closeQuietly(flow.pending.channel()); // a connect under way is given up
     }
 
     /** Gives up a half-open flow: stops its dial, or resets it and closes its upstream. */

@@ -11,6 +11,7 @@ import dev.nstun.stack.flow.DialException;
 import dev.nstun.stack.flow.DialFailure;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
+import dev.nstun.stack.flow.PendingConnect;
 import dev.nstun.stack.flow.UdpUpstream;
 import dev.nstun.stack.tcp.BufferMemory;
 import dev.nstun.stack.tcp.TcpConfig;
@@ -34,6 +35,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,6 +66,8 @@ class TcpFlowsTest {
     private int dials;
     /** What {@link Dialer#tcpClosed} was told, one entry per flow. */
     private final List<String> ended = new ArrayList<>();
+    /** Where {@link Dialer#startTcp} connects, on the loop; null: dials block, on the executor. */
+    private InetSocketAddress connectOnLoop;
     private Selector selector;
     private TcpFlows flows;
     private int ourIsn;
@@ -90,6 +94,17 @@ class TcpFlowsTest {
             @Override
             public void tcpClosed(FlowId flow, long bytesToUpstream, long bytesFromUpstream) {
                 ended.add(bytesToUpstream + " up, " + bytesFromUpstream + " down");
+            }
+
+            @Override
+            public Optional<PendingConnect> startTcp(FlowId flow) throws IOException {
+                if (connectOnLoop == null) return Optional.empty();
+                dials++;
+                SocketChannel ch = SocketChannel.open();
+                ch.configureBlocking(false);
+                ch.connect(connectOnLoop);
+                dialed.add(ch);
+                return Optional.of(new PendingConnect(ch, e -> new DialException(DialFailure.REFUSED, "test: " + e.getMessage())));
             }
         };
         output = new PacketOutput() {
@@ -222,6 +237,36 @@ class TcpFlowsTest {
     }
 
     @Test
+    void aConnectStartedOnTheLoopIsAnsweredWhenItCompletesAndThenRelays() throws IOException {
+        connectOnLoop = (InetSocketAddress) server.getLocalAddress();
+        syn(0);
+        untilAnswered(1);
+        synAck = lastSent();
+        assertTrue(synAck.syn() && synAck.ack(), "SYN-ACK once the upstream is connected: " + synAck);
+        assertEquals(1, dials, "dials");
+        assertTrue(tasks.isEmpty(), "no dial went to a thread");
+        ourIsn = synAck.seqNumber();
+        command(2, TcpSegment.ACK, 1, "");
+        SocketChannel accepted = server.accept();
+        accepted.configureBlocking(true);
+        command(3, TcpSegment.ACK | TcpSegment.PSH, 1, "GET /");
+        assertEquals("GET /", readAll(accepted, 5), "relayed upstream");
+    }
+
+    @Test
+    void aConnectRefusedOnTheLoopIsAnsweredWithReset() throws IOException {
+        ServerSocketChannel closed = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        connectOnLoop = (InetSocketAddress) closed.getLocalAddress();
+        closed.close();
+        syn(0);
+        untilAnswered(1);
+        TcpSegment rst = lastSent();
+        assertTrue(rst.rst() && rst.ack(), "RST|ACK for a refused connect: " + rst);
+        assertEquals(0, flows.size(), "flows left");
+        assertFalse(dialed.get(0).isOpen(), "the upstream channel is closed");
+    }
+
+    @Test
     void aRefusedDialIsAnsweredWithReset() {
         dialFailure = DialFailure.REFUSED;
         syn(0);
@@ -331,6 +376,19 @@ class TcpFlowsTest {
         tcp.wrapChecked(in, ip.payloadOffset(), ip.payloadLength());
         assertTrue(Checksum.verifyTcp(ip, tcp), "test packet checksum");
         flows.onPacket(at * MS, ip, tcp);
+    }
+
+    /** Turns the loop at {@code at} ms on what the selector reports until the command has been answered. */
+    private void untilAnswered(long at) throws IOException {
+        while (sent.isEmpty()) {
+            assertTrue(selector.select(5000) > 0, "the upstream's connect completes");
+            flows.tick(at * MS);
+            for (SelectionKey key : selector.selectedKeys()) {
+                if (key.isConnectable()) flows.onConnectable(key);
+            }
+            selector.selectedKeys().clear();
+            flows.service(at * MS);
+        }
     }
 
     /** Waits until the upstream socket has something for us, then runs the loop's turn at {@code at} ms. */
