@@ -162,8 +162,9 @@ class NetStackTest {
     @Test
     void waitsOnTheDeviceThroughItsReadinessChannelWhenItHasOne() throws IOException {
         SignallingDevice signalling = new SignallingDevice();
-        NetStack own = new NetStack(signalling, new RefusingDialer(), UdpFlows.Config.defaults(), TcpFlows.Config.defaults(1500),
-                new NoEchoTransport(), EchoFlows.Config.defaults(List.of(InetAddress.getByAddress(bytes(ROUTER4)))), null, new InlineExecutor());
+        NetStack own = new NetStack(signalling, new NetStack.Config(new RefusingDialer(), new NoEchoTransport(), UdpFlows.Config.defaults(),
+                TcpFlows.Config.defaults(1500), EchoFlows.Config.defaults(List.of(InetAddress.getByAddress(bytes(ROUTER4)))), Optional.empty()),
+                new InlineExecutor());
         try {
             own.begin(0);
             own.turn(0, false);
