@@ -16,6 +16,7 @@ import dev.nstun.stack.flow.DialFailure;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.flow.PendingConnect;
 import dev.nstun.stack.flow.UdpUpstream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -28,6 +29,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The exit report counts what its dialer saw: flows per route with their bytes, refusals by reason. */
@@ -128,6 +130,36 @@ class RunReportTest {
                 + " loopback without --host-loopback), 1 to an address never dialed for the command (loopback, unspecified, …),"
                 + " 1 failed to connect (refused, unreachable, timed out)", lines.get(1));
         assertEquals(2, lines.size());
+    }
+
+    @Test
+    void aConnectBegunOnTheLoopCountsWhenItFailsOrWhenItsFlowEnds() throws Exception {
+        Dialer d = report.around(new Dialer() {
+            @Override
+            public SocketChannel connectTcp(FlowId flow) {
+                throw new AssertionError("dialed on the loop only");
+            }
+
+            @Override
+            public UdpUpstream openUdp(FlowId flow) {
+                throw new AssertionError("no UDP here");
+            }
+
+            @Override
+            public Optional<PendingConnect> startTcp(FlowId flow) throws IOException {
+                return Optional.of(new PendingConnect(SocketChannel.open(), e -> new DialException(DialFailure.REFUSED, e.getMessage())));
+            }
+        });
+        FlowId connects = flow(FlowId.Protocol.TCP, "192.0.2.8", 443, null);
+        d.startTcp(connects).orElseThrow().channel().close();
+        d.tcpClosed(connects, 10, 20);
+        PendingConnect refused = d.startTcp(flow(FlowId.Protocol.TCP, "192.0.2.9", 443, null)).orElseThrow();
+        refused.channel().close();
+        assertEquals(DialFailure.REFUSED, refused.failure().apply(new IOException("Connection refused")).failure());
+
+        List<String> lines = print(new StackCounters());
+        assertEquals(List.of("nstun:   tcp no policy → direct: 1 flow, 10 B sent, 20 B received",
+                "nstun: refused: 1 failed to connect (refused, unreachable, timed out)"), lines.subList(1, lines.size()));
     }
 
     @Test
