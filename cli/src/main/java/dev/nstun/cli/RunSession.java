@@ -141,18 +141,16 @@ final class RunSession implements AutoCloseable {
         Map<String, String> environment = new HashMap<>(plan.environment());
         environment.put(RunRegistry.MARK, runId);
         try {
-            // Recorded before the command starts: a nstun killed at any moment after leaves the record.
-            sandbox = closer.closing("the namespace and its command", Sandbox.start(new Sandbox.Spec(plan.tun(), NstunAddresses.resolvConf(),
-                    plan.user(), plan.rootInside(), plan.command(), environment, null), namespace -> {
-                        try {
-                            registry.record(runId, namespace, plan.policyFile());
-                        } catch (IOException e) {
-                            log.warn("cannot record this run ({}): if nstun is killed, processes the command started may linger",
-                                    e.getMessage());
-                        }
-                    }));
+            sandbox = closer.closing("the namespace and its command", Sandbox.create(new Sandbox.Spec(plan.tun(), NstunAddresses.resolvConf(),
+                    plan.user(), plan.rootInside(), plan.command(), environment, null)));
         } catch (SandboxException e) {
             throw new StartFailure(ExitCodes.NSTUN_FAILED, "nstun: " + e.getMessage());
+        }
+        // Recorded before the command starts: a nstun killed at any moment after leaves the record.
+        try {
+            registry.record(runId, sandbox.namespaceId(), plan.policyFile());
+        } catch (IOException e) {
+            log.warn("cannot record this run ({}): if nstun is killed, processes the command started may linger", e.getMessage());
         }
 
         Device link = new TunLink(sandbox.tun());
@@ -172,6 +170,12 @@ final class RunSession implements AutoCloseable {
             stack.stop();
             loop.join(STACK_STOP_MILLIS);
         });
+        // The stack serves the TUN already: the command's first packets are answered at once.
+        try {
+            sandbox.launch();
+        } catch (SandboxException e) {
+            throw new StartFailure(ExitCodes.NSTUN_FAILED, "nstun: " + e.getMessage());
+        }
         signals.attach(sandbox::signal);
     }
 

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * namespace and two runs never collide on a name), keeps an fd on the namespace, and ends. It never
  * comes back: rootless, nothing may enter the host's namespace again, and a thread left in the
  * command's namespace could hand it to threads it starts, whose sockets would then loop into the
- * TUN. Another platform thread, the keeper, stays in the host's namespace: it starts the command,
- * which joins the namespace through that fd ({@code nsenter}), and lives as long as the command,
+ * TUN. That is {@link #create}; what serves the TUN starts next. Then {@link #launch}: another
+ * platform thread, the keeper, stays in the host's namespace, starts the command, which joins the
+ * namespace through that fd ({@code nsenter}), and lives as long as the command,
  * because PR_SET_PDEATHSIG fires when the parent thread, not the process, ends. From then on the
  * command's processes are the only holders of the namespace besides the TUN fd and nstun's fd on
  * it; when the command exits nstun closes both and the kernel frees everything.
@@ -38,32 +38,35 @@ public final class Sandbox implements AutoCloseable {
     public record Spec(TunSpec tun, String resolvConf, Credentials user, boolean rootInside, List<String> command,
                        Map<String, String> environment, Path workingDirectory) {}
 
+    private final Spec spec;
     private final Namespace namespace;
-    private final Process process;
-    private final CompletableFuture<Integer> exit;
+    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    /** The command's first process, once {@link #launch} started it. */
+    private volatile Process process;
 
-    private Sandbox(Namespace namespace, Process process, CompletableFuture<Integer> exit) {
+    private Sandbox(Spec spec, Namespace namespace) {
+        this.spec = spec;
         this.namespace = namespace;
-        this.process = process;
-        this.exit = exit;
     }
 
     /**
-     * Creates the namespace and TUN and starts the command; returns once it runs. {@code built} gets
-     * the namespace's kernel name, on the calling thread, before the command starts: what nstun
-     * records there is on disk whenever the command runs.
+     * Creates the namespace and its TUN, configured, with no command in it yet: what serves the TUN
+     * starts before {@link #launch}, so the command's first packets are answered at once, and what
+     * nstun records about the run is on disk before there is a command to leave behind.
      */
-    public static Sandbox start(Spec spec, Consumer<String> built) throws SandboxException {
-        Namespace namespace = build(spec.tun());
-        built.accept(namespace.id());
-        CompletableFuture<Sandbox> started = new CompletableFuture<>();
-        CompletableFuture<Integer> exit = new CompletableFuture<>();
-        Thread keeper = Thread.ofPlatform().name("nstun-keeper").daemon(false).unstarted(() -> keep(spec, namespace, started, exit));
+    public static Sandbox create(Spec spec) throws SandboxException {
+        return new Sandbox(spec, build(spec.tun()));
+    }
+
+    /** Starts the command in the namespace; returns once it runs. Once only. */
+    public void launch() throws SandboxException {
+        if (process != null) throw new IllegalStateException("the command was launched already");
+        CompletableFuture<Process> started = new CompletableFuture<>();
+        Thread keeper = Thread.ofPlatform().name("nstun-keeper").daemon(false).unstarted(() -> keep(started));
         keeper.start();
         try {
-            return started.get();
+            process = started.get();
         } catch (ExecutionException e) {
-            namespace.close();
             if (e.getCause() instanceof SandboxException se) throw se;
             throw new SandboxException(SandboxException.Kind.FAILED, "cannot start the command: " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
@@ -127,18 +130,19 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    private static void keep(Spec spec, Namespace namespace, CompletableFuture<Sandbox> started, CompletableFuture<Integer> exit) {
-        Process process;
+    /** The keeper's life: start the command, then wait for it (its death signal fires when this thread ends). */
+    private void keep(CompletableFuture<Process> started) {
+        Process p;
         try {
-            process = launch(spec, namespace.path());
+            p = startCommand(spec, namespace.path());
         } catch (SandboxException e) {
             started.completeExceptionally(e);
             return;
         }
-        started.complete(new Sandbox(namespace, process, exit));
+        started.complete(p);
         while (true) {
             try {
-                exit.complete(process.waitFor());
+                exit.complete(p.waitFor());
                 return;
             } catch (InterruptedException e) {
                 // Keep waiting: leaving now would fire the command's death signal.
@@ -180,7 +184,7 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    private static Process launch(Spec spec, String namespacePath) throws SandboxException {
+    private static Process startCommand(Spec spec, String namespacePath) throws SandboxException {
         ChildCommand.Privilege privilege = spec.rootInside() ? ChildCommand.Privilege.MAPPED_ROOT
                 : !spec.user().unchanged() || !Privileges.inInitialUserNamespace() ? ChildCommand.Privilege.DROP
                 : ChildCommand.Privilege.KEEP;
@@ -204,7 +208,7 @@ public final class Sandbox implements AutoCloseable {
         return namespace.tun();
     }
 
-    /** Returns the pid of the command's first process. */
+    /** Returns the pid of the command's first process (once launched). */
     public long pid() {
         return process.pid();
     }
@@ -216,7 +220,8 @@ public final class Sandbox implements AutoCloseable {
 
     /** Sends {@code signal} to the command. */
     public void signal(int signal) {
-        if (process.isAlive()) LibC.INSTANCE.kill((int) process.pid(), signal);
+        Process p = process;
+        if (p != null && p.isAlive()) LibC.INSTANCE.kill((int) p.pid(), signal);
     }
 
     /** Waits for the command; returns its exit status (128+N when killed by signal N). */
@@ -240,7 +245,8 @@ public final class Sandbox implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (process.isAlive()) LibC.INSTANCE.kill((int) process.pid(), 9);
+        Process p = process;
+        if (p != null && p.isAlive()) LibC.INSTANCE.kill((int) p.pid(), 9);
         for (long pid : processesIn(namespace.id())) {
             log.debug("killing pid {} left behind in the namespace", pid);
             LibC.INSTANCE.kill((int) pid, 9);
