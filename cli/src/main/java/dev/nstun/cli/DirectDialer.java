@@ -1,5 +1,6 @@
 package dev.nstun.cli;
 
+import dev.nstun.policies.outbound.UdpRelay;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowRefusedException;
@@ -39,7 +40,7 @@ final class DirectDialer implements Dialer {
         DatagramChannel ch = DatagramChannel.open();
         try {
             ch.connect(target);
-            return UdpUpstream.connected(ch);
+            return new RelayUpstream(UdpRelay.connected(ch));
         } catch (IOException e) {
             ch.close();
             throw e;

@@ -26,39 +26,4 @@ public interface UdpUpstream extends Closeable {
      * Datagrams that are not replies of this flow are dropped, never returned.
      */
     int receive(ByteBuffer dst) throws IOException;
-
-    /** A plain socket connected to the flow's destination: what a direct outbound opens. */
-    static UdpUpstream connected(DatagramChannel channel) {
-        return new UdpUpstream() {
-            @Override
-            public DatagramChannel channel() {
-                return channel;
-            }
-
-            @Override
-            public boolean send(ByteBuffer payload) throws IOException {
-                return channel.write(payload) > 0 || !payload.hasRemaining();
-            }
-
-            @Override
-            public int receive(ByteBuffer dst) throws IOException {
-                int start = dst.position();
-                // receive, not read: read returns 0 both for "nothing waits" and for an empty datagram.
-                if (channel.receive(dst) == null) return -1;
-                int n = dst.position() - start;
-                dst.position(start);
-                return n;
-            }
-
-            @Override
-            public void close() throws IOException {
-                channel.close();
-            }
-
-            @Override
-            public String toString() {
-                return channel.toString();
-            }
-        };
-    }
 }
