@@ -22,6 +22,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -47,6 +48,8 @@ public class RuleMatcherBenchmark {
     @Param({"0", "100000"})
     int setEntries;
 
+    /** The policy and rule-set files the benchmark writes, removed when it ends. */
+    private Path dir;
     private Path policyFile;
     private Policy policy;
     private RuleMatcher matcher;
@@ -55,10 +58,18 @@ public class RuleMatcherBenchmark {
     private byte[][] addresses;
     private int next;
 
+    @TearDown
+    public void removeFiles() throws Exception {
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) Files.delete(f);
+        }
+        Files.delete(dir);
+    }
+
     @Setup
     public void setUp() throws Exception {
         Random random = new Random(7);
-        Path dir = Files.createTempDirectory("nstun-bench");
+        dir = Files.createTempDirectory("nstun-bench");
         StringBuilder yaml = new StringBuilder();
         if (setEntries > 0) {
             StringBuilder set = new StringBuilder("payload:\n");
