@@ -10,7 +10,7 @@ import java.net.BindException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
-import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.AsynchronousCloseException;
 import java.util.Locale;
 import org.slf4j.Logger;
 
@@ -35,8 +35,9 @@ final class DialFailures {
     DialException failed(String outbound, FlowId flow, IOException e) {
         DialException typed = classify(e);
         String line = flow + " via " + outbound + ": " + typed.getMessage();
-        // A dial the stack gave up (its half-open flow was evicted) ends interrupted: nothing to tell.
-        boolean givenUp = Thread.currentThread().isInterrupted() || e instanceof ClosedByInterruptException;
+        // A dial the stack gave up (its half-open flow was evicted) ends interrupted, or closed under a
+        // connect begun on the loop: nothing to tell.
+        boolean givenUp = Thread.currentThread().isInterrupted() || e instanceof AsynchronousCloseException;
         boolean concernsUser = !givenUp && (e instanceof OutboundException || switch (typed.failure()) {
             case TIMED_OUT, PROXY_FAILED, LOCAL_RESOURCE, FAILED -> true;
             case REFUSED, PROHIBITED, NETWORK_UNREACHABLE, HOST_UNREACHABLE, DROPPED -> false;

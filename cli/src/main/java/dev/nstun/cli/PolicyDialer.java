@@ -8,6 +8,7 @@ import dev.nstun.policies.learn.LearnedPolicy;
 import dev.nstun.policies.outbound.Connectors;
 import dev.nstun.policies.outbound.Destination;
 import dev.nstun.policies.outbound.OutboundException;
+import dev.nstun.policies.outbound.StartedConnect;
 import dev.nstun.policies.outbound.UntrustedText;
 import dev.nstun.policies.rules.FlowKey;
 import dev.nstun.policies.rules.Match;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * direct outbound resolves it here, in the init namespace. nstun's own addresses (host loopback)
  * stay with {@link DirectDialer}. Whatever cannot be relayed is refused at once, never sent around
  * the policy. {@link #replace} swaps the policy for new flows; open ones keep their outbound.
- * Flows and names the policy's final rule rejects are told to {@link BlockedFlows}.
+ * Flows and names the policy's final rule rejects are told to {@link BlockedFlows}. A direct flow
+ * to an address connects on the stack's loop ({@link #startTcp}); the others on a thread.
  */
 final class PolicyDialer implements Dialer {
     private static final Logger log = LoggerFactory.getLogger(PolicyDialer.class);
@@ -92,11 +94,31 @@ final class PolicyDialer implements Dialer {
         }
     }
 
-    /** nstun's own addresses connect on the loop ({@link DirectDialer#startTcp}); the policy's outbounds on a thread. */
+    /**
+     * Starts on the loop what needs no thread: nstun's own addresses ({@link DirectDialer#startTcp}),
+     * and a flow to an address that the policy sends to a {@code direct} outbound ({@link Connectors#start},
+     * within the outbound's connect-timeout), recorded and refused as {@link #connectTcp} would. A name
+     * (resolved here) and every other outbound connect on a thread, through {@link #connectTcp}, which
+     * matches the flow anew and records it then.
+     */
     @Override
     public Optional<PendingConnect> startTcp(FlowId flow) throws IOException {
-        if (flow.destinationName().isEmpty() && NstunAddresses.contains(flow.destination())) return nstunAddresses.startTcp(flow);
-        return Optional.empty();
+        if (flow.destinationName().isPresent()) return Optional.empty();
+        if (NstunAddresses.contains(flow.destination())) return nstunAddresses.startTcp(flow);
+        nstunAddresses.requireRelayable(flow.destination());
+        FlowKey key = key(flow, Network.TCP);
+        Match m = active.matcher().match(key);
+        if (!(m.outbound() instanceof Outbound.Direct)) return Optional.empty();
+        record(flow, key, m);
+        String outbound = m.outbound().name();
+        StartedConnect started;
+        try {
+            started = connectors.start(m.outbound(), destination(flow)).orElseThrow();
+        } catch (IOException e) {
+            throw dialFailures.failed(outbound, flow, e);
+        }
+        return Optional.of(new PendingConnect(started.channel(), e -> dialFailures.failed(outbound, flow, started.failed(e)),
+                Optional.of(started.timeout())));
     }
 
     @Override
@@ -161,14 +183,23 @@ final class PolicyDialer implements Dialer {
     }
 
     private Match match(FlowId flow, Network network) {
-        FlowKey key = flow.destinationName()
-                .map(name -> FlowKey.ofDomain(name, flow.destinationPort(), network))
-                .orElseGet(() -> FlowKey.ofAddress(flow.destination(), flow.destinationPort(), network));
+        FlowKey key = key(flow, network);
         Match m = active.matcher().match(key);
+        record(flow, key, m);
+        return m;
+    }
+
+    /** Tells {@code learned} and the report where {@code flow} goes. */
+    private void record(FlowId flow, FlowKey key, Match m) {
         if (learned != null) learned.record(key, m.outbound(), Instant.now());
         report.matched(flow, m);
         log.debug("{}: rule {} -> outbound {}", flow, m.rule().number(), m.outbound().name());
-        return m;
+    }
+
+    private static FlowKey key(FlowId flow, Network network) {
+        return flow.destinationName()
+                .map(name -> FlowKey.ofDomain(name, flow.destinationPort(), network))
+                .orElseGet(() -> FlowKey.ofAddress(flow.destination(), flow.destinationPort(), network));
     }
 
     private static Destination destination(FlowId flow) {

@@ -126,7 +126,7 @@ final class RunReport {
                     DialException failure = p.failure().apply(e);
                     refused(flow, failure);
                     return failure;
-                }));
+                }, p.timeout()));
             }
 
             @Override

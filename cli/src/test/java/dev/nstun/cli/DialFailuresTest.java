@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
@@ -68,6 +69,7 @@ class DialFailuresTest {
             DialFailures failures = new DialFailures(logger);
             FlowId flow = new FlowId(FlowId.Protocol.TCP, InetAddress.getByName("198.18.0.1"), 40000, InetAddress.getByName("192.0.2.1"), 443);
             assertEquals(DialFailure.FAILED, failures.failed("direct", flow, new ClosedByInterruptException()).failure());
+            assertEquals(DialFailure.FAILED, failures.failed("direct", flow, new AsynchronousCloseException()).failure(), "a connect on the loop closed");
         } finally {
             System.setErr(saved);
         }

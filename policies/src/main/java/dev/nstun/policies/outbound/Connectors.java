@@ -25,7 +25,7 @@ import java.util.function.Predicate;
  * {@link Outbound} of the policy into a connected {@link SocketChannel} ({@link #connect}) or the
  * {@link UdpRelay} of a UDP flow ({@link #openUdp}); whether an outbound can carry UDP at all is
  * {@link Outbound#carries}'s answer alone.
- * Blocking; call it on a virtual thread. Thread-safe.
+ * Blocking, but for {@link #start}; call it on a virtual thread. Thread-safe.
  *
  * <p>What each outbound gives, and the exceptions a caller maps for the wrapped command:
  * <ul>
@@ -275,19 +275,52 @@ public final class Connectors {
         List<InetAddress> addresses = addresses(destination, dialable);
         try {
             return Sockets.connect(addresses, destination.port(), direct.sourceAddress(), deadline, prepare(direct));
-        } catch (OutboundException e) {
-            throw e;
-        } catch (SocketTimeoutException e) {
-            throw Sockets.timeout("Connect timed out: " + destination + " (direct, " + deadline.describe() + ")", e);
-        } catch (NoRouteToHostException e) {
-            NoRouteToHostException named = new NoRouteToHostException(e.getMessage() + ": " + destination);
-            named.initCause(e);
-            throw named;
-        } catch (ConnectException e) {
-            ConnectException named = new ConnectException(e.getMessage() + ": " + destination);
-            named.initCause(e);
-            throw named;
+        } catch (IOException e) {
+            throw directFailure(destination, deadline.describe(), e);
         }
+    }
+
+    /**
+     * Starts a {@code direct} connect to {@code destination} without blocking, for a caller that
+     * waits for the channel on a selector: the socket is opened, tuned ({@code interface},
+     * {@code fwmark}), bound ({@code source-address}) and its connect begun, all of which return at
+     * once. Empty for any other outbound, and for a destination with a name (resolving it may
+     * block): {@link #connect} serves those. Throws at once what {@link #connect} would have thrown
+     * for a connect that fails before it begins (a family mismatch with {@code source-address}, an
+     * interface the tuner cannot apply, an unreachable network).
+     */
+    public Optional<StartedConnect> start(Outbound outbound, Destination destination) throws IOException {
+        if (!(outbound instanceof Outbound.Direct direct) || destination.address().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            SocketChannel channel = Sockets.start(destination.address().get(), destination.port(), direct.sourceAddress(), prepare(direct));
+            return Optional.of(new StartedConnect(channel, destination, direct.connectTimeout()));
+        } catch (IOException e) {
+            throw directFailure(destination, Deadline.describe(direct.connectTimeout()), e);
+        }
+    }
+
+    /**
+     * Returns what a {@code direct} connect to {@code destination} throws for {@code e}: the JDK's
+     * exception named after the destination, a timeout saying the connect-timeout ({@code within}).
+     */
+    static IOException directFailure(Destination destination, String within, IOException e) {
+        return switch (e) {
+            case OutboundException o -> o;
+            case SocketTimeoutException t -> Sockets.timeout("Connect timed out: " + destination + " (direct, " + within + ")", t);
+            case NoRouteToHostException n -> {
+                NoRouteToHostException named = new NoRouteToHostException(n.getMessage() + ": " + destination);
+                named.initCause(n);
+                yield named;
+            }
+            case ConnectException c -> {
+                ConnectException named = new ConnectException(c.getMessage() + ": " + destination);
+                named.initCause(c);
+                yield named;
+            }
+            default -> e;
+        };
     }
 
     private Sockets.Prepare prepare(Outbound.Direct direct) {

@@ -44,6 +44,11 @@ final class Deadline {
 
     /** Returns the whole timeout as people write it: {@code 10s}, {@code 1500ms}, {@code 2m}. */
     String describe() {
+        return describe(timeout);
+    }
+
+    /** Returns {@code timeout} as people write it: {@code 10s}, {@code 1500ms}, {@code 2m}. */
+    static String describe(Duration timeout) {
         long ms = timeout.toMillis();
         if (ms % 60_000 == 0) {
             return ms / 60_000 + "m";

@@ -83,6 +83,33 @@ final class Sockets {
     }
 
     /**
+     * Opens a non-blocking channel to {@code address}, prepared, bound to {@code source} when given,
+     * and begins its connect (which may already have completed, to a local address). The JDK's own
+     * exceptions come through, as from {@link #connect}; the channel is closed after one.
+     */
+    static SocketChannel start(InetAddress address, int port, Optional<InetAddress> source, Prepare prepare) throws IOException {
+        if (source.isPresent() && family(source.get()) != family(address)) {
+            throw familyMismatch(source.get());
+        }
+        SocketChannel channel = SocketChannel.open(family(address));
+        prepare(channel, prepare);
+        try {
+            channel.configureBlocking(false);
+            if (source.isPresent()) {
+                channel.bind(new InetSocketAddress(source.get(), 0));
+            }
+            channel.connect(new InetSocketAddress(address, port));
+            return channel;
+        } catch (IOException e) {
+            closeAfter(channel, e);
+            throw worded(e);
+        } catch (RuntimeException e) {
+            closeAfter(channel, e);
+            throw e;
+        }
+    }
+
+    /**
      * Opens a datagram channel to the first of {@code addresses} whose family matches
      * {@code source} (any, without one), prepared, bound to {@code source} when given, and connected.
      */
@@ -129,7 +156,7 @@ final class Sockets {
      * "Connection refused (connect failed)" where they say "Connection refused", and a user should see
      * one wording (and the probe one line) whatever JDK runs nstun.
      */
-    private static IOException worded(IOException e) {
+    static IOException worded(IOException e) {
         String message = e.getMessage();
         if (message == null || !message.contains(JDK21_SUFFIX)) {
             return e;

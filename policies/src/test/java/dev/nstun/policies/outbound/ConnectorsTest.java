@@ -132,6 +132,70 @@ class ConnectorsTest {
     }
 
     @Test
+    void startBeginsADirectConnectToAnAddressWithoutBlockingFromTheSourceAddress() throws Exception {
+        CompletableFuture<InetSocketAddress> fromSource = new CompletableFuture<>();
+        try (FakeProxy server = FakeProxy.start(p -> {
+            fromSource.complete(p.remote());
+            p.echo();
+        })) {
+            InetAddress source = IpLiteral.parse("127.0.0.2").orElseThrow();
+            StartedConnect started = connectors.start(direct(Optional.empty(), OptionalLong.empty(), Optional.of(source)),
+                    Destination.of("127.0.0.1", server.address().port())).orElseThrow();
+            assertEquals(TIMEOUT, started.timeout(), "the outbound's connect-timeout, for the caller to keep");
+            try (SocketChannel ch = started.channel()) {
+                assertFalse(ch.isBlocking(), "non-blocking");
+                finish(ch);
+                ch.configureBlocking(true);
+                assertEchoes(ch);
+            }
+            assertEquals(source, fromSource.get(2, TimeUnit.SECONDS).getAddress(), "source-address is bound");
+        }
+    }
+
+    @Test
+    void aStartedDirectConnectFailsWithWhatConnectWouldThrow() throws Exception {
+        int port = Socks5ClientTest.freePort();
+        StartedConnect started = connectors.start(direct(Optional.empty(), OptionalLong.empty(), Optional.empty()),
+                Destination.of("127.0.0.1", port)).orElseThrow();
+        try (SocketChannel ch = started.channel()) {
+            IOException thrown = assertThrows(IOException.class, () -> finish(ch));
+            IOException e = started.failed(thrown);
+            assertEquals(ConnectException.class, e.getClass());
+            assertEquals("Connection refused: 127.0.0.1:" + port, e.getMessage());
+        }
+        IOException timedOut = started.failed(new SocketTimeoutException());
+        assertEquals(SocketTimeoutException.class, timedOut.getClass());
+        assertEquals("Connect timed out: 127.0.0.1:" + port + " (direct, 2s)", timedOut.getMessage());
+    }
+
+    @Test
+    void startLeavesNamesAndEveryOtherOutboundToConnect() throws Exception {
+        Outbound.Direct direct = direct(Optional.empty(), OptionalLong.empty(), Optional.empty());
+        assertTrue(connectors.start(direct, Destination.of("localhost", 80)).isEmpty(), "a name needs resolving");
+        assertTrue(connectors.start(new Outbound.Reject("block", HERE), Destination.of("127.0.0.1", 80)).isEmpty());
+        assertTrue(connectors.start(new Outbound.Drop("drop", HERE), Destination.of("127.0.0.1", 80)).isEmpty());
+    }
+
+    @Test
+    void startRefusesASourceAddressOfTheOtherFamilyAtOnce() {
+        InetAddress source = IpLiteral.parse("::1").orElseThrow();
+        IOException e = assertThrows(IOException.class, () -> connectors.start(direct(Optional.empty(), OptionalLong.empty(), Optional.of(source)),
+                Destination.of("127.0.0.1", 80)));
+        assertEquals("Network unreachable: source-address 0:0:0:0:0:0:0:1 is IPv6 but the destination has only IPv4 addresses: 127.0.0.1:80",
+                e.getMessage());
+    }
+
+    /** Waits, blocking, for a connect begun without blocking to end, as a selector would. */
+    private static void finish(SocketChannel ch) throws IOException {
+        try (java.nio.channels.Selector selector = java.nio.channels.Selector.open()) {
+            ch.register(selector, java.nio.channels.SelectionKey.OP_CONNECT);
+            while (!ch.finishConnect()) {
+                selector.select(2000);
+            }
+        }
+    }
+
+    @Test
     void rejectRefusesAtOnce() {
         ConnectException e = assertThrows(ConnectException.class,
                 () -> connectors.connect(new Outbound.Reject("block", HERE), Destination.of("ads.example", 443)));

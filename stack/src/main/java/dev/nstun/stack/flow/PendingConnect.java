@@ -1,15 +1,36 @@
 package dev.nstun.stack.flow;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * A TCP connect under way on a non-blocking channel ({@link Dialer#startTcp}): the stack waits for
  * the channel to become connectable, calls {@link SocketChannel#finishConnect()}, and turns what
- * that throws into the command's answer with {@link #failure}.
+ * that throws into the command's answer with {@link #failure}. With a {@link #timeout}, the stack
+ * gives the connect up once it has lasted that long on the loop's clock, and asks {@link #failure}
+ * about a {@link SocketTimeoutException}; without one, the kernel's SYN retries bound it. A connect
+ * the stack abandons (its half-open flow evicted) is told to {@link #failure} as an
+ * {@link AsynchronousCloseException}, as an interrupted blocking connect would have thrown.
  *
  * @param channel the channel, non-blocking, its connect started (perhaps already connected)
  * @param failure what a failed finishConnect means for the command, as {@link Dialer#connectTcp} would have thrown it
+ * @param timeout how long the connect may take (a dialer's connect-timeout), or empty
  */
-public record PendingConnect(SocketChannel channel, Function<IOException, DialException> failure) {}
+public record PendingConnect(SocketChannel channel, Function<IOException, DialException> failure, Optional<Duration> timeout) {
+    public PendingConnect {
+        Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(failure, "failure");
+        Objects.requireNonNull(timeout, "timeout");
+    }
+
+    /** Returns a connect without a timeout of its own. */
+    public PendingConnect(SocketChannel channel, Function<IOException, DialException> failure) {
+        this(channel, failure, Optional.empty());
+    }
+}

@@ -20,6 +20,8 @@ final class TcpFlow {
     boolean dialing = true;
     /** The upstream's connect under way on the loop (its channel waits for OP_CONNECT), or null. */
     PendingConnect pending;
+    /** When the connect under way on the loop times out ({@link Long#MAX_VALUE}: never). */
+    long connectDeadline = Long.MAX_VALUE;
     /** The virtual thread connecting the upstream, interrupted to give the dial up. */
     volatile Thread dialThread;
     /** Dialing, or accepted but the handshake with the command is not complete: counts against the backlog. */

@@ -20,8 +20,10 @@ import dev.nstun.stack.wire.Ipv6Packet;
 import dev.nstun.stack.wire.PacketBuilder;
 import dev.nstun.stack.wire.TcpSegment;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -198,7 +200,7 @@ public final class TcpFlows {
         flow.syn = ByteBuffer.allocate(ip.length()).put(0, ip.buffer(), ip.offset(), ip.length());
         flows.put(key, flow);
         halfOpenFlows.add(flow);
-        if (dialOnLoop(flow)) return;
+        if (dialOnLoop(nowNanos, flow)) return;
         dialExecutor.execute(() -> {
             flow.dialThread = Thread.currentThread();
             if (flow.removed) return; // evicted before the dial began
@@ -217,9 +219,9 @@ public final class TcpFlows {
     /**
      * Starts the flow's dial here if the dialer can without blocking: the connect then completes on
      * the selector ({@link #onConnectable}), with no thread hand-off either way. Returns false when
-     * the dial needs a thread.
+     * the dial needs a thread. A connect with a timeout is given up once it passes ({@link #serviceOne}).
      */
-    private boolean dialOnLoop(TcpFlow flow) {
+    private boolean dialOnLoop(long nowNanos, TcpFlow flow) {
         Optional<PendingConnect> started;
         try {
             started = dialer.startTcp(flow.id);
@@ -244,7 +246,12 @@ public final class TcpFlows {
             closeQuietly(ch);
             flow.pending = null;
             dialFailed(flow, DialFailure.FAILED, String.valueOf(e));
+            return true;
         }
+        flow.pending.timeout().ifPresent(t -> {
+            flow.connectDeadline = nowNanos + t.toNanos();
+            arm(flow, flow.connectDeadline);
+        });
         return true;
     }
 
@@ -257,20 +264,28 @@ public final class TcpFlows {
         try {
             if (!ch.finishConnect()) return;
         } catch (IOException e) {
-            DialException failure = pending.failure().apply(e);
-            closeQuietly(ch);
-            flow.pending = null;
-            flow.selectionKey = null;
-            dialFailed(flow, failure.failure(), failure.getMessage());
+            pendingFailed(flow, e);
             return;
         }
         connected(flow, ch);
+    }
+
+    /** The upstream's connect begun on the loop failed with {@code e} (a {@link SocketTimeoutException}: it took too long). */
+    private void pendingFailed(TcpFlow flow, IOException e) {
+        PendingConnect pending = flow.pending;
+        DialException failure = pending.failure().apply(e);
+        if (flow.selectionKey != null) flow.selectionKey.cancel();
+        closeQuietly(pending.channel());
+        flow.pending = null;
+        flow.selectionKey = null;
+        dialFailed(flow, failure.failure(), failure.getMessage());
     }
 
     private void connected(TcpFlow flow, SocketChannel ch) {
         flow.dialing = false;
         flow.dialThread = null;
         flow.pending = null;
+        flow.connectDeadline = Long.MAX_VALUE;
         flow.syn = null;
         if (flow.removed) {
             closeQuietly(ch);
@@ -402,6 +417,10 @@ public final class TcpFlows {
             else arm(flow, flow.silentUntil);
             return;
         }
+        if (flow.pending != null && now - flow.connectDeadline >= 0) {
+            pendingFailed(flow, new SocketTimeoutException("Connect timed out"));
+            return;
+        }
         TcpConnection conn = flow.conn;
         if (flow.channel != null) {
             pumpToUpstream(flow);
@@ -430,7 +449,7 @@ public final class TcpFlows {
         if (at == Long.MIN_VALUE) {
             markDirty(flow);
         } else {
-            arm(flow, at);
+            arm(flow, Math.min(at, flow.connectDeadline));
         }
     }
 
@@ -560,7 +579,12 @@ public final class TcpFlows {
         halfOpenFlows.remove(flow);
         silentFlows.remove(flow);
         if (flow.selectionKey != null) flow.selectionKey.cancel();
-        if (flow.pending != null) closeQuietly(flow.pending.channel()); // a connect under way is given up
+        if (flow.pending != null) {
+            // A connect under way is given up: its dialer hears so, as from an interrupted blocking connect.
+            closeQuietly(flow.pending.channel());
+            flow.pending.failure().apply(new AsynchronousCloseException());
+            flow.pending = null;
+        }
     }
 
     /** Gives up a half-open flow: stops its dial, or resets it and closes its upstream. */

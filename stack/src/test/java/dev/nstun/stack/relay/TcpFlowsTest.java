@@ -26,12 +26,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,6 +71,12 @@ class TcpFlowsTest {
     private final List<String> ended = new ArrayList<>();
     /** Where {@link Dialer#startTcp} connects, on the loop; null: dials block, on the executor. */
     private InetSocketAddress connectOnLoop;
+    /** Connects started on the loop never complete (a destination that does not answer). */
+    private boolean connectsNeverComplete;
+    /** The connect-timeout of connects started on the loop; null: none. */
+    private Duration loopConnectTimeout;
+    /** What the failure mapping of connects started on the loop was asked about. */
+    private final List<IOException> loopFailures = new ArrayList<>();
     private Selector selector;
     private TcpFlows flows;
     private int ourIsn;
@@ -98,13 +107,16 @@ class TcpFlowsTest {
 
             @Override
             public Optional<PendingConnect> startTcp(FlowId flow) throws IOException {
-                if (connectOnLoop == null) return Optional.empty();
+                if (connectOnLoop == null && !connectsNeverComplete) return Optional.empty();
                 dials++;
                 SocketChannel ch = SocketChannel.open();
                 ch.configureBlocking(false);
-                ch.connect(connectOnLoop);
+                if (!connectsNeverComplete) ch.connect(connectOnLoop);
                 dialed.add(ch);
-                return Optional.of(new PendingConnect(ch, e -> new DialException(DialFailure.REFUSED, "test: " + e.getMessage())));
+                return Optional.of(new PendingConnect(ch, e -> {
+                    loopFailures.add(e);
+                    return new DialException(e instanceof SocketTimeoutException ? DialFailure.TIMED_OUT : DialFailure.REFUSED, "test: " + e);
+                }, Optional.ofNullable(loopConnectTimeout)));
             }
         };
         output = new PacketOutput() {
@@ -264,6 +276,44 @@ class TcpFlowsTest {
         assertTrue(rst.rst() && rst.ack(), "RST|ACK for a refused connect: " + rst);
         assertEquals(0, flows.size(), "flows left");
         assertFalse(dialed.get(0).isOpen(), "the upstream channel is closed");
+    }
+
+    @Test
+    void aConnectOnTheLoopThatOutlastsItsTimeoutIsAnsweredWithHostUnreachable() {
+        connectsNeverComplete = true;
+        loopConnectTimeout = Duration.ofSeconds(10);
+        syn(0);
+        syn(1_000); // the command's SYN retries wait for the same dial
+        flows.tick(9_999 * MS);
+        flows.service(9_999 * MS);
+        assertEquals(List.of(), sent, "packets sent to the command before the connect-timeout");
+        assertEquals(1, dials, "dials");
+        assertEquals(10_000 * MS, flows.nextDeadline(), "a timer at the connect-timeout");
+
+        flows.tick(10_000 * MS);
+        flows.service(10_000 * MS);
+        assertIcmp(IcmpV4Message.CODE_HOST_UNREACHABLE);
+        assertEquals(1, loopFailures.size(), "the dialer's mapping asked once");
+        assertEquals(SocketTimeoutException.class, loopFailures.get(0).getClass(), "asked about");
+        assertEquals(0, flows.size(), "flows left");
+        assertFalse(dialed.get(0).isOpen(), "the upstream channel is closed");
+    }
+
+    @Test
+    void aConnectOnTheLoopWithoutATimeoutWaitsForTheKernel() {
+        connectsNeverComplete = true;
+        syn(0);
+        assertEquals(Long.MAX_VALUE, flows.nextDeadline(), "no timer of the relay's own");
+        assertEquals(1, flows.size(), "the flow waits");
+    }
+
+    @Test
+    void anEvictedConnectOnTheLoopIsToldToItsDialerAsGivenUp() {
+        connectsNeverComplete = true;
+        for (int port = 1; port <= 17; port++) synTo(0, port); // maxHalfOpen is 16: the first goes
+        assertEquals(List.of(AsynchronousCloseException.class), loopFailures.stream().map(Object::getClass).toList(), "asked about");
+        assertFalse(dialed.get(0).isOpen(), "the evicted flow's channel is closed");
+        assertEquals(16, flows.size(), "flows left");
     }
 
     @Test

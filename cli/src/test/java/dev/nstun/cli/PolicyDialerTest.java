@@ -1,0 +1,167 @@
+package dev.nstun.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nstun.policies.config.Environment;
+import dev.nstun.policies.config.Policy;
+import dev.nstun.policies.config.PolicyLoader;
+import dev.nstun.policies.learn.LearnedPolicy;
+import dev.nstun.policies.outbound.Connectors;
+import dev.nstun.stack.StackCounters;
+import dev.nstun.stack.flow.DialException;
+import dev.nstun.stack.flow.DialFailure;
+import dev.nstun.stack.flow.Dialer;
+import dev.nstun.stack.flow.FlowId;
+import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.flow.PendingConnect;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link PolicyDialer#startTcp}: which flows connect on the stack's loop, and that they are recorded,
+ * timed and answered as those {@link PolicyDialer#connectTcp} connects on a thread.
+ */
+class PolicyDialerTest {
+    private static final String POLICY = """
+            outbounds:
+              - {name: lan, type: direct, connect-timeout: 3s}
+              - {name: proxy, type: socks5, server: 127.0.0.1:1080}
+              - {name: v6only, type: direct, source-address: "::1"}
+            rules:
+              - {domain: [proxied.example], outbound: proxy}
+              - {ip-cidr: [198.51.100.0/24], outbound: proxy}
+              - {ip-cidr: [203.0.113.0/24], outbound: v6only}
+              - {ip-cidr: [198.18.0.0/15], outbound: reject}
+              - {outbound: lan}
+            """;
+
+    private final Policy policy;
+    private final LearnedPolicy learned;
+    private final RunReport report = new RunReport();
+    private final StringWriter blockedOut = new StringWriter();
+    private final Dialer dialer;
+
+    PolicyDialerTest() throws Exception {
+        policy = PolicyLoader.parse("p.yaml", POLICY, Path.of("."), Environment.system());
+        learned = LearnedPolicy.start(policy);
+        DirectDialer direct = new DirectDialer(NstunAddresses.RESOLVER_IPV4, NstunAddresses.RESOLVER_IPV6, false);
+        PolicyDialer policyDialer = new PolicyDialer(policy, direct, new Connectors(Duration.ofMillis(100)),
+                new BlockedFlows(new PrintWriter(blockedOut, true)), learned, report);
+        dialer = report.around(policyDialer);
+    }
+
+    @Test
+    void aDirectFlowToAnAddressConnectsOnTheLoopWithinTheOutboundsTimeoutAndIsRecorded() throws Exception {
+        InetAddress host = hostAddress();
+        try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(0))) {
+            int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+            FlowId flow = flow(host, port, null);
+            PendingConnect pending = dialer.startTcp(flow).orElseThrow();
+            assertEquals(Optional.of(Duration.ofSeconds(3)), pending.timeout(), "the outbound's connect-timeout, through the report");
+            try (SocketChannel ch = pending.channel()) {
+                finish(ch);
+                assertTrue(ch.isConnected(), "connected");
+            }
+            dialer.tcpClosed(flow, 5, 7);
+            assertEquals(1, learned.size(), "learned destinations");
+            assertTrue(learned.render().contains(host.getHostAddress()), learned.render());
+            List<String> lines = print();
+            assertEquals("nstun:   tcp rule 5 → lan: 1 flow, 5 B sent, 7 B received", lines.get(1));
+        }
+    }
+
+    @Test
+    void aDirectConnectThatFailsOnTheLoopIsAnsweredAndCountedAsOnAThread() throws Exception {
+        InetAddress host = hostAddress();
+        int port;
+        try (ServerSocketChannel closed = ServerSocketChannel.open().bind(new InetSocketAddress(0))) {
+            port = ((InetSocketAddress) closed.getLocalAddress()).getPort();
+        }
+        PendingConnect refused = dialer.startTcp(flow(host, port, null)).orElseThrow();
+        try (SocketChannel ch = refused.channel()) {
+            IOException e = assertThrows(IOException.class, () -> finish(ch));
+            DialException answer = refused.failure().apply(e);
+            assertEquals(DialFailure.REFUSED, answer.failure());
+            assertEquals("Connection refused: " + host.getHostAddress() + ":" + port, answer.getMessage());
+        }
+        PendingConnect slow = dialer.startTcp(flow(host, port + 1, null)).orElseThrow();
+        slow.channel().close();
+        DialException timedOut = slow.failure().apply(new SocketTimeoutException());
+        assertEquals(DialFailure.TIMED_OUT, timedOut.failure());
+        assertEquals("Connect timed out: " + host.getHostAddress() + ":" + (port + 1) + " (direct, 3s)", timedOut.getMessage());
+        assertEquals("nstun: refused: 2 failed to connect (refused, unreachable, timed out)", print().get(1));
+    }
+
+    @Test
+    void namesProxiesAndRejectsStayOnAThreadUnrecorded() throws Exception {
+        assertTrue(dialer.startTcp(flow(InetAddress.getByName("198.18.1.2"), 443, "direct.example")).isEmpty(), "a name");
+        assertTrue(dialer.startTcp(flow(InetAddress.getByName("198.51.100.7"), 443, null)).isEmpty(), "a proxy");
+        assertEquals(0, learned.size(), "learned: connectTcp records them");
+        assertEquals(1, print().size(), "the report saw nothing yet");
+    }
+
+    @Test
+    void aDirectFlowThatCannotBeginIsRefusedAtOnce() throws Exception {
+        DialException e = assertThrows(DialException.class, () -> dialer.startTcp(flow(InetAddress.getByName("203.0.113.9"), 80, null)));
+        assertEquals(DialFailure.NETWORK_UNREACHABLE, e.failure(), "a source-address of the other family: " + e.getMessage());
+        assertThrows(FlowRefusedException.class, () -> dialer.startTcp(flow(InetAddress.getByName("127.0.0.1"), 80, null)));
+        assertEquals("nstun: refused: 1 to an address never dialed for the command (loopback, unspecified, …),"
+                + " 1 failed to connect (refused, unreachable, timed out)", print().get(1));
+        assertFalse(blockedOut.toString().contains("203.0.113.9"), "not blocked by the policy");
+    }
+
+    /** Returns an IPv4 address of this host that is not loopback: a flow of the command may be dialed there. */
+    private static InetAddress hostAddress() throws SocketException {
+        return NetworkInterface.networkInterfaces().filter(PolicyDialerTest::up).flatMap(NetworkInterface::inetAddresses)
+                .filter(a -> a instanceof Inet4Address && DirectDialer.relayable(a)).findFirst()
+                .orElseThrow(() -> new AssertionError("this host has no IPv4 address but loopback"));
+    }
+
+    private static boolean up(NetworkInterface i) {
+        try {
+            return i.isUp() && !i.isLoopback();
+        } catch (SocketException e) {
+            return false;
+        }
+    }
+
+    private static FlowId flow(InetAddress destination, int port, String name) throws Exception {
+        FlowId id = new FlowId(FlowId.Protocol.TCP, InetAddress.getByName("198.18.0.1"), 40000, destination, port);
+        return name == null ? id : id.withDestinationName(name);
+    }
+
+    /** Waits for a connect begun without blocking to end, as the stack's selector does. */
+    private static void finish(SocketChannel ch) throws IOException {
+        try (Selector selector = Selector.open()) {
+            ch.register(selector, SelectionKey.OP_CONNECT);
+            while (!ch.finishConnect()) {
+                selector.select(2000);
+            }
+        }
+    }
+
+    private List<String> print() {
+        StringWriter out = new StringWriter();
+        report.print(new PrintWriter(out, true), new StackCounters());
+        return out.toString().lines().toList();
+    }
+}
