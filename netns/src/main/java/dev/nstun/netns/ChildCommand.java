@@ -30,6 +30,14 @@ final class ChildCommand {
          */
         DROP,
         /**
+         * {@link #DROP}, and in a user namespace of its own that maps only the user (under sudo: the
+         * command is then not in the host's user namespace, where a process of the same user in the
+         * host's mount namespace would let it see, through {@code /proc/PID/root}, the files nstun's
+         * mounts hide, the host resolver's sockets among them). Supplementary groups stay the
+         * user's, shown as the overflow group inside.
+         */
+        DROP_NESTED,
+        /**
          * Root of a user namespace of its own, nested in nstun's (uid 0 inside, like {@code unshare
          * -r}), with the capabilities that gives over it, for tools that insist on being root. Its
          * own mount namespace, made from the less privileged namespace, locks every mount it
@@ -59,6 +67,10 @@ final class ChildCommand {
             // emptied one makes the kernel refuse to run programs with file capabilities (Debian's
             // ping), which then work unprivileged (ICMP echo sockets, see Sandbox).
             argv.addAll(List.of("--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all"));
+        }
+        if (privilege == Privilege.DROP_NESTED) {
+            // Making a user namespace changes credentials, which clears the death signal: set anew inside.
+            argv.addAll(List.of("--pdeathsig=KILL", "--", "unshare", "--user", "--map-current-user", "--", "setpriv"));
         }
         if (privilege == Privilege.MAPPED_ROOT) {
             // Making a user namespace changes credentials, which clears the death signal: set anew inside.

@@ -99,6 +99,11 @@ public final class HostChecks {
                 "run 'unshare --user --map-current-user --keep-caps true' to see the kernel's answer, or run nstun with sudo"));
     }
 
+    /** Returns whether plain users may make user namespaces here (the sysctls of {@link #all}'s first check). */
+    public boolean userNamespacesAllowed() {
+        return userNamespaces().status() == Status.OK;
+    }
+
     private Check rootCapabilities() {
         if (Privileges.mode() == Privileges.Mode.ROOT) return Check.ok("privileges", "root, with CAP_SYS_ADMIN and CAP_NET_ADMIN");
         return new Check("privileges", Status.FAILED, "root without CAP_SYS_ADMIN and CAP_NET_ADMIN (in a container?)",

@@ -150,6 +150,13 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
+    /** Under sudo where plain users may not make user namespaces: the command stays in the host's, and the log says what that allows. */
+    private static ChildCommand.Privilege dropInHostNamespace() {
+        log.warn("unprivileged user namespaces are disabled here, so the command runs in the host's user namespace: a process of"
+                + " the same user in the host's mount namespace lets it reach files nstun hides (the host resolver's sockets)");
+        return ChildCommand.Privilege.DROP;
+    }
+
     /**
      * Lets every group the command can have open ICMP echo sockets (a new namespace allows none):
      * ping without privilege, as the command runs, reaches the TUN and nothing else. The range is
@@ -186,8 +193,10 @@ public final class Sandbox implements AutoCloseable {
 
     private static Process startCommand(Spec spec, String namespacePath) throws SandboxException {
         ChildCommand.Privilege privilege = spec.rootInside() ? ChildCommand.Privilege.MAPPED_ROOT
-                : !spec.user().unchanged() || !Privileges.inInitialUserNamespace() ? ChildCommand.Privilege.DROP
-                : ChildCommand.Privilege.KEEP;
+                : !Privileges.inInitialUserNamespace() ? ChildCommand.Privilege.DROP // rootless: nstun's namespace nests it
+                : spec.user().unchanged() ? ChildCommand.Privilege.KEEP
+                : HostChecks.system().userNamespacesAllowed() ? ChildCommand.Privilege.DROP_NESTED
+                : dropInHostNamespace();
         ProcessBuilder pb = new ProcessBuilder(ChildCommand.argv(namespacePath, spec.resolvConf(), spec.user(), privilege, spec.command()));
         pb.environment().clear();
         pb.environment().putAll(spec.environment());

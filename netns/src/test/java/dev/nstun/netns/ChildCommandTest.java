@@ -40,6 +40,16 @@ class ChildCommandTest {
     }
 
     @Test
+    void underSudoTheUserIsNestedInAUserNamespaceOfItsOwn() {
+        List<String> argv = ChildCommand.argv(NS, "", new Credentials(1000, 1000, "alice", "/home/alice"), ChildCommand.Privilege.DROP_NESTED,
+                List.of("id"));
+        int setup = argv.indexOf("nstun-setup");
+        assertEquals(List.of("setpriv", "--reuid=1000", "--regid=1000", "--init-groups", "--no-new-privs", "--inh-caps=-all",
+                "--ambient-caps=-all", "--pdeathsig=KILL", "--", "unshare", "--user", "--map-current-user", "--", "setpriv",
+                "--pdeathsig=KILL", "--", "id"), argv.subList(setup + 2, argv.size()));
+    }
+
+    @Test
     void anotherUserLosesEveryPrivilege() {
         List<String> argv = ChildCommand.argv(NS, "", new Credentials(1000, 1000, "alice", "/home/alice"), ChildCommand.Privilege.DROP, List.of("id"));
         List<String> drop = argv.subList(argv.lastIndexOf("setpriv"), argv.size());

@@ -132,6 +132,28 @@ class SudoIT {
         assertEquals(USER + "\n", self.stdout());
     }
 
+    @Test
+    void theCommandCannotSeeTheHostsFilesThroughAProcessOfTheSameUser() throws Exception {
+        // A process of the invoking user in the host's mount namespace, as the shell that ran sudo would be.
+        Process outside = new ProcessBuilder("setpriv", "--reuid=" + id("-u"), "--regid=" + id("-g"), "--clear-groups", "--",
+                "sleep", "60").start();
+        try {
+            String hosts = "/proc/" + outside.pid() + "/root/etc/resolv.conf";
+            // Control: the user can read it from outside, so only the command's place keeps it out.
+            Requirements.ProcessResult control = Requirements.run(Path.of("/"), "setpriv", "--reuid=" + id("-u"), "--regid=" + id("-g"),
+                    "--clear-groups", "--", "cat", hosts);
+            assertEquals(0, control.exitCode(), "the control: " + control.output());
+            NstunProcess p = underSudo("run", "--", "sh", "-c", "cat " + hosts + " >/dev/null 2>&1; echo read=$?; grep -c 198.18.0.2 /etc/resolv.conf");
+            assertAll(
+                    () -> assertEquals(0, p.exitCode(), p.describe()),
+                    () -> assertTrue(p.stdout().contains("read=1\n"), "the host's resolv.conf was read through /proc: " + p.describe()),
+                    () -> assertTrue(p.stdout().contains("\n1\n"), "its own resolv.conf is nstun's: " + p.describe()));
+        } finally {
+            outside.destroyForcibly();
+            outside.waitFor();
+        }
+    }
+
     private static NstunProcess underSudo(String... args) throws Exception {
         NstunProcess p = NstunProcess.start(List.of(), sudo, args);
         p.closeStdin();
