@@ -242,11 +242,6 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    /** Returns the future completed with the command's exit status. */
-    public CompletableFuture<Integer> onExit() {
-        return exit;
-    }
-
     /**
      * Ends what is left: kills the command if it still runs and every process it left behind in
      * its namespace (they would keep the namespace alive), then closes the TUN and nstun's fd on the
