@@ -15,6 +15,26 @@ public final class FakeEnvironment implements Environment {
     private final Set<Path> unreadable = new java.util.HashSet<>();
 
     /** Returns the environment the golden files are checked in. */
+    /** The real file system (files read as a password file is), a home directory of the test's choosing, no variables. */
+    public static Environment realFilesUnder(Path home) {
+        return new Environment() {
+            @Override
+            public Optional<String> variable(String name) {
+                return Optional.empty();
+            }
+
+            @Override
+            public Path home() {
+                return home;
+            }
+
+            @Override
+            public String readFile(Path path) throws UserFile.Unreadable {
+                return UserFile.read(path, UserFile.Kind.PASSWORD);
+            }
+        };
+    }
+
     public static FakeEnvironment standard() {
         return new FakeEnvironment()
                 .withFile("/home/alice/.corp-pass", "s3cret\n")

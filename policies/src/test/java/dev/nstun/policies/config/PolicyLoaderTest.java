@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,26 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 class PolicyLoaderTest {
     @TempDir
     Path dir;
-
-    /** The real file system, with a home directory of the test's choosing and no variables. */
-    private Environment filesUnder(Path home) {
-        return new Environment() {
-            @Override
-            public Optional<String> variable(String name) {
-                return Optional.empty();
-            }
-
-            @Override
-            public Path home() {
-                return home;
-            }
-
-            @Override
-            public String readFile(Path path) throws UserFile.Unreadable {
-                return UserFile.read(path, UserFile.Kind.PASSWORD);
-            }
-        };
-    }
 
     @Test
     void loadsAFileAndReadsPasswordFilesBesideIt() throws Exception {
@@ -49,7 +28,7 @@ class PolicyLoaderTest {
                   - {name: b, type: http, server: 10.0.0.5:3128, username: u, password-file: ~/.home.pass}
                 rules: [{outbound: a}]
                 """);
-        Policy policy = PolicyLoader.load(file, filesUnder(dir));
+        Policy policy = PolicyLoader.load(file, FakeEnvironment.realFilesUnder(dir));
         assertEquals(file.toString(), policy.source());
         Outbound.Socks5 a = (Outbound.Socks5) policy.outbound("a").orElseThrow();
         Outbound.Http b = (Outbound.Http) policy.outbound("b").orElseThrow();
@@ -60,7 +39,7 @@ class PolicyLoaderTest {
     @Test
     void missingFileIsOneProblemWithoutLine() {
         Path file = dir.resolve("nope.yaml");
-        PolicyException e = assertThrows(PolicyException.class, () -> PolicyLoader.load(file, filesUnder(dir)));
+        PolicyException e = assertThrows(PolicyException.class, () -> PolicyLoader.load(file, FakeEnvironment.realFilesUnder(dir)));
         assertEquals(List.of(new Problem(file.toString(), 0, 0, "cannot read the policy: no such file")), e.problems());
         assertEquals(file + ": cannot read the policy: no such file", e.getMessage());
     }
@@ -68,7 +47,7 @@ class PolicyLoaderTest {
     @Test
     void fileThatIsNotUtf8IsRefused() throws Exception {
         Path file = Files.write(dir.resolve("latin1.yaml"), new byte[] {'r', 'u', 'l', 'e', 's', ':', ' ', (byte) 0xe9});
-        PolicyException e = assertThrows(PolicyException.class, () -> PolicyLoader.load(file, filesUnder(dir)));
+        PolicyException e = assertThrows(PolicyException.class, () -> PolicyLoader.load(file, FakeEnvironment.realFilesUnder(dir)));
         assertEquals("cannot read the policy: not UTF-8 text", e.problems().get(0).message());
     }
 
@@ -76,7 +55,7 @@ class PolicyLoaderTest {
     void oversizedFileIsRefusedBeforeParsing() throws Exception {
         Path file = dir.resolve("huge.yaml");
         Files.write(file, new byte[(int) UserFile.Kind.POLICY.maxBytes() + 1]);
-        PolicyException e = assertThrows(PolicyException.class, () -> PolicyLoader.load(file, filesUnder(dir)));
+        PolicyException e = assertThrows(PolicyException.class, () -> PolicyLoader.load(file, FakeEnvironment.realFilesUnder(dir)));
         assertEquals(file + ": cannot read the policy: the file is 8388609 bytes; a policy file may have at most 8388608", e.getMessage());
     }
 

@@ -26,31 +26,12 @@ class RuleSetTest {
     @TempDir
     Path dir;
 
-    private Environment files() {
-        return new Environment() {
-            @Override
-            public Optional<String> variable(String name) {
-                return Optional.empty();
-            }
-
-            @Override
-            public Path home() {
-                return dir;
-            }
-
-            @Override
-            public String readFile(Path path) throws UserFile.Unreadable {
-                return UserFile.read(path, UserFile.Kind.PASSWORD);
-            }
-        };
-    }
-
     /** Writes the files (name → content) beside a policy with the given text, and loads it. */
     private Policy load(String policy, Map<String, String> sets) throws Exception {
         for (Map.Entry<String, String> e : sets.entrySet()) {
             Files.writeString(dir.resolve(e.getKey()), e.getValue());
         }
-        return PolicyLoader.load(Files.writeString(dir.resolve("p.yaml"), policy), files());
+        return PolicyLoader.load(Files.writeString(dir.resolve("p.yaml"), policy), FakeEnvironment.realFilesUnder(dir));
     }
 
     private List<String> problems(String policy, Map<String, String> sets) {
