@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * stay with {@link DirectDialer}. Whatever cannot be relayed is refused at once, never sent around
  * the policy. {@link #replace} swaps the policy for new flows; open ones keep their outbound.
  * Flows and names the policy's final rule rejects are told to {@link BlockedFlows}. A direct flow
- * to an address connects on the stack's loop ({@link #startTcp}); the others on a thread.
+ * to an address connects on the stack's loop, and a rejected or dropped one is answered there
+ * ({@link #startTcp}); the others connect on a thread.
  */
 final class PolicyDialer implements Dialer {
     private static final Logger log = LoggerFactory.getLogger(PolicyDialer.class);
@@ -82,11 +83,7 @@ final class PolicyDialer implements Dialer {
         if (flow.destinationName().isEmpty() && NstunAddresses.contains(flow.destination())) return nstunAddresses.connectTcp(flow);
         if (flow.destinationName().isEmpty()) nstunAddresses.requireRelayable(flow.destination());
         Match m = match(flow, Network.TCP);
-        if (refusedByDefault(m)) blocked.flow(Network.TCP, flow);
-        if (m.outbound() instanceof Outbound.Drop drop) {
-            // Silence without a thread sleeping for it: the stack absorbs the command's SYN retries.
-            throw new DialException(DialFailure.DROPPED, "outbound " + drop.name() + " drops " + flow);
-        }
+        refuseIfRuled(flow, m);
         try {
             return connectors.connect(m.outbound(), destination(flow), DirectDialer::relayable);
         } catch (IOException e) {
@@ -95,21 +92,26 @@ final class PolicyDialer implements Dialer {
     }
 
     /**
-     * Starts on the loop what needs no thread: nstun's own addresses ({@link DirectDialer#startTcp}),
-     * and a flow to an address that the policy sends to a {@code direct} outbound ({@link Connectors#start},
-     * within the outbound's connect-timeout), recorded and refused as {@link #connectTcp} would. A name
-     * (resolved here) and every other outbound connect on a thread, through {@link #connectTcp}, which
-     * matches the flow anew and records it then.
+     * Starts on the loop what needs no thread: nstun's own addresses ({@link DirectDialer#startTcp});
+     * a flow, to a name or an address, that the policy rejects or drops (answered at once, as
+     * {@link #connectTcp} would); and a flow to an address that the policy sends to a {@code direct}
+     * outbound ({@link Connectors#start}, within the outbound's connect-timeout). Each is recorded as
+     * {@link #connectTcp} records it. A name sent direct (resolved here) and every proxy connect on a
+     * thread, through {@link #connectTcp}, which matches the flow anew and records it then.
      */
     @Override
     public Optional<PendingConnect> startTcp(FlowId flow) throws IOException {
-        if (flow.destinationName().isPresent()) return Optional.empty();
-        if (NstunAddresses.contains(flow.destination())) return nstunAddresses.startTcp(flow);
-        nstunAddresses.requireRelayable(flow.destination());
+        if (flow.destinationName().isEmpty()) {
+            if (NstunAddresses.contains(flow.destination())) return nstunAddresses.startTcp(flow);
+            nstunAddresses.requireRelayable(flow.destination());
+        }
         FlowKey key = key(flow, Network.TCP);
         Match m = active.matcher().match(key);
-        if (!(m.outbound() instanceof Outbound.Direct)) return Optional.empty();
+        boolean refused = m.outbound() instanceof Outbound.Reject || m.outbound() instanceof Outbound.Drop;
+        boolean directToAddress = m.outbound() instanceof Outbound.Direct && flow.destinationName().isEmpty();
+        if (!refused && !directToAddress) return Optional.empty();
         record(flow, key, m);
+        refuseIfRuled(flow, m);
         String outbound = m.outbound().name();
         StartedConnect started;
         try {
@@ -119,6 +121,23 @@ final class PolicyDialer implements Dialer {
         }
         return Optional.of(new PendingConnect(started.channel(), e -> dialFailures.failed(outbound, flow, started.failed(e)),
                 Optional.of(started.timeout())));
+    }
+
+    /**
+     * Throws the command's answer when {@code m}'s outbound refuses TCP: a reject outbound as a closed
+     * port would (a reset), a drop outbound with silence (the stack absorbs the command's SYN retries,
+     * with no thread sleeping for it). A refusal by the policy's final rule is told to {@link BlockedFlows}.
+     */
+    private void refuseIfRuled(FlowId flow, Match m) throws DialException {
+        if (refusedByDefault(m)) blocked.flow(Network.TCP, flow);
+        switch (m.outbound()) {
+            case Outbound.Reject reject -> {
+                log.debug("{}: rule {} rejects it (outbound {})", flow, m.rule().number(), reject.name());
+                throw new DialException(DialFailure.REFUSED, "Connection refused: outbound " + reject.name() + " rejects " + flow);
+            }
+            case Outbound.Drop drop -> throw new DialException(DialFailure.DROPPED, "outbound " + drop.name() + " drops " + flow);
+            default -> {}
+        }
     }
 
     @Override

@@ -51,6 +51,8 @@ class PolicyDialerTest {
               - {ip-cidr: [198.51.100.0/24], outbound: proxy}
               - {ip-cidr: [203.0.113.0/24], outbound: v6only}
               - {ip-cidr: [198.18.0.0/15], outbound: reject}
+              - {domain: [refused.example], outbound: reject}
+              - {domain: [silent.example], outbound: drop}
               - {outbound: lan}
             """;
 
@@ -85,7 +87,7 @@ class PolicyDialerTest {
             assertEquals(1, learned.size(), "learned destinations");
             assertTrue(learned.render().contains(host.getHostAddress()), learned.render());
             List<String> lines = print();
-            assertEquals("nstun:   tcp rule 5 → lan: 1 flow, 5 B sent, 7 B received", lines.get(1));
+            assertEquals("nstun:   tcp rule 7 → lan: 1 flow, 5 B sent, 7 B received", lines.get(1));
         }
     }
 
@@ -112,7 +114,35 @@ class PolicyDialerTest {
     }
 
     @Test
-    void namesProxiesAndRejectsStayOnAThreadUnrecorded() throws Exception {
+    void rejectedAndDroppedFlowsAreAnsweredOnTheLoopAndCounted() throws Exception {
+        DialException rejected = assertThrows(DialException.class,
+                () -> dialer.startTcp(flow(InetAddress.getByName("198.18.1.3"), 443, "refused.example")));
+        assertEquals(DialFailure.REFUSED, rejected.failure(), "a reset, as a closed port");
+        DialException dropped = assertThrows(DialException.class,
+                () -> dialer.startTcp(flow(InetAddress.getByName("198.18.1.4"), 443, "silent.example")));
+        assertEquals(DialFailure.DROPPED, dropped.failure(), "silence");
+        assertEquals(0, learned.size(), "nothing learned: reject and drop carry nothing");
+        assertEquals("nstun: refused: 1 rejected by a rule, 1 dropped by a rule", print().get(1));
+        assertEquals("", blockedOut.toString(), "not the final rule: nothing said as blocked");
+    }
+
+    @Test
+    void aFlowTheFinalRuleRejectsIsSaidBlockedFromTheLoop() throws Exception {
+        Policy denying = PolicyLoader.parse("deny.yaml", """
+                rules:
+                  - {domain: [allowed.example], outbound: direct}
+                  - {outbound: reject}
+                """, Path.of("."), Environment.system());
+        StringWriter said = new StringWriter();
+        PolicyDialer deny = new PolicyDialer(denying, new DirectDialer(NstunAddresses.RESOLVER_IPV4, NstunAddresses.RESOLVER_IPV6, false),
+                new Connectors(Duration.ofMillis(100)), new BlockedFlows(new PrintWriter(said, true)), null, new RunReport());
+        DialException e = assertThrows(DialException.class, () -> deny.startTcp(flow(InetAddress.getByName("198.18.1.5"), 443, "other.example")));
+        assertEquals(DialFailure.REFUSED, e.failure());
+        assertEquals("nstun: blocked tcp other.example:443 (no rule allows it) — add --allow other.example:443", said.toString().strip());
+    }
+
+    @Test
+    void namesSentDirectAndProxiesStayOnAThreadUnrecorded() throws Exception {
         assertTrue(dialer.startTcp(flow(InetAddress.getByName("198.18.1.2"), 443, "direct.example")).isEmpty(), "a name");
         assertTrue(dialer.startTcp(flow(InetAddress.getByName("198.51.100.7"), 443, null)).isEmpty(), "a proxy");
         assertEquals(0, learned.size(), "learned: connectTcp records them");
