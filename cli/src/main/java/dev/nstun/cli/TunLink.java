@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * The real TUN device seen as the stack's {@link Device}: the seam between netns and stack. With TCP
  * offload on, it turns the virtio-net header's checksum fields into the stack's terms: a TCP segment
  * whose checksum the kernel left unfinished is passed on as such, any other unfinished checksum (UDP)
- * is completed here, and every TCP segment sent goes with NEEDS_CSUM.
+ * is completed here, and every TCP segment sent goes with NEEDS_CSUM; one larger than the MTU goes
+ * with the segment size for the kernel to cut it at (TSO).
  */
 final class TunLink implements Device {
     private static final Logger log = LoggerFactory.getLogger(TunLink.class);
@@ -71,6 +72,11 @@ final class TunLink implements Device {
     public void transmit(ByteBuffer packet) throws IOException {
         int tcpAt = offload ? tcpHeaderOffset(packet, packet.position(), packet.remaining()) : -1;
         tun.write(packet, tcpAt, TCP_CHECKSUM_OFFSET);
+    }
+
+    @Override
+    public void transmitSegmented(ByteBuffer packet, int segmentSize) throws IOException {
+        tun.writeSegmented(packet, tcpHeaderOffset(packet, packet.position(), packet.remaining()), segmentSize);
     }
 
     @Override

@@ -124,6 +124,17 @@ public final class NetStack implements Runnable {
             public void send(int length) {
                 transmit(length);
             }
+
+            @Override
+            public void sendSegmented(int length, int segmentSize) {
+                out.limit(length).position(0);
+                try {
+                    device.transmitSegmented(out, segmentSize);
+                    packetsOut++;
+                } catch (IOException e) {
+                    log.debug("writing to the TUN: {}", e.getMessage());
+                }
+            }
         };
         this.dns = config.dns().isEmpty() ? null : new DnsEndpoint(config.dns().get(), dialers, this::onLoop, output, counters);
         Dialer dialer = dns == null ? config.dialer() : dns.wrap(config.dialer());
@@ -158,7 +169,7 @@ public final class NetStack implements Runnable {
      */
     void begin(long now) {
         try {
-            tcpFlows.offloadChecksums(device.enableTcpOffload());
+            tcpFlows.offload(device.enableTcpOffload());
         } catch (IOException e) {
             log.debug("no TCP offload: {}", e.getMessage());
         }

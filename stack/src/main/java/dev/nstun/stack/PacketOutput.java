@@ -12,4 +12,13 @@ public interface PacketOutput {
 
     /** Sends the first {@code length} bytes of {@link #buffer()} as one packet to the command. */
     void send(int length);
+
+    /**
+     * Sends the first {@code length} bytes of {@link #buffer()}, a TCP segment larger than the MTU,
+     * for the link to cut into segments of {@code segmentSize} payload bytes: only on a link whose
+     * {@link dev.nstun.stack.device.Device#enableTcpOffload} agreed.
+     */
+    default void sendSegmented(int length, int segmentSize) {
+        throw new UnsupportedOperationException("this output takes no segment larger than the MTU");
+    }
 }

@@ -94,6 +94,15 @@ class TcpIT {
         assertEquals(sha256(blob) + "  -\n", p.stdout(), p.describe());
     }
 
+    /** At an MTU of 1,500 nstun hands the kernel runs of segments in one write, for it to cut (TSO): the bytes still match. */
+    @Test
+    void download64MiBIntactAtMtu1500() throws Exception {
+        NstunProcess p = NstunProcess.run("run", "--mtu", "1500", "--host-loopback", "--", "sh", "-c",
+                "curl -sS --max-time 60 http://198.18.0.2:" + http.getAddress().getPort() + "/blob | sha256sum");
+        assertEquals(0, p.exitCode(), p.describe());
+        assertEquals(sha256(blob) + "  -\n", p.stdout(), p.describe());
+    }
+
     @Test
     void upload64MiBIntact(@TempDir Path dir) throws Exception {
         Path file = Files.write(dir.resolve("upload.bin"), blob);

@@ -44,14 +44,25 @@ public interface Device extends AutoCloseable {
      * hand over TCP segments larger than the MTU, and segments whose checksum field holds only the
      * pseudo-header sum ({@link #receivedPartialChecksum()} says which; such bytes come from this
      * host's kernel and are sound); and {@link #transmit} takes every TCP segment with the
-     * pseudo-header sum in its checksum field, for the kernel to finish if it ever has to. Any other
-     * unfinished checksum the link completes itself. Returns whether the link agreed: one that did
-     * not goes on with whole checksums both ways. The loop calls it once, before any packet.
+     * pseudo-header sum in its checksum field, for the kernel to finish if it ever has to, and
+     * {@link #transmitSegmented} takes TCP segments larger than the MTU. Any other unfinished checksum
+     * the link completes itself. Returns whether the link agreed: one that did not goes on with whole
+     * checksums both ways and packets no larger than the MTU. The loop calls it once, before any packet.
      *
      * <p>A link that looks into packets or changes them (a fault injector, a capture) declines.
      */
     default boolean enableTcpOffload() throws IOException {
         return false;
+    }
+
+    /**
+     * Sends the TCP segment between {@code packet}'s position and limit, whose payload is more than
+     * one packet on the link may carry, for the link to cut into segments of {@code segmentSize}
+     * payload bytes, as a NIC's TCP segmentation offload does; consumes it. Its checksum field holds
+     * the pseudo-header sum. Called only on a link whose {@link #enableTcpOffload} agreed.
+     */
+    default void transmitSegmented(ByteBuffer packet, int segmentSize) throws IOException {
+        throw new UnsupportedOperationException("this link has no TCP segmentation offload");
     }
 
     /** Returns whether the packet {@link #receive} returned last is a TCP segment with an unfinished checksum. */

@@ -86,6 +86,8 @@ public final class TcpFlows {
     private final PriorityQueue<TimerEntry> timers = new PriorityQueue<>();
     private final ByteBuffer staging = ByteBuffer.allocateDirect(STAGING);
     private final SegmentSink sink;
+    /** Whether the link offloads TCP: {@link #offload}. */
+    private boolean offload;
     /** Half-open flows, oldest first: the backlog, bounded by {@link Config#maxHalfOpen()}. */
     private final LinkedHashSet<TcpFlow> halfOpenFlows = new LinkedHashSet<>();
     /** Dropped flows kept silent, oldest first, at most {@link Config#maxHalfOpen()} of them. */
@@ -125,14 +127,26 @@ public final class TcpFlows {
             public void emit(int length) {
                 output.send(length);
             }
+
+            @Override
+            public boolean takesLargeSegments() {
+                return offload;
+            }
+
+            @Override
+            public void emitSegmented(int length, int segmentSize) {
+                output.sendSegmented(length, segmentSize);
+            }
         };
     }
 
     /**
-     * Sets whether the link finishes TCP checksums ({@link dev.nstun.stack.device.Device#enableTcpOffload}):
-     * segments then carry only the pseudo-header sum. Call before the first segment.
+     * Sets whether the link offloads TCP ({@link dev.nstun.stack.device.Device#enableTcpOffload}):
+     * segments then carry only the pseudo-header sum, and a connection sends up to 64 KiB in one
+     * segment for the link to cut at its segment size. Call before the first segment.
      */
-    public void offloadChecksums(boolean offload) {
+    public void offload(boolean offload) {
+        this.offload = offload;
         builder.partialTcpChecksum(offload);
     }
 

@@ -28,4 +28,23 @@ public interface SegmentSink {
 
     /** The packet of {@code length} bytes at the position of the buffer last returned is complete. */
     void emit(int length);
+
+    /**
+     * Returns whether the sink takes TCP segments of up to {@link #LARGEST_PACKET} bytes, which the
+     * link cuts into segments (TCP segmentation offload): then {@link #buffer()} has that much room.
+     */
+    default boolean takesLargeSegments() {
+        return false;
+    }
+
+    /**
+     * As {@link #emit}, for a segment larger than the MTU that the link cuts into segments of
+     * {@code segmentSize} payload bytes; only when {@link #takesLargeSegments()}.
+     */
+    default void emitSegmented(int length, int segmentSize) {
+        throw new UnsupportedOperationException("this sink takes no segment larger than the MTU");
+    }
+
+    /** The largest packet a sink that {@link #takesLargeSegments()} takes: an IP packet's limit. */
+    int LARGEST_PACKET = 65535;
 }

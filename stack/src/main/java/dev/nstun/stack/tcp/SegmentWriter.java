@@ -91,7 +91,13 @@ final class SegmentWriter {
         int at = buf.position();
         int optionsLength = options.emitInto(buf, at + b.tcpOptionsOffset());
         if (header.payloadLength() > 0) payload.copyPayload(buf, at + b.tcpPayloadOffset(optionsLength));
-        sink.emit(b.tcp(buf, at, header.sourcePort(localPort).destinationPort(remotePort).optionsLength(optionsLength)));
+        int length = b.tcp(buf, at, header.sourcePort(localPort).destinationPort(remotePort).optionsLength(optionsLength));
+        int segmentSize = payload == null ? 0 : payload.outSegmentSize();
+        if (segmentSize > 0) {
+            sink.emitSegmented(length, segmentSize);
+        } else {
+            sink.emit(length);
+        }
         return true;
     }
 

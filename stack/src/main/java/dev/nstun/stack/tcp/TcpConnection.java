@@ -434,8 +434,9 @@ public final class TcpConnection {
         if (state.isSynchronized()) {
             while (true) {
                 sackOptions(true);
-                int room = cfg.mtu() - writer.ipHeaderLength() - TcpSegment.HEADER_LENGTH - options.length();
-                if (!snd.prepare(nowNanos, room)) break;
+                int headers = writer.ipHeaderLength() + TcpSegment.HEADER_LENGTH + options.length();
+                int room = cfg.mtu() - headers;
+                if (!snd.prepare(nowNanos, room, sink.takesLargeSegments() ? SegmentSink.LARGEST_PACKET - headers : room)) break;
                 int flags = TcpSegment.ACK | (snd.outFin() ? TcpSegment.FIN : 0) | (snd.outPush() ? TcpSegment.PSH : 0);
                 header.clear().seq(snd.outSeq()).flags(flags).payloadLength(snd.outLen());
                 if (!emit(sink, nowNanos)) return sent;

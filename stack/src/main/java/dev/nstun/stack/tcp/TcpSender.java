@@ -93,6 +93,8 @@ final class TcpSender {
     private int outLen;
     private boolean outFin;
     private boolean outRetransmit;
+    /** The payload of one segment on the wire when the chosen one is larger (the link cuts it), else 0. */
+    private int outSegmentSize;
 
     /**
      * Starts sending with ISS {@code iss} to a peer whose SYN (sequence {@code irs}) offered
@@ -261,12 +263,17 @@ final class TcpSender {
     // ---- what to send ----
 
     /**
-     * Chooses the next segment that may go now, carrying at most {@code maxPayload} bytes; returns
-     * whether there is one ({@link #outSeq} and the others say which). Arms the persist timer when the
-     * peer's window holds back data and nothing is in flight.
+     * Chooses the next segment that may go now, carrying at most {@code maxPayload} bytes, or, when it
+     * sends new data and {@code maxLargePayload} is larger, a run of such segments in one, for the link
+     * to cut ({@link #outSegmentSize}): whole segments only, as far as the peer's window and the
+     * congestion window allow, and the last queued bytes. Returns whether there is one ({@link #outSeq}
+     * and the others say which). Arms the persist timer when the peer's window holds back data and
+     * nothing is in flight.
      */
-    boolean prepare(long nowNanos, int maxPayload) {
+    boolean prepare(long nowNanos, int maxPayload, int maxLargePayload) {
         int limit = Math.min(maxPayload, mss);
+        int largeLimit = maxLargePayload > maxPayload ? Math.max(limit, maxLargePayload - maxLargePayload % limit) : limit;
+        outSegmentSize = 0;
         int pipe = pipe();
         int budget = cc.window() - pipe;
         int lost = lostEdge();
@@ -289,9 +296,15 @@ final class TcpSender {
                 lastSend = nowNanos;
                 budget = cc.window();
             }
-            int len = Math.min(unsent, limit);
+            int len = Math.min(unsent, largeLimit);
+            if (len > limit) {
+                // As many whole segments as the windows take; less than one goes the single-segment way.
+                int fits = Math.min(room, budget);
+                if (len > fits) len = Math.max(limit, fits - fits % limit);
+            }
             if (len <= room && len <= budget) {
                 choose(nxt, nxt + len + 1, len, false);
+                if (outLen > limit) outSegmentSize = limit;
                 return true;
             }
             cwndLimited = budget < len && budget < room;
@@ -345,6 +358,11 @@ final class TcpSender {
     /** Returns whether the chosen segment carries the last queued byte (it gets PSH). */
     boolean outPush() {
         return outLen > 0 && outSeq + outLen == bufferSeq + ring.size();
+    }
+
+    /** Returns the payload of each segment the link cuts the chosen one into, or 0: it goes as it is. */
+    int outSegmentSize() {
+        return outSegmentSize;
     }
 
     /** Returns whether the chosen segment is a retransmission. */

@@ -90,10 +90,16 @@ class LossyLinkTest {
     }
 
     /** What one run measured. */
-    record Outcome(long virtualNanos, long downloadDoneNanos, long uploadDoneNanos, long packetsToClient, long packetsToUs) { }
+    record Outcome(long virtualNanos, long downloadDoneNanos, long uploadDoneNanos, long packetsToClient, long packetsToUs,
+                   long largeSegments) { }
 
     /** Runs one transfer of {@code size} bytes each way and checks everything arrived intact and both sides closed. */
     static Outcome transfer(long seed, TcpConfig cfg, int clientMss, Faults faults, int size) {
+        return transfer(seed, cfg, clientMss, faults, size, false);
+    }
+
+    /** As above, through a link that cuts segments larger than the MTU when {@code segmenting} (TSO). */
+    static Outcome transfer(long seed, TcpConfig cfg, int clientMss, Faults faults, int size, boolean segmenting) {
         Random random = new Random(seed);
         byte[] upload = new byte[size];
         byte[] download = new byte[size];
@@ -102,7 +108,7 @@ class LossyLinkTest {
         MiniClient client = new MiniClient(0xffff_ff00, clientMss, upload);
         Link toUs = new Link(seed * 31 + 1, faults);
         Link toClient = new Link(seed * 31 + 2, faults);
-        LinkSink sink = new LinkSink(toClient::send, cfg.mtu());
+        LinkSink sink = new LinkSink(toClient::send, cfg.mtu(), segmenting);
         MessageDigest uploaded = sha256();
         ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
         TcpConnection conn = null;
@@ -157,7 +163,7 @@ class LossyLinkTest {
         assertArrayEquals(sha256().digest(download), client.downloadDigest(), "SHA-256 of the download the client got");
         assertEquals(0, client.resetsReceived(), "RSTs the client got");
         assertEquals(CloseReason.NONE, conn.closeReason(), "close reason");
-        return new Outcome(now, downloadDone, uploadDone, toClient.sent, toUs.sent);
+        return new Outcome(now, downloadDone, uploadDone, toClient.sent, toUs.sent, sink.largeSegments);
     }
 
     /** Reads everything readable into {@code digest}; returns the count. */
@@ -199,6 +205,15 @@ class LossyLinkTest {
         }
 
         @Test
+        void aSegmentingLinkTakesRunsOfSegmentsInOne() {
+            Outcome plain = transfer(1, DEFAULTS, 1460, Faults.NONE, SIZE);
+            Outcome segmented = transfer(1, DEFAULTS, 1460, Faults.NONE, SIZE, true);
+            assertEquals(0, plain.largeSegments(), "without offload");
+            assertTrue(segmented.largeSegments() > 0 && segmented.largeSegments() < plain.packetsToClient() / 4,
+                    segmented.largeSegments() + " large segments for " + plain.packetsToClient() + " packets");
+        }
+
+        @Test
         void largeMtuCarriesLargeSegments() {
             Outcome o = transfer(2, TcpConfig.defaults(65520).withKeepalive(0, 0, 0), 65480, Faults.NONE, SIZE);
             assertTrue(o.packetsToClient() < 2_000, "packets to the client: " + o.packetsToClient());
@@ -227,6 +242,12 @@ class LossyLinkTest {
         @Test
         void fourMiBEachWayArriveIntactWithLargeSegments() {
             transfer(7, TcpConfig.defaults(65520).withKeepalive(0, 0, 0), 65480, Faults.HARSH, SIZE);
+        }
+
+        @ParameterizedTest(name = "seed {0}")
+        @ValueSource(longs = {9, 10})
+        void fourMiBEachWayArriveIntactThroughASegmentingLink(long seed) {
+            assertTrue(transfer(seed, DEFAULTS, 1460, Faults.HARSH, SIZE, true).largeSegments() > 0, "large segments sent");
         }
 
         @Test
