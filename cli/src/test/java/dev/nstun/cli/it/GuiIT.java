@@ -20,25 +20,32 @@ import org.junit.jupiter.api.Test;
 /**
  * A desktop program run with {@code sudo nstun run} reaches the user's session: a user of its own
  * runs the real sudo (allowed by a sudoers file of the test's), from an environment such as a
- * desktop's terminal has, and an X client in nstun's namespaces draws on an Xvfb that takes only
- * its cookie. sudo's env_reset keeps the session's variables from nstun; nstun gives them back to
- * the command, which reads the user's own cookie file and reaches the display through the pathname
- * socket (the abstract one is another network namespace's).
+ * desktop's terminal has, and in nstun's namespaces an X client draws on an Xvfb that takes only
+ * its cookie and a D-Bus client asks the user's session bus, which lets in only that user. sudo's
+ * env_reset keeps the session's variables from nstun; nstun gives them back to the command, which
+ * reads the user's own cookie file, reaches the display through the pathname socket (the abstract
+ * one is another network namespace's) and the bus in the user's runtime directory.
  */
 class GuiIT {
     private static final String USER = "nstun-guiit";
     private static final Path SUDOERS = Path.of("/etc/sudoers.d/nstun-guiit");
     private static final String PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+    /** A call to the session bus's own service, which answers only a client it authenticated (SO_PEERCRED's uid). */
+    private static final String ASK_THE_BUS = "dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus"
+            + " org.freedesktop.DBus.GetId >/dev/null";
 
     private static Path dir;
     private static Path home;
     private static XServer x;
+    private static Process bus;
     private static Map<String, String> session;
 
     @BeforeAll
     static void setUpTheUserAndTheirDisplay() throws Exception {
         Requirements.requireRoot();
-        for (String c : List.of("Xvfb", "xdpyinfo", "xauth", "sudo", "visudo", "useradd", "setpriv")) Requirements.requireCommand(c);
+        for (String c : List.of("Xvfb", "xdpyinfo", "xauth", "dbus-daemon", "dbus-send", "sudo", "visudo", "useradd", "setpriv")) {
+            Requirements.requireCommand(c);
+        }
         removeTheUser(); // left by a killed run, if any
         dir = Files.createTempDirectory("nstun-guiit");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -54,13 +61,21 @@ class GuiIT {
         Requirements.run(Path.of("/"), "chown", USER + ":", home.toString());
         x = XServer.start(Files.createDirectory(dir.resolve("xserver")));
         x.writeClientAuthority(home.resolve(".Xauthority"), USER);
-        // What a desktop session's terminal has; only the X server is real, the others' sockets need not exist.
-        String runtime = "/run/user/" + Requirements.run(Path.of("/"), "id", "-u", USER).output().strip();
+        // The user's runtime directory (what /run/user/UID is in a desktop session) and their session bus in it.
+        Path runtime = Files.createDirectory(dir.resolve("runtime"));
+        Files.setPosixFilePermissions(runtime, PosixFilePermissions.fromString("rwx------"));
+        Requirements.run(Path.of("/"), "chown", USER + ":", runtime.toString());
+        bus = new ProcessBuilder("setpriv", "--reuid=" + USER, "--regid=" + USER, "--init-groups", "--", "dbus-daemon", "--session",
+                "--nofork", "--address=unix:path=" + runtime.resolve("bus")).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("dbus.log").toFile()).start();
+        for (int i = 0; i < 500 && !Files.exists(runtime.resolve("bus")); i++) Thread.sleep(20);
+        assertTrue(Files.exists(runtime.resolve("bus")), "dbus-daemon made no socket: " + Files.readString(dir.resolve("dbus.log")));
+        // What a desktop session's terminal has; the X server and the bus are real, Wayland's and PulseAudio's sockets need not exist.
         session = new LinkedHashMap<>();
         session.put("DISPLAY", x.name());
         session.put("XAUTHORITY", home.resolve(".Xauthority").toString());
         session.put("WAYLAND_DISPLAY", "wayland-0");
-        session.put("XDG_RUNTIME_DIR", runtime);
+        session.put("XDG_RUNTIME_DIR", runtime.toString());
         session.put("DBUS_SESSION_BUS_ADDRESS", "unix:path=" + runtime + "/bus");
         session.put("PULSE_SERVER", "unix:" + runtime + "/pulse/native");
     }
@@ -68,6 +83,10 @@ class GuiIT {
     @AfterAll
     static void removeTheUserAndTheirDisplay() throws Exception {
         if (x != null) x.close();
+        if (bus != null) {
+            bus.destroy();
+            bus.waitFor();
+        }
         if (dir != null) Requirements.run(Path.of("/"), "rm", "-rf", dir.toString());
         removeTheUser();
     }
@@ -75,9 +94,10 @@ class GuiIT {
     @Test
     void anXClientUnderSudoDrawsOnTheUsersDisplayWithTheSessionsVariables() throws Exception {
         Requirements.ProcessResult run = asUser("sudo", "-n", Requirements.repoRoot().resolve("nstun").toString(), "run", "--",
-                "sh", "-c", "xdpyinfo | grep '^name of display'; env");
+                "sh", "-c", "xdpyinfo | grep '^name of display'; " + ASK_THE_BUS + " && echo the-bus-answered; env");
         assertEquals(0, run.exitCode(), run.output());
         assertTrue(run.output().contains("name of display:    " + x.name() + "\n"), run.output());
+        assertTrue(run.output().contains("\nthe-bus-answered\n"), run.output());
         for (Map.Entry<String, String> e : session.entrySet()) {
             assertTrue(run.output().contains("\n" + e.getKey() + "=" + e.getValue() + "\n"), e.getKey() + " in the command's environment:\n" + run.output());
         }
