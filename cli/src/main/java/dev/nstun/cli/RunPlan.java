@@ -4,6 +4,7 @@ import dev.nstun.netns.Credentials;
 import dev.nstun.netns.HostChecks;
 import dev.nstun.netns.Privileges;
 import dev.nstun.netns.Sandbox;
+import dev.nstun.netns.SudoCaller;
 import dev.nstun.netns.TunSpec;
 import dev.nstun.netns.Users;
 import dev.nstun.policies.config.AccessList;
@@ -25,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One run, checked and decided before anything starts: {@link #of} turns the options into this or
@@ -53,6 +55,19 @@ record RunPlan(Privileges.Mode mode, TunSpec tun, Credentials user, boolean root
                Map<String, String> environment, Optional<Policy> policy, Optional<Path> policyFile, AccessList access,
                Environment policyEnvironment, Dns dns, Optional<Learning> learning, boolean hostLoopback,
                Optional<FaultInjectingDevice.Faults> faults, Optional<Path> pcap, boolean report, UserFiles files) {
+
+    /**
+     * What a desktop program needs to reach the user's session: X11's display and cookie file,
+     * Wayland's socket, the session bus, PulseAudio, and the runtime directory most of them live in.
+     * sudo's env_reset removes them (all but DISPLAY and XAUTHORITY, by sudo's own defaults); the
+     * command that runs as the user who ran sudo gets them from the environment sudo was started
+     * with ({@link SudoCaller}) unless nstun's own has them ({@code sudo --preserve-env}). Their
+     * sockets are reachable from the command's namespaces: /tmp/.X11-unix and /run/user are the
+     * host's there (X11's abstract socket is per network namespace, and libX11 falls back to the
+     * path), and a unix socket's peer is checked by uid, which the command keeps.
+     */
+    static final Set<String> DESKTOP_SESSION = Set.of("DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY", "XDG_RUNTIME_DIR",
+            "DBUS_SESSION_BUS_ADDRESS", "PULSE_SERVER");
 
     RunPlan {
         command = List.copyOf(command);
@@ -270,6 +285,8 @@ record RunPlan(Privileges.Mode mode, TunSpec tun, Credentials user, boolean root
             env.put("LOGNAME", who.userName());
             if (who.home() != null) env.put("HOME", who.home());
         }
+        Credentials invoker = Users.invoker(System.getenv());
+        if (!invoker.unchanged() && who.uid() == invoker.uid()) SudoCaller.environment(DESKTOP_SESSION).forEach(env::putIfAbsent);
         return env;
     }
 }

@@ -50,7 +50,7 @@ public final class HostChecks {
         }
     }
 
-    /** The AppArmor profile scripts/install loads where AppArmor restricts user namespaces (for nstun's copy of unshare). */
+    /** The AppArmor profile scripts/install and the .deb load where AppArmor restricts user namespaces (for nstun's copy of unshare). */
     public static final String APPARMOR_PROFILE = "nstun";
     private static final String CHMOD_TUN = "sudo chmod 0666 /dev/net/tun (the mode udev gives it on Debian and Ubuntu;"
             + " to keep it: echo 'KERNEL==\"tun\", MODE=\"0666\"' | sudo tee /etc/udev/rules.d/60-nstun-tun.rules)";
@@ -134,9 +134,11 @@ public final class HostChecks {
             return Check.ok(subject, "does not restrict user namespaces");
         }
         if (profileLoaded()) return Check.ok(subject, "restricts user namespaces; nstun's profile is loaded");
+        Path installed = knobs.apparmorDirectory().resolve(APPARMOR_PROFILE);
         return new Check(subject, Status.FAILED,
                 "restricts user namespaces to programs with a profile (kernel.apparmor_restrict_unprivileged_userns = 1), and nstun's is not loaded",
-                "sudo scripts/install (it installs and loads the profile '" + APPARMOR_PROFILE + "'), or run nstun with sudo");
+                Files.exists(installed) ? "sudo apparmor_parser -r " + installed + ", or run nstun with sudo"
+                        : "sudo scripts/install or nstun's .deb (each installs and loads the profile '" + APPARMOR_PROFILE + "'), or run nstun with sudo");
     }
 
     /** Whether the kernel has nstun's profile; when only root may ask it, whether the profile is installed. */

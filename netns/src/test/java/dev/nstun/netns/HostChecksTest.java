@@ -53,6 +53,11 @@ class HostChecksTest {
     void apparmorsRestrictionNeedsNstunsProfile() throws IOException {
         knob("kernel/apparmor_restrict_unprivileged_userns", "1");
         assertTrue(failed("AppArmor").fix().contains("scripts/install"), failed("AppArmor").toString());
+        // Installed (by the .deb, say) but not loaded: the kernel's list says so, and the fix is to load it.
+        Path installed = Files.createDirectories(dir.resolve("apparmor.d")).resolve(HostChecks.APPARMOR_PROFILE);
+        Files.writeString(installed, "profile nstun {}\n");
+        Files.writeString(dir.resolve("profiles"), "chrome (unconfined)\n");
+        assertEquals("sudo apparmor_parser -r " + installed + ", or run nstun with sudo", failed("AppArmor").fix());
         Files.writeString(dir.resolve("profiles"), "chrome (unconfined)\n" + HostChecks.APPARMOR_PROFILE + " (unconfined)\n");
         assertEquals(HostChecks.Status.OK, check("AppArmor").status());
     }

@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -210,6 +211,20 @@ class RootlessIT {
         assertTrue(waitUntilGone(leftover), "the next run did not remove the process the killed one left");
         try (Stream<Path> records = Files.list(registry())) {
             assertEquals(List.of(), records.toList(), "records left in " + registry());
+        }
+    }
+
+    @Test
+    void anXClientDrawsOnTheUsersDisplayWithTheUsersCookie(@TempDir Path serverFiles) throws Exception {
+        for (String c : List.of("Xvfb", "xdpyinfo", "xauth")) Requirements.requireCommand(c);
+        try (XServer x = XServer.start(serverFiles)) {
+            Path cookie = home.resolve(".Xauthority");
+            x.writeClientAuthority(cookie, USER);
+            List<String> session = new ArrayList<>(userPrefix());
+            session.addAll(List.of("DISPLAY=" + x.name(), "XAUTHORITY=" + cookie));
+            NstunProcess p = finish(NstunProcess.start(session, launcher(), Map.of(), "run", "--", "xdpyinfo"));
+            assertEquals(0, p.exitCode(), p.describe());
+            assertTrue(p.stdout().contains("name of display:    " + x.name() + "\n"), p.describe());
         }
     }
 
