@@ -79,20 +79,22 @@ class CommandLineTest {
         assertEquals(0, cl.execute("--help"));
         String help = out.toString();
         String quickStart = help.substring(help.indexOf("Quick start:"));
-        assertEquals(4, quickStart.lines().filter(l -> l.startsWith("  ") && l.contains("nstun ")).count(), help);
+        assertEquals(6, quickStart.lines().filter(l -> l.startsWith("  ") && l.contains("nstun ")).count(), help);
         assertTrue(quickStart.contains("  nstun run -p work.yaml -- bash"), help);
         assertTrue(quickStart.contains("No sudo needed"), help);
     }
 
     @Test
     void everyCommandsHelpListsItsExitStatusesWith125ForNstunsOwnFailure() {
-        for (String command : List.of("run", "check", "explain", "reload", "doctor")) {
+        for (String command : List.of("run", "up", "exec", "down", "ls", "check", "explain", "reload", "doctor")) {
             String help = cl.getSubcommands().get(command).getUsageMessage(CommandLine.Help.Ansi.OFF);
             String statuses = help.substring(help.indexOf("Exit status:"));
             assertTrue(statuses.contains("\n  125   nstun's own failure: a bad option, a policy file that cannot be read or"), command + ":\n" + help);
         }
-        String run = cl.getSubcommands().get("run").getUsageMessage(CommandLine.Help.Ansi.OFF);
-        assertTrue(run.contains("  126   COMMAND cannot be executed") && run.contains("  127   COMMAND was not found"), run);
+        for (String command : List.of("run", "exec")) {
+            String help = cl.getSubcommands().get(command).getUsageMessage(CommandLine.Help.Ansi.OFF);
+            assertTrue(help.contains("  126   COMMAND cannot be executed") && help.contains("  127   COMMAND was not found"), help);
+        }
     }
 
     @Test
