@@ -43,11 +43,15 @@ public final class ExecCommand implements Callable<Integer> {
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND", description = "The command to run, and its arguments.")
     List<String> command;
 
+    /** Returns COMMAND: everything after NAME is the command's (stop at positional); a "--" after NAME only marks where it begins. */
+    List<String> argv() {
+        return command.get(0).equals("--") ? command.subList(1, command.size()) : command;
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
-        // Everything after NAME is the command's (stop at positional): a "--" after NAME only marks where it begins.
-        List<String> argv = command.get(0).equals("--") ? command.subList(1, command.size()) : command;
+        List<String> argv = argv();
         if (argv.isEmpty()) {
             err.println("nstun exec: Missing required parameter: 'COMMAND'");
             err.println("try 'nstun exec --help'");

@@ -178,4 +178,22 @@ class CommandLineTest {
     private static String lines(String... lines) {
         return String.join(System.lineSeparator(), lines) + System.lineSeparator();
     }
+
+    @Test
+    void lsSaysUptimeInItsLargestTwoUnits() {
+        assertEquals("45s", LsCommand.uptime(java.time.Duration.ofSeconds(45)));
+        assertEquals("12m3s", LsCommand.uptime(java.time.Duration.ofSeconds(12 * 60 + 3)));
+        assertEquals("5h2m", LsCommand.uptime(java.time.Duration.ofSeconds(5 * 3600 + 2 * 60 + 59)));
+        assertEquals("3d4h", LsCommand.uptime(java.time.Duration.ofHours(3 * 24 + 4)));
+    }
+
+    @Test
+    void execTakesEverythingAfterNameAsTheCommandWithOrWithoutDashes() {
+        for (List<String> args : List.of(List.of("exec", "-u", "root", "vpn", "--", "curl", "-v"), List.of("exec", "-u", "root", "vpn", "curl", "-v"))) {
+            ExecCommand exec = (ExecCommand) cl.parseArgs(args.toArray(String[]::new)).subcommand().commandSpec().userObject();
+            assertEquals("vpn", exec.name.value());
+            assertEquals("root", exec.who.user);
+            assertEquals(List.of("curl", "-v"), exec.argv(), args.toString());
+        }
+    }
 }
