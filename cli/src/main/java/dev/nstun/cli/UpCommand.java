@@ -88,21 +88,27 @@ public final class UpCommand implements Callable<Integer> {
             return ExitCodes.NSTUN_FAILED;
         }
         Path log = registry.logFile(name);
-        Path notices = registry.directory().resolve("." + name + "." + ProcessHandle.current().pid() + ".notify");
+        // Abstract: nothing on disk to leave behind if this nstun is killed while it waits.
+        String notices = "@nstun-up-" + name + "-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime());
         List<String> argv = new ArrayList<>(List.of("setsid", launcher));
         spec.root().commandLine().getParseResult().originalArgs().stream().filter(a -> !a.equals(BACKGROUND)).forEach(argv::add);
         try (NotifySocket socket = NotifySocket.bind(notices)) {
             ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(new File("/dev/null")).redirectErrorStream(true)
                     .redirectOutput(log.toFile());
-            pb.environment().put(NotifySocket.VARIABLE, notices.toString());
+            pb.environment().put(NotifySocket.VARIABLE, notices);
             Process up = pb.start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS);
+            boolean ready = false;
             while (System.nanoTime() < deadline) {
-                if (socket.receive(100).filter(n -> n.lines().anyMatch("READY=1"::equals)).isPresent()) {
-                    err.print(Files.readString(log, StandardCharsets.UTF_8));
-                    err.println("nstun: " + name + " runs in the background (pid " + registry.instance(name).map(RunRegistry.Instance::pid)
-                            .orElse(up.pid()) + "); its log: " + log);
-                    return 0;
+                // Ready, and published under the name: any process of this network namespace may send to the socket.
+                if (socket.receive(100).filter(n -> n.lines().anyMatch("READY=1"::equals)).isPresent() || ready) {
+                    ready = true;
+                    Optional<RunRegistry.Instance> instance = registry.instance(name);
+                    if (instance.isPresent()) {
+                        err.print(Files.readString(log, StandardCharsets.UTF_8));
+                        err.println("nstun: " + name + " runs in the background (pid " + instance.get().pid() + "); its log: " + log);
+                        return 0;
+                    }
                 }
                 if (!up.isAlive()) {
                     err.print(Files.readString(log, StandardCharsets.UTF_8));

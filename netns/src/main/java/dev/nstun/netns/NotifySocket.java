@@ -23,11 +23,11 @@ public final class NotifySocket implements AutoCloseable {
     private static final int MAX_DATAGRAM = 4096;
 
     private final int fd;
-    private final Path path;
+    private final String name;
 
-    private NotifySocket(int fd, Path path) {
+    private NotifySocket(int fd, String name) {
         this.fd = fd;
-        this.path = path;
+        this.name = name;
     }
 
     /** Sends {@code state} ("READY=1", …) to the socket {@code socket} names; false when it cannot (no error: readiness is a courtesy). */
@@ -49,17 +49,20 @@ public final class NotifySocket implements AutoCloseable {
         }
     }
 
-    /** Makes a socket at {@code path} (which must not exist) to {@link #receive} notices on. */
-    public static NotifySocket bind(Path path) throws IOException {
-        ByteBuffer address = address(path.toString());
+    /**
+     * Makes a socket named {@code name} to {@link #receive} notices on: a path that must not exist,
+     * or '@' and an abstract name (of this network namespace; nothing on disk, gone with its last fd).
+     */
+    public static NotifySocket bind(String name) throws IOException {
+        ByteBuffer address = address(name);
         int fd = LibC.INSTANCE.socket(LibC.AF_UNIX, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
         if (fd < 0) throw NativeException.last("make a unix datagram socket");
         if (LibC.INSTANCE.bind(fd, address, address.limit()) != 0) {
-            NativeException e = NativeException.last("bind " + path);
+            NativeException e = NativeException.last("bind " + name);
             LibC.INSTANCE.close(fd);
             throw e;
         }
-        return new NotifySocket(fd, path);
+        return new NotifySocket(fd, name);
     }
 
     /** Waits at most {@code timeoutMillis} for a notice; returns it, or empty when none came. */
@@ -67,7 +70,7 @@ public final class NotifySocket implements AutoCloseable {
         ByteBuffer poll = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
         poll.putInt(0, fd).putShort(4, LibC.POLLIN);
         int ready = LibC.INSTANCE.poll(poll, 1, timeoutMillis);
-        if (ready < 0 && LibC.errno() != LibC.EINTR) throw NativeException.last("wait on " + path);
+        if (ready < 0 && LibC.errno() != LibC.EINTR) throw NativeException.last("wait on " + name);
         if (ready <= 0) return Optional.empty();
         ByteBuffer datagram = ByteBuffer.allocateDirect(MAX_DATAGRAM);
         long n = LibC.INSTANCE.recv(fd, datagram, MAX_DATAGRAM, LibC.MSG_DONTWAIT);
@@ -77,12 +80,13 @@ public final class NotifySocket implements AutoCloseable {
         return Optional.of(new String(bytes, StandardCharsets.UTF_8));
     }
 
-    /** Closes the socket and removes its file. */
+    /** Closes the socket and removes its file, if it has one. */
     @Override
     public void close() {
         LibC.INSTANCE.close(fd);
+        if (name.startsWith("@")) return;
         try {
-            Files.deleteIfExists(path);
+            Files.deleteIfExists(Path.of(name));
         } catch (IOException e) {
             // a socket file in the caller's directory: it goes with it
         }

@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * because PR_SET_PDEATHSIG fires when the parent thread, not the process, ends. From then on the
  * command's processes are the only holders of the namespace besides the TUN fd and nstun's fd on
  * it; when the command exits nstun closes both and the kernel frees everything.
+ *
+ * <p>{@link #join} is the keeper's half alone, for a command in a namespace another nstun made and
+ * serves ({@code nstun exec} into {@code nstun up}'s), entered through an {@link Entry}.
  */
 public final class Sandbox implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sandbox.class);
@@ -251,7 +254,7 @@ public final class Sandbox implements AutoCloseable {
         return process.pid();
     }
 
-    /** Returns the kernel's name of the command's network namespace. */
+    /** Returns the kernel's name of the network namespace this sandbox made (not of one it {@link #join joined}). */
     public String namespaceId() {
         return namespace.id();
     }

@@ -14,7 +14,7 @@ class NotifySocketTest {
     @Test
     void aNoticeSentToTheSocketsPathIsReceivedWhole(@TempDir Path dir) throws Exception {
         Path path = dir.resolve("notify");
-        try (NotifySocket socket = NotifySocket.bind(path)) {
+        try (NotifySocket socket = NotifySocket.bind(path.toString())) {
             assertEquals(Optional.empty(), socket.receive(0));
             assertTrue(NotifySocket.send(path.toString(), "READY=1\nSTATUS=up\n"));
             assertEquals(Optional.of("READY=1\nSTATUS=up\n"), socket.receive(5000));
@@ -26,5 +26,15 @@ class NotifySocketTest {
     void sendingWhereNobodyListensSaysSoWithoutThrowing(@TempDir Path dir) {
         assertFalse(NotifySocket.send(dir.resolve("nobody").toString(), "READY=1"));
         assertFalse(NotifySocket.send("", "READY=1"));
+    }
+
+    @Test
+    void anAbstractNameWorksTheSame() throws Exception {
+        String name = "@nstun-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        try (NotifySocket socket = NotifySocket.bind(name)) {
+            assertTrue(NotifySocket.send(name, "STOPPING=1\n"));
+            assertEquals(Optional.of("STOPPING=1\n"), socket.receive(5000));
+        }
+        assertFalse(NotifySocket.send(name, "READY=1"), "closed: nobody listens");
     }
 }

@@ -39,7 +39,7 @@ class UpIT {
     @BeforeAll
     static void startServers() throws Exception {
         Requirements.requireRoot();
-        for (String c : List.of("ip", "curl", "getent", "setsid")) Requirements.requireCommand(c);
+        for (String c : List.of("ip", "curl", "getent", "setsid", "script")) Requirements.requireCommand(c);
         net = ProxyNetwork.start("up");
     }
 
@@ -92,7 +92,7 @@ class UpIT {
     }
 
     @Test
-    void execExitsWithTheCommandsStatusAndItsOwnFor126And127() throws Exception {
+    void execPassesStdinTerminalAndSignalsAndExitsWithTheCommandsStatus() throws Exception {
         String ns = newName("exec");
         NstunProcess up = NstunProcess.run("up", "--background", ns);
         assertEquals(0, up.exitCode(), up.describe());
@@ -105,6 +105,14 @@ class UpIT {
         stdin.writeStdin("hello exec\n");
         stdin.closeStdin();
         stdin.await();
+        Requirements.ProcessResult tty = Requirements.run(Path.of("/"), "script", "-qec",
+                NstunProcess.launcher() + " exec " + ns + " -- sh -c 'test -t 0 && test -t 1 && echo stdin-and-stdout-are-a-tty'", "/dev/null");
+        NstunProcess signalled = NstunProcess.start("exec", ns, "--", "sh", "-c",
+                "trap 'echo got-term; exit 9' TERM; echo ready; while :; do sleep 0.1; done");
+        signalled.closeStdin();
+        signalled.awaitStdout("ready", 30);
+        Requirements.run(Path.of("/"), "kill", "-TERM", Long.toString(signalled.pid()));
+        signalled.await();
         assertAll(
                 () -> assertEquals(7, seven.exitCode(), seven.describe()),
                 () -> assertEquals(143, term.exitCode(), term.describe()),
@@ -113,7 +121,10 @@ class UpIT {
                 () -> assertTrue(noSuchName.stderr().contains("no namespace named " + ns + "x is up"), noSuchName.describe()),
                 () -> assertEquals(125, badName.exitCode(), badName.describe()),
                 () -> assertTrue(badName.stderr().contains("'no/such' is not a namespace name"), badName.describe()),
-                () -> assertEquals("HELLO EXEC\n", stdin.stdout(), stdin.describe()));
+                () -> assertEquals("HELLO EXEC\n", stdin.stdout(), stdin.describe()),
+                () -> assertTrue(tty.output().contains("stdin-and-stdout-are-a-tty"), tty.output()),
+                () -> assertEquals(9, signalled.exitCode(), "SIGTERM to nstun reaches the command: " + signalled.describe()),
+                () -> assertTrue(signalled.stdout().contains("got-term"), signalled.describe()));
     }
 
     @Test
@@ -161,7 +172,7 @@ class UpIT {
     void underSystemdItSaysReadyOnceUsableAndStoppingOnSigterm(@TempDir Path dir) throws Exception {
         String ns = newName("notify");
         Path socketPath = dir.resolve("notify");
-        try (NotifySocket socket = NotifySocket.bind(socketPath);
+        try (NotifySocket socket = NotifySocket.bind(socketPath.toString());
              NstunProcess up = NstunProcess.start(List.of(), Map.of(NotifySocket.VARIABLE, socketPath.toString()), "up", ns)) {
             up.closeStdin();
             Optional<String> ready = receive(socket, 30);
