@@ -335,7 +335,21 @@ public final class RunRegistry {
             Optional<String> owner = ownerOf(name);
             if (owner.isEmpty() || !isAlive(owner.get())) removeInstance(name);
         }
+        removeStaleDrafts();
         return killed;
+    }
+
+    /** Removes the drafts of claims ({@code .NAME.RUNID}, see {@link #claim}) whose nstun was killed before it renamed them. */
+    private void removeStaleDrafts() {
+        try (DirectoryStream<Path> drafts = Files.newDirectoryStream(dir, ".*.*.*")) {
+            for (Path draft : drafts) {
+                String[] parts = draft.getFileName().toString().split("\\.");
+                if (parts.length != 4 || isAlive(parts[2] + "." + parts[3])) continue;
+                deleteTree(draft);
+            }
+        } catch (IOException e) {
+            log.debug("cannot read {}: {}", dir, e.getMessage());
+        }
     }
 
     private int cleanStaleRuns() {

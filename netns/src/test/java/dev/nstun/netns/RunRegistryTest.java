@@ -79,6 +79,10 @@ class RunRegistryTest {
         registry.claim(name, me);
         registry.cleanStale();
         assertTrue(Files.isDirectory(dir.resolve("work")), "a live claim stays");
+        // The draft of a claim whose nstun was killed before its rename goes with the next clean-up.
+        Files.writeString(Files.createDirectory(dir.resolve(".other.1.999999999")).resolve("instance"), "run 1.999999999\n");
+        registry.cleanStale();
+        assertFalse(Files.exists(dir.resolve(".other.1.999999999")));
         registry.release(name);
         assertEquals(List.of(), Files.list(dir).toList(), "nothing left but what was released");
     }
