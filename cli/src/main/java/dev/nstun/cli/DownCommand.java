@@ -19,8 +19,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * what it left is cleaned up here.
  */
 @Command(name = "down", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Stops the namespace `nstun up NAME` serves: every process in it ends, and its names (/run/netns/NAME,",
-            "/etc/netns/NAME) and records go."},
+        description = {"Stops the namespace `nstun up NAME` serves.",
+            "Every process in it ends, and its names (/run/netns/NAME, /etc/netns/NAME) and records go."},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {"0:NAME is down", ExitCodes.FAILED_ENTRY + "; also when no namespace NAME is up"},
         footer = {"", "Examples:", "  nstun down work", "  sudo nstun down vpn"})

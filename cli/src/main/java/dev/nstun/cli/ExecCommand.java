@@ -26,8 +26,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * the instance ({@code nstun down}, or the clean-up after a killed {@code up}).
  */
 @Command(name = "exec", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Runs COMMAND in the namespace `nstun up NAME` serves, as `nstun run` runs its own: same user, privileges,",
-            "resolver files, signals and exit status. Processes it leaves behind run on in the namespace until `nstun down NAME`."},
+        description = {"Runs COMMAND in the namespace `nstun up NAME` serves, as `nstun run` runs its own.",
+            "The same user, privileges, resolver files, signals and exit status as `nstun run`. Processes COMMAND leaves behind run on"
+                + " in the namespace until `nstun down NAME`."},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {"N:COMMAND's own status (128+N when signal N killed it)", ExitCodes.FAILED_ENTRY + "; also when no namespace NAME is up",
             "126:COMMAND cannot be executed", "127:COMMAND was not found"},

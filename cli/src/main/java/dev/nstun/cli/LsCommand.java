@@ -19,8 +19,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * and come with its control socket (issue 12, "Live view"), as further columns of {@link #row}.
  */
 @Command(name = "ls", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Lists the namespaces `nstun up` serves for this user (under sudo: root's): name, nstun's pid, uptime and",
-            "what their flows follow."},
+        description = {"Lists the namespaces `nstun up` serves.",
+            "One line each, for this user (under sudo: root's): name, nstun's pid, uptime and what their flows follow."},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {"0:listed (none is not an error)", ExitCodes.FAILED_ENTRY},
         footer = {"", "Examples:", "  nstun ls", "  sudo nstun ls"})

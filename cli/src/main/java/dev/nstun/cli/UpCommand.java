@@ -29,11 +29,11 @@ import picocli.CommandLine.Model.CommandSpec;
  * and waits for it to say it is ready, over the very notice systemd reads (NOTIFY_SOCKET).
  */
 @Command(name = "up", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Makes a namespace named NAME whose only way out is a TUN device served by nstun, as `nstun run` would for its",
-            "command, and serves it until `nstun down NAME`, SIGINT or SIGTERM. Commands join it with `nstun exec NAME -- COMMAND`;",
-            "as root also with `ip netns exec NAME COMMAND` (nstun's resolv.conf and nsswitch.conf are in /etc/netns/NAME) and",
-            "systemd's NetworkNamespacePath=/run/netns/NAME. Under systemd (NOTIFY_SOCKET set) it says READY=1 once the",
-            "namespace is usable and STOPPING=1 on the way down: see the unit nstun@.service."},
+        description = {"Makes a network namespace named NAME, served as `nstun run` serves its command's, until `nstun down NAME`.",
+            "SIGINT or SIGTERM stop it too. Commands join it with `nstun exec NAME -- COMMAND`; as root also with `ip netns exec NAME"
+                + " COMMAND` (nstun's resolv.conf and nsswitch.conf are in /etc/netns/NAME) and systemd's NetworkNamespacePath=/run/netns/NAME.",
+            "Under systemd (NOTIFY_SOCKET set) it says READY=1 once the namespace is usable and STOPPING=1 on the way down:"
+                + " see the unit nstun@.service."},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {"0:stopped by nstun down, SIGINT or SIGTERM; with --background: the namespace is up",
             ExitCodes.FAILED_ENTRY + "; also when NAME is up already"},
@@ -53,8 +53,8 @@ public final class UpCommand implements Callable<Integer> {
             description = "The namespace's name: 1 to 32 letters, digits, '-' or '_'.")
     InstanceName name;
 
-    @Option(names = BACKGROUND, description = "Detach: return once the namespace is usable (0), or say why it is not (125). Its log is"
-            + " kept until nstun down NAME (nstun ls shows where).")
+    @Option(names = BACKGROUND, description = "Detach: return once the namespace is usable (0), or say why it is not (125). Its log"
+            + " is kept beside nstun's record of it (/run/nstun/NAME.log as root) until nstun down NAME.")
     boolean background;
 
     @Override
