@@ -71,11 +71,15 @@ public final class NamedNamespace {
 
     /**
      * Removes what {@link #publish} made for {@code name} when {@code /run/netns/NAME} is still the
-     * namespace {@code namespaceId} ("net:[…]"): a name another tool reused since is left alone.
+     * namespace {@code namespaceId} ("net:[…]"), or is gone (ip netns delete) and left the files in
+     * /etc/netns: a name another tool reused since is left alone.
      */
     public static void remove(InstanceName name, String namespaceId) {
         Path run = runPath(name);
-        if (!Files.exists(run, LinkOption.NOFOLLOW_LINKS)) return;
+        if (!Files.exists(run, LinkOption.NOFOLLOW_LINKS)) {
+            removeEtc(etcPath(name));
+            return;
+        }
         try {
             Object inode = Files.getAttribute(run, "unix:ino");
             if (!namespaceId.equals("net:[" + inode + "]")) {
