@@ -9,7 +9,7 @@ public final class Main {
 
     public static void main(String[] args) {
         SignalForwarder.takeBlockedSignals();
-        if (isRun(args)) NativeBindings.bindInBackground();
+        if (servesNamespace(args)) NativeBindings.bindInBackground();
         int status = Nstun.commandLine(new java.io.PrintWriter(System.out, true),
                 new java.io.PrintWriter(System.err, true)).execute(args);
         if (ImmediateExit.requested()) {
@@ -21,12 +21,13 @@ public final class Main {
     }
 
     /**
-     * Whether the arguments name {@code run}: nstun's own options (-v, -q, -h, -V) take no value,
-     * so the first argument that is not an option is the subcommand.
+     * Whether the arguments name {@code run} or {@code up}, which serve a namespace: nstun's own
+     * options (-v, -q, -h, -V) take no value, so the first argument that is not an option is the
+     * subcommand (the launcher reads it the same way).
      */
-    static boolean isRun(String[] args) {
+    static boolean servesNamespace(String[] args) {
         for (String a : args) {
-            if (!a.startsWith("-")) return a.equals("run");
+            if (!a.startsWith("-")) return a.equals("run") || a.equals("up");
         }
         return false;
     }

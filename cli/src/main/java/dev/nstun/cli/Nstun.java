@@ -8,17 +8,19 @@ import picocli.CommandLine.Command;
 /** The top-level {@code nstun} command. */
 @Command(name = "nstun", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Runs a command in a network namespace whose only way out is a TUN device.",
-        subcommands = {RunCommand.class, CheckCommand.class, ExplainCommand.class, ReloadCommand.class, DoctorCommand.class,
-            CleanStaleCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, UpCommand.class, ExecCommand.class, DownCommand.class, LsCommand.class, CheckCommand.class,
+            ExplainCommand.class, ReloadCommand.class, DoctorCommand.class, CleanStaleCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Quick start:",
             "  nstun run -- curl https://example.com              # every flow direct",
             "  nstun run --socks5 127.0.0.1:1080 -- firefox       # through a SOCKS5 proxy",
             "  nstun run -p work.yaml -- bash                     # as a policy's rules say",
             "  nstun explain work.yaml example.com:443            # which rule a flow meets",
+            "  nstun up --background work -p work.yaml            # a namespace that stays",
+            "  nstun exec work -- curl https://example.com        # run a command in it",
             "", "No sudo needed: as a plain user nstun runs rootless ('nstun doctor' checks this machine).",
             "Each command has its own --help and man page (man nstun-run)."},
         exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {"N:run: its command's own status (128+N when signal N killed it)", ExitCodes.FAILED_ENTRY})
+        exitCodeList = {"N:run, exec: its command's own status (128+N when signal N killed it)", ExitCodes.FAILED_ENTRY})
 public final class Nstun implements Runnable {
     @CommandLine.Mixin LoggingOptions logging;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -35,6 +37,7 @@ public final class Nstun implements Runnable {
         cl.setErr(err);
         // `nstun run [opts] -- cmd -x`: everything from COMMAND on belongs to the command, not to nstun.
         cl.getSubcommands().get("run").setStopAtPositional(true);
+        cl.getSubcommands().get("exec").setStopAtPositional(true);
         // "@file" belongs to the command (curl --data-binary @file), never a picocli argument file.
         cl.setExpandAtFiles(false);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

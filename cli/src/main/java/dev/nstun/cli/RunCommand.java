@@ -29,6 +29,7 @@ public final class RunCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin LoggingOptions logging;
     @Mixin RunOptions options;
+    @Mixin CommandOptions who;
 
     @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The command to run, and its arguments.")
     List<String> command;
@@ -36,7 +37,7 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        return switch (RunPlan.of(options, command)) {
+        return switch (RunPlan.of(options, who, command)) {
             case RunPlan.Refused refused -> {
                 refused.lines().forEach(err::println);
                 yield refused.status();
@@ -45,8 +46,11 @@ public final class RunCommand implements Callable<Integer> {
         };
     }
 
-    /** Runs the command as {@code plan} says; returns its status, or nstun's own when nstun fails. */
-    private static int run(RunPlan plan, PrintWriter err) throws InterruptedException {
+    /**
+     * Runs the command as {@code plan} says, or serves its namespace until told to stop ({@code up});
+     * returns the command's status (0 for {@code up}), or nstun's own when nstun fails.
+     */
+    static int run(RunPlan plan, PrintWriter err) throws InterruptedException {
         RunSession.Start start = RunSession.start(plan, err);
         if (start instanceof RunSession.Failed failed) {
             failed.line().ifPresent(err::println);

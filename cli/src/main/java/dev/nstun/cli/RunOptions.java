@@ -6,9 +6,9 @@ import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
- * The options of {@code nstun run} that describe the namespace and what it lets through, as given:
- * {@link RunPlan#of} checks them and turns them into a plan. A mixin, for the commands that will
- * set up a namespace the same way.
+ * The options of {@code nstun run} and {@code nstun up} that describe the namespace and what it lets
+ * through, as given: {@link RunPlan#of} checks them and turns them into a plan. A mixin; whom the
+ * command runs as is {@link CommandOptions}'.
  */
 final class RunOptions {
     /** pasta's default: a large MTU cuts per-packet work for bulk transfers by an order of magnitude. */
@@ -22,16 +22,6 @@ final class RunOptions {
             description = "Write every packet crossing the TUN, both directions, to FILE (pcap, for tcpdump or Wireshark);"
                     + " created with the rights of the user who ran sudo, never through a symbolic link.")
     Path pcap;
-
-    @Option(names = {"-u", "--user"}, paramLabel = "NAME",
-            description = "Run COMMAND as this user (default: the user who ran sudo; root if started as root without sudo)."
-                    + " Only root itself may name another user.")
-    String user;
-
-    @Option(names = "--root-inside",
-            description = "Run COMMAND as root of a user namespace of its own (uid 0 inside, like unshare -r), for tools that insist"
-                    + " on root; it can do no more than the user it maps to, and cannot undo nstun's resolver files.")
-    boolean rootInside;
 
     @Option(names = {"-p", "--policy"}, paramLabel = "FILE",
             description = "Send each flow where this policy file's rules say (docs/policy.md). Without it, every flow goes directly.")

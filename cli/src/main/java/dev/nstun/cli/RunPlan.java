@@ -2,6 +2,7 @@ package dev.nstun.cli;
 
 import dev.nstun.netns.Credentials;
 import dev.nstun.netns.HostChecks;
+import dev.nstun.netns.InstanceName;
 import dev.nstun.netns.Privileges;
 import dev.nstun.netns.Sandbox;
 import dev.nstun.netns.SudoCaller;
@@ -50,11 +51,12 @@ import java.util.Set;
  * @param pcap           where to capture the TUN's packets
  * @param report         say at exit what the run did ({@code --report} or {@code -v})
  * @param files          the invoking user's files (read and written with their rights)
+ * @param up             {@code nstun up}: the namespace is named and served without a command ({@code command} is empty)
  */
 record RunPlan(Privileges.Mode mode, TunSpec tun, Credentials user, boolean rootInside, List<String> command,
                Map<String, String> environment, Optional<Policy> policy, Optional<Path> policyFile, AccessList access,
                Environment policyEnvironment, Dns dns, Optional<Learning> learning, boolean hostLoopback,
-               Optional<FaultInjectingDevice.Faults> faults, Optional<Path> pcap, boolean report, UserFiles files) {
+               Optional<FaultInjectingDevice.Faults> faults, Optional<Path> pcap, boolean report, UserFiles files, Optional<Up> up) {
 
     /**
      * What a desktop program needs to reach the user's session: X11's display and cookie file,
@@ -81,6 +83,9 @@ record RunPlan(Privileges.Mode mode, TunSpec tun, Credentials user, boolean root
      */
     record Dns(Optional<DnsSettings.Upstream> override, Optional<DnsSettings.Upstream> direct) {}
 
+    /** A long-lived namespace: its name, and what its flows follow, as {@code nstun ls} says it. */
+    record Up(InstanceName name, String policy) {}
+
     /** {@code --learn FILE}: the run's flows are recorded into {@code into}, written to {@code file} at exit. */
     record Learning(Path file, LearnedPolicy into) {}
 
@@ -101,7 +106,16 @@ record RunPlan(Privileges.Mode mode, TunSpec tun, Credentials user, boolean root
      * Checks {@code options} and {@code command} against each other, the machine and the files they
      * name, in the order users learn of problems (the machine, then each option), and decides the run.
      */
-    static Outcome of(RunOptions options, List<String> command) {
+    static Outcome of(RunOptions options, CommandOptions who, List<String> command) {
+        return decide(options, who, command, Optional.empty());
+    }
+
+    /** Decides {@code nstun up NAME}: a namespace as {@code options} say, named {@code name}, with no command in it. */
+    static Outcome forUp(RunOptions options, InstanceName name) {
+        return decide(options, new CommandOptions(), List.of(), Optional.of(name));
+    }
+
+    private static Outcome decide(RunOptions options, CommandOptions commandOptions, List<String> command, Optional<InstanceName> name) {
         Privileges.Mode mode = Privileges.mode();
         List<HostChecks.Check> blockers = HostChecks.system().blockers(mode, System.getProperty("nstun.launcher") != null);
         if (!blockers.isEmpty()) {
@@ -112,10 +126,10 @@ record RunPlan(Privileges.Mode mode, TunSpec tun, Credentials user, boolean root
                     "nstun: --mtu " + options.mtu + " is out of range (expected " + TunSpec.MIN_MTU + " to " + TunSpec.MAX_MTU + ")");
         }
         List<String> said = new ArrayList<>();
-        Credentials who = credentials(options.user, said);
+        Credentials who = credentials(commandOptions.user, said);
         if (who == null) return new Refused(ExitCodes.NSTUN_FAILED, said);
         Map<String, String> env = environment(who);
-        Integer notRunnable = checkRunnable(command.get(0), env.get("PATH"), said);
+        Integer notRunnable = command.isEmpty() ? null : checkRunnable(command.get(0), env.get("PATH"), said);
         if (notRunnable != null) return new Refused(notRunnable, said);
 
         Optional<DnsSettings.Upstream> override = Optional.empty();
@@ -196,9 +210,14 @@ record RunPlan(Privileges.Mode mode, TunSpec tun, Credentials user, boolean root
                 return new Refused(ExitCodes.NSTUN_FAILED, "nstun: --debug-faults " + options.debugFaults + ": " + e.getMessage());
             }
         }
-        return new Ready(new RunPlan(mode, NstunAddresses.tun(options.mtu), who, options.rootInside, command, env, Optional.ofNullable(policy),
+        String followed = (policyFile != null ? "-p " + policyFile.toAbsolutePath()
+                : socks5Url != null ? "--socks5 " + ProxyUrl.redact(socks5Url)
+                : httpUrl != null ? "--http " + ProxyUrl.redact(httpUrl)
+                : "direct") + (access.isEmpty() ? "" : " with --allow/--deny");
+        return new Ready(new RunPlan(mode, NstunAddresses.tun(options.mtu), who, commandOptions.rootInside, command, env, Optional.ofNullable(policy),
                 Optional.ofNullable(policyFile), access, policyEnvironment, new Dns(override, direct), learning, options.hostLoopback,
-                faults, Optional.ofNullable(options.pcap), options.report || LoggingOptions.verbose(), files));
+                faults, Optional.ofNullable(options.pcap), options.report || LoggingOptions.verbose(), files,
+                name.map(n -> new Up(n, followed))));
     }
 
     /** Parses {@code --dns-upstream}: [udp://|tcp://]ADDRESS[:PORT], an address literal (nothing to resolve a name with); empty if malformed. */
@@ -234,7 +253,7 @@ record RunPlan(Privileges.Mode mode, TunSpec tun, Credentials user, boolean root
     }
 
     /** Returns whom {@code --user} names (null: after adding to {@code said} why not), or the invoker. */
-    private static Credentials credentials(String user, List<String> said) {
+    static Credentials credentials(String user, List<String> said) {
         if (user == null) return Users.invoker(System.getenv());
         Credentials c = Users.byName(user);
         if (c == null) {
@@ -277,7 +296,8 @@ record RunPlan(Privileges.Mode mode, TunSpec tun, Credentials user, boolean root
         return Optional.ofNullable(host).map(h -> new DnsSettings.Upstream(Network.UDP, new HostPort(h.getAddress().getHostAddress(), h.getPort())));
     }
 
-    private static Map<String, String> environment(Credentials who) {
+    /** Returns the command's environment: nstun's, with the user's names and home when it runs as another user. */
+    static Map<String, String> environment(Credentials who) {
         Map<String, String> env = new HashMap<>(System.getenv());
         env.remove(SignalForwarder.JVM_SUSPEND_SIGNAL_VARIABLE);
         if (!who.unchanged() && who.userName() != null) {

@@ -1,5 +1,10 @@
 package dev.nstun.cli;
 
+import dev.nstun.netns.InstanceName;
+import dev.nstun.netns.NamedNamespace;
+import dev.nstun.netns.NotifySocket;
+import dev.nstun.netns.Privileges;
+import dev.nstun.netns.ResolverFiles;
 import dev.nstun.netns.RunRegistry;
 import dev.nstun.netns.Sandbox;
 import dev.nstun.netns.SandboxException;
@@ -22,15 +27,19 @@ import dev.nstun.stack.udp.UdpFlows;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A {@link RunPlan} carried out: the run's record, DNS forwarding, the dialers, the namespace with
- * the command in it, the link to its TUN and the stack serving it, started in that order. Whatever
+ * the command in it, the link to its TUN and the stack serving it, started in that order. For
+ * {@code up} there is no command: the name is claimed first, and the namespace, once served, is
+ * published under it (and systemd told) until a signal stops the session. Whatever
  * was started is closed by one {@link Closer}, last started first, on every path: a start that
  * fails half-way, the command's exit, an exception.
  */
@@ -64,6 +73,8 @@ final class RunSession implements AutoCloseable {
     private final RunReport report = new RunReport();
     private Sandbox sandbox;
     private NetStack stack;
+    /** {@code up}: counted down by a signal that asks it to stop ({@code nstun down} sends SIGTERM). */
+    private final CountDownLatch stop = new CountDownLatch(1);
 
     private RunSession(RunPlan plan, PrintWriter err) {
         this.plan = plan;
@@ -94,6 +105,18 @@ final class RunSession implements AutoCloseable {
         }
         registry.cleanStale();
         String runId = RunRegistry.newRunId();
+        if (plan.up().isPresent()) {
+            InstanceName name = plan.up().get().name();
+            try {
+                registry.claim(name, runId);
+            } catch (RunRegistry.NameTaken e) {
+                throw new StartFailure(ExitCodes.NSTUN_FAILED, "nstun: " + e.getMessage());
+            } catch (IOException e) {
+                throw new StartFailure(ExitCodes.NSTUN_FAILED, "nstun: cannot record the namespace " + name + " in " + registry.directory() + ": "
+                        + e.getMessage());
+            }
+            closer.onClose("the name " + name, () -> registry.release(name));
+        }
 
         BlockedFlows blocked = new BlockedFlows(err);
         closer.onClose("the summary of blocked flows", blocked::summarize);
@@ -171,6 +194,13 @@ final class RunSession implements AutoCloseable {
             loop.join(STACK_STOP_MILLIS);
         });
         // The stack serves the TUN already: the command's first packets are answered at once.
+        if (plan.up().isPresent()) {
+            publish(plan.up().get(), registry, runId);
+            signals.attachService(signal -> {
+                if (SignalForwarder.stops(signal)) stop.countDown();
+            });
+            return;
+        }
         try {
             sandbox.launch();
         } catch (SandboxException e) {
@@ -179,8 +209,44 @@ final class RunSession implements AutoCloseable {
         signals.attach(sandbox::signal);
     }
 
-    /** Waits for the command; returns its exit status (128+N when signal N killed it). */
+    /**
+     * Makes the namespace of {@code up} joinable by name, served already: as root under the names
+     * {@code ip netns} reads; in the registry for {@code nstun exec} (rootless, through this nstun's
+     * user namespace, which owns the network namespace). Then tells systemd it is ready, when it asks.
+     */
+    private void publish(RunPlan.Up up, RunRegistry registry, String runId) throws StartFailure {
+        InstanceName name = up.name();
+        if (plan.mode() == Privileges.Mode.ROOT) {
+            try {
+                NamedNamespace.publish(name, sandbox.namespacePath(), NstunAddresses.resolvConf(), ResolverFiles.nsswitchConf());
+            } catch (IOException e) {
+                throw new StartFailure(ExitCodes.NSTUN_FAILED, "nstun: " + e.getMessage());
+            }
+            String namespaceId = sandbox.namespaceId();
+            closer.onClose("/run/netns/" + name, () -> NamedNamespace.remove(name, namespaceId));
+        }
+        Optional<String> userNamespace = plan.mode() == Privileges.Mode.ROOTLESS
+                ? Optional.of("/proc/" + ProcessHandle.current().pid() + "/ns/user") : Optional.empty();
+        try {
+            registry.publish(name, runId, sandbox.namespaceId(), up.policy(), Instant.now(), new Sandbox.Entry(sandbox.namespacePath(), userNamespace));
+        } catch (IOException e) {
+            throw new StartFailure(ExitCodes.NSTUN_FAILED, "nstun: cannot record the namespace " + name + ": " + e.getMessage());
+        }
+        log.info("namespace {} is up: nstun exec {} -- COMMAND{} runs a command in it; nstun down {} stops it", name, name,
+                plan.mode() == Privileges.Mode.ROOT ? " (or ip netns exec " + name + " COMMAND)" : "", name);
+        String notify = System.getenv(NotifySocket.VARIABLE);
+        if (notify != null) {
+            NotifySocket.send(notify, "READY=1\nSTATUS=namespace " + name + " is up\nMAINPID=" + ProcessHandle.current().pid() + "\n");
+            closer.onClose("systemd's stopping notice", () -> NotifySocket.send(notify, "STOPPING=1\n"));
+        }
+    }
+
+    /** Waits for the command; returns its exit status (128+N when signal N killed it). {@code up}: waits to be stopped, returns 0. */
     int waitFor() throws InterruptedException {
+        if (plan.up().isPresent()) {
+            stop.await();
+            return 0;
+        }
         return sandbox.waitFor();
     }
 

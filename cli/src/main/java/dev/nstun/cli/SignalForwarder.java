@@ -48,6 +48,8 @@ final class SignalForwarder {
     private final List<SignalHandler> previous = new ArrayList<>();
     private final List<Integer> held = new ArrayList<>();
     private IntConsumer target;
+    /** No command shares nstun's process group ({@code up}): what the terminal sends is nstun's too. */
+    private volatile boolean terminalSignalsToo;
 
     private SignalForwarder(Runnable onHangup) {
         this.onHangup = onHangup;
@@ -105,6 +107,15 @@ final class SignalForwarder {
         pending.forEach(forward::accept);
     }
 
+    /**
+     * Sends every later signal (and the ones held until now) to {@code service}, those of the
+     * terminal included: {@code nstun up} runs no command that would have had them already.
+     */
+    void attachService(IntConsumer service) {
+        terminalSignalsToo = true;
+        attach(service);
+    }
+
     /** Returns the first signal caught while nothing was attached that would end the command (not SIGWINCH), or 0. */
     synchronized int firstHeld() {
         return held.stream().filter(s -> s != SIGWINCH).findFirst().orElse(0);
@@ -117,7 +128,7 @@ final class SignalForwarder {
     }
 
     private void dispatch(int signal) {
-        if ((signal == SIGINT || signal == SIGQUIT || signal == SIGWINCH) && BlockedSignals.inForegroundOfTerminal()) return;
+        if ((signal == SIGINT || signal == SIGQUIT || signal == SIGWINCH) && !terminalSignalsToo && BlockedSignals.inForegroundOfTerminal()) return;
         if (signal == SIGHUP && onHangup != null) {
             onHangup.run();
             return;
@@ -131,6 +142,11 @@ final class SignalForwarder {
             }
         }
         t.accept(signal);
+    }
+
+    /** Returns whether {@code signal} asks a service to stop: any of {@link #FORWARDED} but SIGWINCH. */
+    static boolean stops(int signal) {
+        return signal != SIGWINCH;
     }
 
     /** What a signal does to a process that does not handle it: ends it (128+N), except SIGWINCH. */

@@ -79,20 +79,22 @@ class CommandLineTest {
         assertEquals(0, cl.execute("--help"));
         String help = out.toString();
         String quickStart = help.substring(help.indexOf("Quick start:"));
-        assertEquals(4, quickStart.lines().filter(l -> l.startsWith("  ") && l.contains("nstun ")).count(), help);
+        assertEquals(6, quickStart.lines().filter(l -> l.startsWith("  ") && l.contains("nstun ")).count(), help);
         assertTrue(quickStart.contains("  nstun run -p work.yaml -- bash"), help);
         assertTrue(quickStart.contains("No sudo needed"), help);
     }
 
     @Test
     void everyCommandsHelpListsItsExitStatusesWith125ForNstunsOwnFailure() {
-        for (String command : List.of("run", "check", "explain", "reload", "doctor")) {
+        for (String command : List.of("run", "up", "exec", "down", "ls", "check", "explain", "reload", "doctor")) {
             String help = cl.getSubcommands().get(command).getUsageMessage(CommandLine.Help.Ansi.OFF);
             String statuses = help.substring(help.indexOf("Exit status:"));
             assertTrue(statuses.contains("\n  125   nstun's own failure: a bad option, a policy file that cannot be read or"), command + ":\n" + help);
         }
-        String run = cl.getSubcommands().get("run").getUsageMessage(CommandLine.Help.Ansi.OFF);
-        assertTrue(run.contains("  126   COMMAND cannot be executed") && run.contains("  127   COMMAND was not found"), run);
+        for (String command : List.of("run", "exec")) {
+            String help = cl.getSubcommands().get(command).getUsageMessage(CommandLine.Help.Ansi.OFF);
+            assertTrue(help.contains("  126   COMMAND cannot be executed") && help.contains("  127   COMMAND was not found"), help);
+        }
     }
 
     @Test
@@ -175,5 +177,23 @@ class CommandLineTest {
 
     private static String lines(String... lines) {
         return String.join(System.lineSeparator(), lines) + System.lineSeparator();
+    }
+
+    @Test
+    void lsSaysUptimeInItsLargestTwoUnits() {
+        assertEquals("45s", LsCommand.uptime(java.time.Duration.ofSeconds(45)));
+        assertEquals("12m3s", LsCommand.uptime(java.time.Duration.ofSeconds(12 * 60 + 3)));
+        assertEquals("5h2m", LsCommand.uptime(java.time.Duration.ofSeconds(5 * 3600 + 2 * 60 + 59)));
+        assertEquals("3d4h", LsCommand.uptime(java.time.Duration.ofHours(3 * 24 + 4)));
+    }
+
+    @Test
+    void execTakesEverythingAfterNameAsTheCommandWithOrWithoutDashes() {
+        for (List<String> args : List.of(List.of("exec", "-u", "root", "vpn", "--", "curl", "-v"), List.of("exec", "-u", "root", "vpn", "curl", "-v"))) {
+            ExecCommand exec = (ExecCommand) cl.parseArgs(args.toArray(String[]::new)).subcommand().commandSpec().userObject();
+            assertEquals("vpn", exec.name.value());
+            assertEquals("root", exec.who.user);
+            assertEquals(List.of("curl", "-v"), exec.argv(), args.toString());
+        }
     }
 }

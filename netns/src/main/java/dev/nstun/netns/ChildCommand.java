@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The argv that turns a fresh child into the wrapped command, using util-linux only: the child
@@ -47,16 +48,25 @@ final class ChildCommand {
     }
 
     /**
-     * Returns the child's argv. {@code namespace} is a path to the network namespace (nstun's fd on
-     * it under /proc).
+     * Returns the child's argv: it enters the namespace as {@code entry} says, gets {@code resolvConf}
+     * and {@code nsswitchConf} (empty: the host has none) as its resolver files, and runs as
+     * {@code user} with {@code privilege}.
      */
-    static List<String> argv(String namespace, String resolvConf, Credentials user, Privilege privilege, List<String> command) {
-        List<String> argv = new ArrayList<>(List.of(
-                "setpriv", "--pdeathsig=KILL", "--",
-                "nsenter", "--net=" + namespace, "--",
-                "unshare", "--mount", "--propagation", "private", "--",
-                "/bin/sh", "-c", SETUP_SCRIPT, "nstun-setup", resolvConf,
-                "setpriv"));
+    static List<String> argv(Sandbox.Entry entry, String resolvConf, Optional<String> nsswitchConf, Credentials user, Privilege privilege,
+                             List<String> command) {
+        List<String> argv = new ArrayList<>(List.of("setpriv", "--pdeathsig=KILL", "--"));
+        if (entry.userNamespace().isPresent()) {
+            // Rootless, joining another nstun's namespace: its user namespace owns the network
+            // namespace, so that one is entered first. The user keeps their uid there, and an exec
+            // would take the capabilities setns gave: a user namespace of the child's own, nested in
+            // it, gives them for the mount namespace (the network namespace stays out of reach).
+            argv.addAll(List.of("nsenter", "--user=" + entry.userNamespace().get(), "--net=" + entry.network(), "--preserve-credentials", "--",
+                    "unshare", "--user", "--map-current-user", "--keep-caps", "--mount", "--propagation", "private", "--"));
+        } else {
+            argv.addAll(List.of("nsenter", "--net=" + entry.network(), "--",
+                    "unshare", "--mount", "--propagation", "private", "--"));
+        }
+        argv.addAll(List.of("/bin/sh", "-c", SETUP_SCRIPT, "nstun-setup", resolvConf, nsswitchConf.orElse(""), "setpriv"));
         if (!user.unchanged()) {
             argv.add("--reuid=" + user.uid());
             argv.add("--regid=" + user.gid());

@@ -20,6 +20,14 @@ public interface LibC {
 
     int CLONE_NEWNET = 0x40000000;
 
+    /** mount(2) flags, and umount2(2)'s lazy detach. */
+    long MS_BIND = 4096;
+    long MS_REC = 16384;
+    long MS_SHARED = 1 << 20;
+    int MNT_DETACH = 2;
+
+    int AF_UNIX = 1;
+
     int AF_INET = 2;
     int AF_INET6 = 10;
     int AF_NETLINK = 16;
@@ -71,6 +79,11 @@ public interface LibC {
     int ioctl(int fd, long request, long arg);
 
     int unshare(int flags);
+
+    /** {@code data} may be null. */
+    int mount(String source, String target, String fileSystemType, long flags, Pointer data);
+
+    int umount2(String target, int flags);
 
     int setns(int fd, int nstype);
 

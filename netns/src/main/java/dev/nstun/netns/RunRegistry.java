@@ -8,6 +8,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,9 +26,18 @@ import org.slf4j.LoggerFactory;
  * namespace alone would not prove a process is ours). The record also names the run's policy file,
  * so that {@code nstun reload} finds the runs it can ask to re-read theirs, and each reload's
  * outcome is left beside it ({@code ID.reloaded}) for {@code nstun reload} to print.
+ *
+ * <p>A long-lived namespace ({@code nstun up NAME}) is a run too, and has a directory {@code NAME/}
+ * besides: its record ({@link Instance}), and links to the namespaces a command enters it through
+ * ({@code net}, and rootless {@code user}), which hold it only while its nstun runs. The name's
+ * directory is the lock on the name: {@link #claim} makes it whole or not at all.
  */
 public final class RunRegistry {
     private static final Logger log = LoggerFactory.getLogger(RunRegistry.class);
+    /** In an instance's directory: its record, and the links through which a command enters its namespaces. */
+    private static final String INSTANCE_FILE = "instance";
+    private static final String NET_LINK = "net";
+    private static final String USER_LINK = "user";
     /** The environment variable that marks the command's processes with the run's id. */
     public static final String MARK = "NSTUN";
 
@@ -73,6 +83,159 @@ public final class RunRegistry {
 
     /** What a run's last reload came to: a number that grows with each reload, and what it said. */
     public record ReloadOutcome(long sequence, boolean ok, List<String> lines) {}
+
+    /**
+     * A long-lived namespace ({@code nstun up NAME}) whose nstun is alive: its name, run id and
+     * nstun's pid, its namespace, what its flows follow (as said to the user), when it started, and
+     * how a command enters it ({@link Sandbox.Entry}, through the links in its directory).
+     */
+    public record Instance(InstanceName name, String runId, long pid, String namespaceId, String policy, Instant started, Sandbox.Entry entry) {}
+
+    /** Someone has the name: the live instance, or empty when it is not nstun's (or is being set up). */
+    public static final class NameTaken extends Exception {
+        private final transient Optional<Instance> owner;
+
+        NameTaken(InstanceName name, Optional<Instance> owner) {
+            super(owner.map(o -> "a namespace named " + name + " is up already (nstun pid " + o.pid() + "): stop it with nstun down " + name)
+                    .orElse("a namespace named " + name + " is being set up by another nstun"), null, false, false);
+            this.owner = owner;
+        }
+
+        /** Returns the live instance that has the name, if it is set up. */
+        public Optional<Instance> owner() {
+            return owner;
+        }
+    }
+
+    /**
+     * Claims {@code name} for run {@code runId}: its directory appears with the run's id in it, at
+     * once (a rename), or not at all. A name whose nstun is gone is cleaned up and taken.
+     */
+    public void claim(InstanceName name, String runId) throws IOException, NameTaken {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        for (int attempt = 0; ; attempt++) {
+            Path draft = Files.createDirectory(dir.resolve("." + name + "." + runId));
+            Files.writeString(draft.resolve(INSTANCE_FILE), "run " + runId + "\n");
+            try {
+                Files.move(draft, instanceDirectory(name), StandardCopyOption.ATOMIC_MOVE);
+                return;
+            } catch (IOException e) {
+                deleteTree(draft);
+                Optional<String> owner = ownerOf(name);
+                if (attempt > 0 || owner.isPresent() && isAlive(owner.get())) throw new NameTaken(name, instance(name));
+                removeInstance(name);
+            }
+        }
+    }
+
+    /**
+     * Records how to enter the claimed namespace {@code name}: its id and {@code entry} (as links
+     * {@code net} and {@code user} in the name's directory, which the user may use with nsenter),
+     * what it follows and since when. After this, {@link #instance} finds it.
+     */
+    public void publish(InstanceName name, String runId, String namespaceId, String policy, Instant started, Sandbox.Entry entry) throws IOException {
+        Path d = instanceDirectory(name);
+        Files.createSymbolicLink(d.resolve(NET_LINK), Path.of(entry.network()));
+        if (entry.userNamespace().isPresent()) Files.createSymbolicLink(d.resolve(USER_LINK), Path.of(entry.userNamespace().get()));
+        String text = "run " + runId + "\nnamespace " + namespaceId + "\npolicy " + policy.replace('\n', ' ') + "\nstarted " + started.toEpochMilli() + "\n";
+        Path tmp = d.resolve(INSTANCE_FILE + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, d.resolve(INSTANCE_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Gives up {@code name}: its directory goes (its claim, links and log). */
+    public void release(InstanceName name) {
+        try {
+            deleteTree(instanceDirectory(name));
+            Files.deleteIfExists(dir.resolve(name + ".log"));
+        } catch (IOException e) {
+            log.debug("cannot remove the record of {}: {}", name, e.getMessage());
+        }
+    }
+
+    /** Returns the live instance named {@code name}, published and with its nstun alive. */
+    public Optional<Instance> instance(InstanceName name) {
+        Path d = instanceDirectory(name);
+        try {
+            Map<String, String> fields = new java.util.HashMap<>();
+            for (String line : Files.readAllLines(d.resolve(INSTANCE_FILE), StandardCharsets.UTF_8)) {
+                int space = line.indexOf(' ');
+                if (space > 0) fields.put(line.substring(0, space), line.substring(space + 1));
+            }
+            String runId = fields.get("run");
+            if (runId == null || !fields.containsKey("started") || !isAlive(runId)) return Optional.empty();
+            Optional<String> user = Files.isSymbolicLink(d.resolve(USER_LINK)) ? Optional.of(d.resolve(USER_LINK).toString()) : Optional.empty();
+            return Optional.of(new Instance(name, runId, Long.parseLong(runId.substring(0, runId.indexOf('.'))), fields.get("namespace"),
+                    fields.getOrDefault("policy", ""), Instant.ofEpochMilli(Long.parseLong(fields.get("started"))),
+                    new Sandbox.Entry(d.resolve(NET_LINK).toString(), user)));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Returns the live instances, by name. */
+    public List<Instance> instances() {
+        return instanceNames().stream().map(this::instance).flatMap(Optional::stream).toList();
+    }
+
+    /**
+     * Returns where {@code nstun up --background} leaves the log of instance {@code name} (the
+     * registry's directory made): beside the name's directory, since the log begins before the name
+     * is claimed (a failed claim is in it).
+     */
+    public Path logFile(InstanceName name) throws IOException {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        return dir.resolve(name + ".log");
+    }
+
+    /** Returns the registry's directory. */
+    public Path directory() {
+        return dir;
+    }
+
+    private Path instanceDirectory(InstanceName name) {
+        return dir.resolve(name.value());
+    }
+
+    private List<InstanceName> instanceNames() {
+        List<InstanceName> names = new ArrayList<>();
+        if (!Files.isDirectory(dir)) return names;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, e -> Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS)
+                && InstanceName.isValid(e.getFileName().toString()))) {
+            entries.forEach(e -> names.add(new InstanceName(e.getFileName().toString())));
+        } catch (IOException e) {
+            log.debug("cannot read {}: {}", dir, e.getMessage());
+        }
+        names.sort(java.util.Comparator.comparing(InstanceName::value));
+        return names;
+    }
+
+    /** Returns the run id in {@code name}'s record, if it has one. */
+    private Optional<String> ownerOf(InstanceName name) {
+        try {
+            return Files.readAllLines(instanceDirectory(name).resolve(INSTANCE_FILE), StandardCharsets.UTF_8).stream()
+                    .filter(l -> l.startsWith("run ")).map(l -> l.substring("run ".length())).findFirst();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Removes what the instance {@code name}, whose nstun is gone, left: as root its names for
+     * {@code ip netns} (when they are still its namespace's), then its record.
+     */
+    private void removeInstance(InstanceName name) {
+        if (Privileges.isHostRoot()) {
+            try {
+                Files.readAllLines(instanceDirectory(name).resolve(INSTANCE_FILE), StandardCharsets.UTF_8).stream()
+                        .filter(l -> l.startsWith("namespace ")).findFirst()
+                        .ifPresent(l -> NamedNamespace.remove(name, l.substring("namespace ".length())));
+            } catch (IOException e) {
+                log.debug("cannot read the record of {}: {}", name, e.getMessage());
+            }
+        }
+        release(name);
+    }
 
     /** Records that run {@code runId} owns namespace {@code namespaceId}. */
     public void record(String runId, String namespaceId) throws IOException {
@@ -160,9 +323,36 @@ public final class RunRegistry {
         Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Kills what runs whose nstun is gone left behind, and forgets them. Returns how many processes. */
+    /**
+     * Kills what runs whose nstun is gone left behind, and forgets them; then removes what
+     * instances whose nstun is gone left (their names for ip netns, their records). Returns how many
+     * processes were killed.
+     */
     public int cleanStale() {
         if (!Files.isDirectory(dir)) return 0;
+        int killed = cleanStaleRuns();
+        for (InstanceName name : instanceNames()) {
+            Optional<String> owner = ownerOf(name);
+            if (owner.isEmpty() || !isAlive(owner.get())) removeInstance(name);
+        }
+        removeStaleDrafts();
+        return killed;
+    }
+
+    /** Removes the drafts of claims ({@code .NAME.RUNID}, see {@link #claim}) whose nstun was killed before it renamed them. */
+    private void removeStaleDrafts() {
+        try (DirectoryStream<Path> drafts = Files.newDirectoryStream(dir, ".*.*.*")) {
+            for (Path draft : drafts) {
+                String[] parts = draft.getFileName().toString().split("\\.");
+                if (parts.length != 4 || isAlive(parts[2] + "." + parts[3])) continue;
+                deleteTree(draft);
+            }
+        } catch (IOException e) {
+            log.debug("cannot read {}: {}", dir, e.getMessage());
+        }
+    }
+
+    private int cleanStaleRuns() {
         int killed = 0;
         try (DirectoryStream<Path> runs = Files.newDirectoryStream(dir, "*.run")) {
             for (Path record : runs) {
@@ -185,6 +375,11 @@ public final class RunRegistry {
         }
         if (killed > 0) log.info("removed {} process(es) left behind by an nstun that was killed", killed);
         return killed;
+    }
+
+    /** Returns whether the nstun of {@code instance} still runs (a zombie does not). */
+    public static boolean isAlive(Instance instance) {
+        return isAlive(instance.runId());
     }
 
     private static boolean isAlive(String runId) {
@@ -211,13 +406,13 @@ public final class RunRegistry {
         return false;
     }
 
-    /** Returns field 22 of /proc/PID/stat (start time in clock ticks since boot), or "gone". */
+    /** Returns field 22 of /proc/PID/stat (start time in clock ticks since boot), or "gone" (a zombie too: its nstun has ended). */
     static String startTime(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             // The command name (field 2) is in parentheses and may hold spaces: count from its end.
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return fields[19];
+            return fields[0].equals("Z") ? "gone" : fields[19];
         } catch (IOException | RuntimeException e) {
             return "gone";
         }

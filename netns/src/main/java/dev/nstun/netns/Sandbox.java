@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
@@ -26,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * because PR_SET_PDEATHSIG fires when the parent thread, not the process, ends. From then on the
  * command's processes are the only holders of the namespace besides the TUN fd and nstun's fd on
  * it; when the command exits nstun closes both and the kernel frees everything.
+ *
+ * <p>{@link #join} is the keeper's half alone, for a command in a namespace another nstun made and
+ * serves ({@code nstun exec} into {@code nstun up}'s), entered through an {@link Entry}.
  */
 public final class Sandbox implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sandbox.class);
@@ -38,15 +42,24 @@ public final class Sandbox implements AutoCloseable {
     public record Spec(TunSpec tun, String resolvConf, Credentials user, boolean rootInside, List<String> command,
                        Map<String, String> environment, Path workingDirectory) {}
 
+    /**
+     * How a command enters a namespace: {@code network} opens it; {@code userNamespace}, rootless,
+     * opens the user namespace that owns it (another nstun's, for {@code nstun exec}), entered first.
+     */
+    public record Entry(String network, Optional<String> userNamespace) {}
+
     private final Spec spec;
+    /** The namespace this nstun made and holds; null when it joined another's ({@link #join}). */
     private final Namespace namespace;
+    private final Entry entry;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     /** The command's first process, once {@link #launch} started it. */
     private volatile Process process;
 
-    private Sandbox(Spec spec, Namespace namespace) {
+    private Sandbox(Spec spec, Namespace namespace, Entry entry) {
         this.spec = spec;
         this.namespace = namespace;
+        this.entry = entry;
     }
 
     /**
@@ -55,7 +68,19 @@ public final class Sandbox implements AutoCloseable {
      * nstun records about the run is on disk before there is a command to leave behind.
      */
     public static Sandbox create(Spec spec) throws SandboxException {
-        return new Sandbox(spec, build(spec.tun()));
+        Namespace made = build(spec.tun());
+        return new Sandbox(spec, made, new Entry(made.path(), Optional.empty()));
+    }
+
+    /**
+     * Returns a sandbox for a command in the namespace another nstun made and serves ({@code nstun
+     * exec}), entered through {@code entry}; {@code spec}'s TUN is ignored. {@link #launch} starts
+     * the command as for a namespace of its own (the same privilege drop and resolver files);
+     * {@link #close} ends only that command: the namespace and whatever else runs there are the
+     * other nstun's.
+     */
+    public static Sandbox join(Entry entry, Spec spec) {
+        return new Sandbox(spec, null, entry);
     }
 
     /** Starts the command in the namespace; returns once it runs. Once only. */
@@ -134,7 +159,7 @@ public final class Sandbox implements AutoCloseable {
     private void keep(CompletableFuture<Process> started) {
         Process p;
         try {
-            p = startCommand(spec, namespace.path());
+            p = startCommand(spec, entry);
         } catch (SandboxException e) {
             started.completeExceptionally(e);
             return;
@@ -191,13 +216,15 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    private static Process startCommand(Spec spec, String namespacePath) throws SandboxException {
+    private static Process startCommand(Spec spec, Entry entry) throws SandboxException {
         ChildCommand.Privilege privilege = spec.rootInside() ? ChildCommand.Privilege.MAPPED_ROOT
-                : !Privileges.inInitialUserNamespace() ? ChildCommand.Privilege.DROP // rootless: nstun's namespace nests it
+                // rootless: nstun's user namespace nests it, or another nstun's (exec)
+                : !Privileges.inInitialUserNamespace() || entry.userNamespace().isPresent() ? ChildCommand.Privilege.DROP
                 : spec.user().unchanged() ? ChildCommand.Privilege.KEEP
                 : HostChecks.system().userNamespacesAllowed() ? ChildCommand.Privilege.DROP_NESTED
                 : dropInHostNamespace();
-        ProcessBuilder pb = new ProcessBuilder(ChildCommand.argv(namespacePath, spec.resolvConf(), spec.user(), privilege, spec.command()));
+        ProcessBuilder pb = new ProcessBuilder(ChildCommand.argv(entry, spec.resolvConf(), ResolverFiles.nsswitchConf(), spec.user(), privilege,
+                spec.command()));
         pb.environment().clear();
         pb.environment().putAll(spec.environment());
         pb.directory(spec.workingDirectory() == null ? null : spec.workingDirectory().toFile());
@@ -212,6 +239,11 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
+    /** Returns a path that opens the namespace while this nstun runs (its fd on it, under /proc). */
+    public String namespacePath() {
+        return entry.network();
+    }
+
     /** Returns the TUN device: read and write it from any thread. */
     public TunDevice tun() {
         return namespace.tun();
@@ -222,7 +254,7 @@ public final class Sandbox implements AutoCloseable {
         return process.pid();
     }
 
-    /** Returns the kernel's name of the command's network namespace. */
+    /** Returns the kernel's name of the network namespace this sandbox made (not of one it {@link #join joined}). */
     public String namespaceId() {
         return namespace.id();
     }
@@ -243,14 +275,15 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
-     * Ends what is left: kills the command if it still runs and every process it left behind in
-     * its namespace (they would keep the namespace alive), then closes the TUN and nstun's fd on the
-     * namespace.
+     * Ends what is left: kills the command if it still runs; in a namespace of its own, also every
+     * process left behind there (they would keep the namespace alive), then closes the TUN and
+     * nstun's fd on the namespace.
      */
     @Override
     public void close() {
         Process p = process;
         if (p != null && p.isAlive()) LibC.INSTANCE.kill((int) p.pid(), 9);
+        if (namespace == null) return;
         for (long pid : processesIn(namespace.id())) {
             log.debug("killing pid {} left behind in the namespace", pid);
             LibC.INSTANCE.kill((int) pid, 9);

@@ -3,11 +3,13 @@
 # rootless as the invoking user with every capability in nstun's user namespace.
 # Gives the command its own resolv.conf and nsswitch.conf, hides the host resolver's unix sockets
 # (they cross network namespaces: a DNS leak around nstun), then execs "$@" (setpriv … -- COMMAND).
-# $1: the resolv.conf text. Any failure here exits 125 with a line saying what went wrong.
+# $1: the resolv.conf text; $2: the nsswitch.conf text (netns/.../ResolverFiles.java), empty when
+# the host has none. Any failure here exits 125 with a line saying what went wrong.
 set -u
 fail() { printf 'nstun: %s\n' "$*" >&2; exit 125; }
 resolv_text=$1
-shift
+nsswitch_text=$2
+shift 2
 
 hidden=" "
 hide() { # mount an empty tmpfs over directory $1 (canonical path), once
@@ -32,10 +34,8 @@ done
 scratch=/tmp
 mount -t tmpfs -o size=256k,mode=0755 nstun-scratch "$scratch" || fail "cannot mount a tmpfs on $scratch"
 printf '%s' "$resolv_text" > "$scratch/resolv.conf" || fail "cannot write resolv.conf"
-if [ -e /etc/nsswitch.conf ]; then
-  sed -e 's/^[[:space:]]*hosts[[:space:]]*:.*/hosts: files dns/' /etc/nsswitch.conf > "$scratch/nsswitch.conf" ||
-    fail "cannot read /etc/nsswitch.conf"
-  grep -q '^hosts:' "$scratch/nsswitch.conf" || echo 'hosts: files dns' >> "$scratch/nsswitch.conf"
+if [ -n "$nsswitch_text" ] && [ -e /etc/nsswitch.conf ]; then
+  printf '%s' "$nsswitch_text" > "$scratch/nsswitch.conf" || fail "cannot write nsswitch.conf"
 fi
 chmod 0644 "$scratch"/*
 

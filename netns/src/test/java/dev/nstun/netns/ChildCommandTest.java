@@ -5,14 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ChildCommandTest {
     private static final String NS = "/proc/4711/fd/9";
+    private static final Sandbox.Entry OWN = new Sandbox.Entry(NS, Optional.empty());
 
     @Test
     void rootKeepsItsIdentityButStillDiesWithNstun() {
-        List<String> argv = ChildCommand.argv(NS, "nameserver 198.18.0.2\n", Credentials.UNCHANGED, ChildCommand.Privilege.KEEP, List.of("curl", "-v"));
+        List<String> argv = ChildCommand.argv(OWN, "nameserver 198.18.0.2\n", Optional.of("hosts: files dns\n"), Credentials.UNCHANGED, ChildCommand.Privilege.KEEP, List.of("curl", "-v"));
         assertEquals(List.of("setpriv", "--pdeathsig=KILL", "--"), argv.subList(0, 3));
         int second = argv.lastIndexOf("setpriv");
         assertEquals(List.of("setpriv", "--pdeathsig=KILL", "--", "curl", "-v"), argv.subList(second, argv.size()));
@@ -24,7 +26,7 @@ class ChildCommandTest {
 
     @Test
     void rootlessTheCommandKeepsItsUidButNoCapability() {
-        List<String> argv = ChildCommand.argv(NS, "", Credentials.UNCHANGED, ChildCommand.Privilege.DROP, List.of("id"));
+        List<String> argv = ChildCommand.argv(OWN, "", Optional.empty(), Credentials.UNCHANGED, ChildCommand.Privilege.DROP, List.of("id"));
         List<String> drop = argv.subList(argv.lastIndexOf("setpriv"), argv.size());
         assertEquals(List.of("setpriv", "--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all", "--pdeathsig=KILL", "--", "id"),
                 drop);
@@ -32,26 +34,26 @@ class ChildCommandTest {
 
     @Test
     void mappedRootIsRootOfANestedUserNamespaceWithMountsOfItsOwn() {
-        List<String> argv = ChildCommand.argv(NS, "", Credentials.UNCHANGED, ChildCommand.Privilege.MAPPED_ROOT, List.of("id"));
+        List<String> argv = ChildCommand.argv(OWN, "", Optional.empty(), Credentials.UNCHANGED, ChildCommand.Privilege.MAPPED_ROOT, List.of("id"));
         int setup = argv.indexOf("nstun-setup");
         assertEquals(List.of("setpriv", "--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all", "--pdeathsig=KILL", "--",
                 "unshare", "--user", "--map-root-user", "--mount", "--", "setpriv", "--pdeathsig=KILL", "--", "id"),
-                argv.subList(setup + 2, argv.size()));
+                argv.subList(setup + 3, argv.size()));
     }
 
     @Test
     void underSudoTheUserIsNestedInAUserNamespaceOfItsOwn() {
-        List<String> argv = ChildCommand.argv(NS, "", new Credentials(1000, 1000, "alice", "/home/alice"), ChildCommand.Privilege.DROP_NESTED,
+        List<String> argv = ChildCommand.argv(OWN, "", Optional.empty(), new Credentials(1000, 1000, "alice", "/home/alice"), ChildCommand.Privilege.DROP_NESTED,
                 List.of("id"));
         int setup = argv.indexOf("nstun-setup");
         assertEquals(List.of("setpriv", "--reuid=1000", "--regid=1000", "--init-groups", "--no-new-privs", "--inh-caps=-all",
                 "--ambient-caps=-all", "--pdeathsig=KILL", "--", "unshare", "--user", "--map-current-user", "--", "setpriv",
-                "--pdeathsig=KILL", "--", "id"), argv.subList(setup + 2, argv.size()));
+                "--pdeathsig=KILL", "--", "id"), argv.subList(setup + 3, argv.size()));
     }
 
     @Test
     void anotherUserLosesEveryPrivilege() {
-        List<String> argv = ChildCommand.argv(NS, "", new Credentials(1000, 1000, "alice", "/home/alice"), ChildCommand.Privilege.DROP, List.of("id"));
+        List<String> argv = ChildCommand.argv(OWN, "", Optional.empty(), new Credentials(1000, 1000, "alice", "/home/alice"), ChildCommand.Privilege.DROP, List.of("id"));
         List<String> drop = argv.subList(argv.lastIndexOf("setpriv"), argv.size());
         assertEquals(List.of("setpriv", "--reuid=1000", "--regid=1000", "--init-groups", "--no-new-privs",
                 "--inh-caps=-all", "--ambient-caps=-all", "--pdeathsig=KILL", "--", "id"), drop);
@@ -59,8 +61,25 @@ class ChildCommandTest {
 
     @Test
     void aUidWithoutPasswdEntryGetsNoSupplementaryGroups() {
-        List<String> argv = ChildCommand.argv(NS, "", new Credentials(4242, 4242, null, null), ChildCommand.Privilege.DROP, List.of("id"));
+        List<String> argv = ChildCommand.argv(OWN, "", Optional.empty(), new Credentials(4242, 4242, null, null), ChildCommand.Privilege.DROP, List.of("id"));
         assertTrue(argv.contains("--clear-groups"));
         assertFalse(argv.contains("--init-groups"));
+    }
+
+    @Test
+    void rootlessJoiningAnotherNstunsNamespaceEntersItsUserNamespaceFirstAndMountsFromOneOfItsOwn() {
+        Sandbox.Entry joined = new Sandbox.Entry("/run/user/1000/nstun/vpn/net", Optional.of("/run/user/1000/nstun/vpn/user"));
+        List<String> argv = ChildCommand.argv(joined, "", Optional.empty(), Credentials.UNCHANGED, ChildCommand.Privilege.DROP, List.of("id"));
+        assertEquals(List.of("nsenter", "--user=/run/user/1000/nstun/vpn/user", "--net=/run/user/1000/nstun/vpn/net", "--preserve-credentials", "--",
+                "unshare", "--user", "--map-current-user", "--keep-caps", "--mount", "--propagation", "private", "--", "/bin/sh"),
+                argv.subList(3, 17));
+    }
+
+    @Test
+    void theNsswitchTextFollowsTheResolvConfsAndEmptyMeansNone() {
+        List<String> with = ChildCommand.argv(OWN, "r", Optional.of("n"), Credentials.UNCHANGED, ChildCommand.Privilege.KEEP, List.of("id"));
+        List<String> without = ChildCommand.argv(OWN, "r", Optional.empty(), Credentials.UNCHANGED, ChildCommand.Privilege.KEEP, List.of("id"));
+        assertEquals(List.of("nstun-setup", "r", "n"), with.subList(with.indexOf("nstun-setup"), with.indexOf("nstun-setup") + 3));
+        assertEquals(List.of("nstun-setup", "r", ""), without.subList(without.indexOf("nstun-setup"), without.indexOf("nstun-setup") + 3));
     }
 }

@@ -2,10 +2,12 @@ package dev.nstun.netns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -46,5 +48,50 @@ class RunRegistryTest {
         assertEquals(0, registry.cleanStale());
         assertFalse(Files.exists(dir.resolve("1.999999999.run")));
         assertFalse(Files.exists(sockets), "a killed run's socket directory goes too");
+    }
+
+    @Test
+    void aNameIsClaimedOnceAndAClaimWhoseNstunIsGoneIsTakenOver(@TempDir Path dir) throws Exception {
+        RunRegistry registry = new RunRegistry(dir);
+        InstanceName name = new InstanceName("work");
+        String me = RunRegistry.newRunId();
+        registry.claim(name, me);
+        assertTrue(registry.instance(name).isEmpty(), "claimed, not yet published");
+        RunRegistry.NameTaken taken = assertThrows(RunRegistry.NameTaken.class, () -> registry.claim(name, "1.999999999"));
+        assertTrue(taken.getMessage().contains("being set up"), taken.getMessage());
+
+        Sandbox.Entry entry = new Sandbox.Entry("/proc/" + ProcessHandle.current().pid() + "/fd/0", Optional.empty());
+        registry.publish(name, me, "net:[4026532003]", "-p /etc/nstun/work.yaml", Instant.ofEpochMilli(1000), entry);
+        RunRegistry.Instance instance = registry.instance(name).orElseThrow();
+        assertEquals(ProcessHandle.current().pid(), instance.pid());
+        assertEquals("net:[4026532003]", instance.namespaceId());
+        assertEquals("-p /etc/nstun/work.yaml", instance.policy());
+        assertEquals(Instant.ofEpochMilli(1000), instance.started());
+        assertEquals(Optional.empty(), instance.entry().userNamespace());
+        assertEquals(List.of(instance), registry.instances());
+        assertEquals(Optional.of(instance), assertThrows(RunRegistry.NameTaken.class, () -> registry.claim(name, "1.999999999")).owner());
+
+        registry.release(name);
+        assertTrue(registry.instances().isEmpty());
+        // A claim whose nstun is gone (pid 1 did not start at that tick) is cleaned up and taken.
+        registry.claim(name, "1.999999999");
+        assertTrue(Files.isDirectory(dir.resolve("work")));
+        registry.claim(name, me);
+        registry.cleanStale();
+        assertTrue(Files.isDirectory(dir.resolve("work")), "a live claim stays");
+        // The draft of a claim whose nstun was killed before its rename goes with the next clean-up.
+        Files.writeString(Files.createDirectory(dir.resolve(".other.1.999999999")).resolve("instance"), "run 1.999999999\n");
+        registry.cleanStale();
+        assertFalse(Files.exists(dir.resolve(".other.1.999999999")));
+        registry.release(name);
+        assertEquals(List.of(), Files.list(dir).toList(), "nothing left but what was released");
+    }
+
+    @Test
+    void aNameIsAFileNameOfLettersDigitsDashesAndUnderscores() {
+        assertTrue(InstanceName.isValid("vpn-2_work"));
+        for (String bad : List.of("", "-x", "a/b", "a.b", "..", "a b", "x".repeat(33))) {
+            assertThrows(IllegalArgumentException.class, () -> new InstanceName(bad), bad);
+        }
     }
 }

@@ -26,7 +26,8 @@ class GenerateDocsTest {
     @Test
     void onePagePerCommandButHelp() throws Exception {
         try (Stream<Path> pages = Files.list(dir.resolve("man"))) {
-            assertEquals(List.of("nstun-check.1", "nstun-doctor.1", "nstun-explain.1", "nstun-reload.1", "nstun-run.1", "nstun.1"),
+            assertEquals(List.of("nstun-check.1", "nstun-doctor.1", "nstun-down.1", "nstun-exec.1", "nstun-explain.1", "nstun-ls.1", "nstun-reload.1",
+                    "nstun-run.1", "nstun-up.1", "nstun.1"),
                     pages.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
@@ -43,7 +44,7 @@ class GenerateDocsTest {
         assertTrue(run.contains("\n.SH EXIT STATUS\n.TP\n\\fBN\\fR\n"), run);
         assertTrue(run.contains("\n.TP\n\\fB125\\fR\nnstun's own failure"), run);
         assertTrue(run.contains("\n.SH EXAMPLES\n.nf\nnstun run \\-\\- curl http://example.com/\n"), run);
-        assertTrue(run.contains("\n.SH SEE ALSO\n\\fBnstun\\fR(1), \\fBnstun\\-check\\fR(1)"), run);
+        assertTrue(run.contains("\n.SH SEE ALSO\n\\fBnstun\\fR(1), \\fBnstun\\-up\\fR(1), \\fBnstun\\-exec\\fR(1)"), run);
         assertFalse(run.contains("debug"), "hidden options stay out: " + run);
         String top = Files.readString(dir.resolve("man/nstun.1"));
         assertTrue(top.contains("\n.SH COMMANDS\n.TP\n\\fBrun\\fR\nRuns COMMAND in a new network namespace whose only way out is a TUN"
@@ -60,7 +61,7 @@ class GenerateDocsTest {
                 + " this policy file\\'s rules say (docs/policy.md)'\n"), "a file, and a quote escaped: " + fish);
         assertTrue(fish.contains("\ncomplete -c nstun -n '__fish_seen_subcommand_from run' -l mtu -x -d "), "a value, not a file: " + fish);
         assertTrue(fish.contains("\ncomplete -c nstun -n '__fish_seen_subcommand_from check' -F\n"), "FILE: " + fish);
-        assertTrue(fish.contains("\ncomplete -c nstun -n '__fish_seen_subcommand_from help' -f -a 'run check explain reload doctor help'\n"), fish);
+        assertTrue(fish.contains("\ncomplete -c nstun -n '__fish_seen_subcommand_from help' -f -a 'run up exec down ls check explain reload doctor help'\n"), fish);
         assertFalse(fish.contains("debug-faults"), fish);
     }
 

@@ -229,6 +229,35 @@ class RootlessIT {
     }
 
     @Test
+    void upExecAndDownWorkAsAPlainUser() throws Exception {
+        NstunProcess up = asUser("up", "--background", "rootless-up", "--dns-upstream", net.peer4());
+        assertEquals(0, up.exitCode(), up.describe());
+        String script = String.join("\n",
+                Fetches.script(List.of(new Fetch("in-up", ProxyNetwork.url(ProxyNetwork.WEB, WEB_PORT, "rootless-up")))),
+                "id -u",
+                "grep -E '^(CapEff|NoNewPrivs):' /proc/self/status",
+                "grep -c '^nameserver 198.18.0.2$' /etc/resolv.conf",
+                "exit 3");
+        NstunProcess exec = asUser("exec", "rootless-up", "--", "sh", "-c", script);
+        NstunProcess ls = asUser("ls");
+        Result fetch = Fetches.parse(exec.stdout()).get("in-up");
+        assertAll(
+                () -> assertEquals(3, exec.exitCode(), "the command's status: " + exec.describe()),
+                () -> assertEquals(net.fileSha256(), fetch.sha256(), exec.describe()),
+                () -> assertTrue(exec.stdout().contains("\n" + uid + "\n"), "the user's own uid: " + exec.describe()),
+                () -> assertTrue(exec.stdout().contains("CapEff:\t0000000000000000"), exec.describe()),
+                () -> assertTrue(exec.stdout().contains("NoNewPrivs:\t1"), exec.describe()),
+                () -> assertTrue(exec.stdout().endsWith("\n1\n"), "nstun's resolv.conf: " + exec.describe()),
+                () -> assertTrue(ls.stdout().lines().anyMatch(l -> l.startsWith("rootless-up ")), ls.describe()),
+                () -> assertTrue(Files.isSymbolicLink(registry().resolve("rootless-up/user")), "pinned under " + registry()));
+        NstunProcess down = asUser("down", "rootless-up");
+        assertEquals(0, down.exitCode(), down.describe());
+        try (Stream<Path> records = Files.list(registry())) {
+            assertEquals(List.of(), records.toList(), "records left in " + registry());
+        }
+    }
+
+    @Test
     void anInterfaceOrFwmarkOutboundIsRefusedWhenThePolicyLoads() throws Exception {
         Path policy = home.resolve("bound.yaml");
         Files.writeString(policy, String.join("\n",

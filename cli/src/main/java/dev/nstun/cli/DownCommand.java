@@ -1,0 +1,75 @@
+package dev.nstun.cli;
+
+import dev.nstun.netns.InstanceName;
+import dev.nstun.netns.LibC;
+import dev.nstun.netns.RunRegistry;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code nstun down NAME}: asks the nstun serving NAME to stop (SIGTERM, as systemd does) and waits
+ * until it has removed everything; one that does not within {@link #STOP_SECONDS} is killed, and
+ * what it left is cleaned up here.
+ */
+@Command(name = "down", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Stops the namespace `nstun up NAME` serves.",
+            "Every process in it ends, and its names (/run/netns/NAME, /etc/netns/NAME) and records go."},
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {"0:NAME is down", ExitCodes.FAILED_ENTRY + "; also when no namespace NAME is up"},
+        footer = {"", "Examples:", "  nstun down work", "  sudo nstun down vpn"})
+public final class DownCommand implements Callable<Integer> {
+    private static final int SIGTERM = 15;
+    private static final int SIGKILL = 9;
+    private static final long STOP_SECONDS = 10;
+
+    @Spec CommandSpec spec;
+    @Mixin LoggingOptions logging;
+
+    @Parameters(index = "0", paramLabel = "NAME", converter = InstanceNameConverter.class, description = "The namespace (nstun ls lists them).")
+    InstanceName name;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter err = spec.commandLine().getErr();
+        RunRegistry registry;
+        try {
+            registry = RunRegistry.ofThisUser(System.getenv());
+        } catch (IOException e) {
+            err.println("nstun: " + e.getMessage());
+            return ExitCodes.NSTUN_FAILED;
+        }
+        registry.cleanStale();
+        Optional<RunRegistry.Instance> instance = registry.instance(name);
+        if (instance.isEmpty()) {
+            err.println("nstun: no namespace named " + name + " is up (nstun ls lists this user's; root's are root's only: try sudo)");
+            return ExitCodes.NSTUN_FAILED;
+        }
+        int pid = (int) instance.get().pid();
+        LibC.INSTANCE.kill(pid, SIGTERM);
+        if (!stopped(instance.get(), STOP_SECONDS)) {
+            err.println("nstun: nstun " + pid + " did not stop within " + STOP_SECONDS + " s of SIGTERM: killed it");
+            LibC.INSTANCE.kill(pid, SIGKILL);
+            stopped(instance.get(), STOP_SECONDS);
+        }
+        // What a killed nstun left goes here; one that stopped has removed everything itself.
+        registry.cleanStale();
+        return 0;
+    }
+
+    /** Waits at most {@code seconds} for the nstun of {@code instance} to end; returns whether it did. */
+    private static boolean stopped(RunRegistry.Instance instance, long seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (RunRegistry.isAlive(instance)) {
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(20);
+        }
+        return true;
+    }
+}
