@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,6 +38,35 @@ class LauncherIT {
         assertAll(
                 () -> assertEquals(0, second.exitCode(), second.describe()),
                 () -> assertEquals("", second.stderr(), "JDK " + major + ": the run with the archive said something"));
+    }
+
+    /**
+     * picocli, jffi and jnr-ffi's ASM are compiled for Java 5, whose class files no class-data
+     * archive holds: the build rewrites them as format 50 (ClassFileUpgrade), so that a command
+     * started again loads every class its first start loaded from the archive, not from the jar.
+     */
+    @Test
+    void startsAgainWithEveryClassFromTheArchive() throws Exception {
+        Requirements.requireRoot();
+        int major = Runtime.version().feature();
+        Path archive = NstunProcess.launcher().resolveSibling("cli/target/nstun-java" + major + ".jsa");
+        Path policy = Requirements.repoRoot().resolve("scripts/archive-training.yaml");
+        Files.deleteIfExists(archive);
+        assertEquals(0, NstunProcess.run("check", policy.toString()).exitCode(), "the first check");
+        Path log = Files.createTempFile("nstun-class-load", ".log");
+        try {
+            NstunProcess again = NstunProcess.start(List.of(), Map.of("NSTUN_JAVA_OPTS", "-Xlog:class+load:file=" + log), "check", policy.toString());
+            again.closeStdin();
+            assertEquals(0, again.await(), again.describe());
+            List<String> lines = Files.readAllLines(log);
+            List<String> fromJar = lines.stream().filter(l -> l.contains("source: file:")).toList();
+            assertAll(
+                    () -> assertTrue(lines.stream().anyMatch(l -> l.contains(" picocli.CommandLine source: shared objects file")),
+                            "JDK " + major + ": picocli.CommandLine not from the archive: " + lines.stream().filter(l -> l.contains(" picocli.CommandLine ")).toList()),
+                    () -> assertEquals(List.of(), fromJar, "JDK " + major + ": classes the second start loaded from the jar"));
+        } finally {
+            Files.deleteIfExists(log);
+        }
     }
 
     /** After a rebuild the archive is of the old jar: the JVM refuses it and (JDK 25) never replaces it itself. */
