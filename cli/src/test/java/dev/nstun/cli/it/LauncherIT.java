@@ -138,6 +138,23 @@ class LauncherIT {
                         "JDK " + major + ": the JVM's perf-data file of pid " + run.pid() + " was left behind"));
     }
 
+    /**
+     * With -Xrs HotSpot opens its attach socket (/tmp/.java_pidN, jcmd's) as the JVM starts, and a
+     * nstun killed with SIGKILL left it behind: the launcher turns the attach mechanism off, so
+     * there is none even while nstun runs.
+     */
+    @Test
+    void opensNoAttachSocket() throws Exception {
+        Requirements.requireRoot();
+        try (NstunProcess p = NstunProcess.start("run", "--", "sh", "-c", "echo started; read line; exit 0")) {
+            p.awaitStdout("started", 30);
+            Path socket = Path.of("/tmp", ".java_pid" + p.pid()); // HotSpot's, whatever java.io.tmpdir says
+            assertFalse(Files.exists(socket), "JDK " + Runtime.version().feature() + ": the JVM's attach socket " + socket + " while nstun runs");
+            p.closeStdin();
+            assertEquals(0, p.await(), p.describe());
+        }
+    }
+
     private static int indexOf(byte[] haystack, byte[] needle) {
         for (int i = 0; i + needle.length <= haystack.length; i++) {
             if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) return i;
