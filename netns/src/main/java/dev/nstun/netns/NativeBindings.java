@@ -1,11 +1,11 @@
 package dev.nstun.netns;
 
 /**
- * Binds the native calls a run needs (jnr-posix behind {@link Users}, then {@link LibC}: the order
- * in which a run first uses them) on a thread of its own, while the main thread is still parsing
+ * Binds the native calls a run needs ({@link LibC}, and under sudo jnr-posix for {@link Users}'
+ * look-up of the invoking user) on a thread of its own, while the main thread is still parsing
  * arguments: jnr-ffi's first load of an interface costs tens of milliseconds of CPU (its own
- * classes, jffi, the interface's proxy), and without this the main thread would wait for them one
- * after the other when it first needs them.
+ * classes, jffi, the interface's proxy), and without this the main thread would wait for them
+ * when it first needs them.
  */
 public final class NativeBindings {
     private NativeBindings() {}
@@ -18,8 +18,8 @@ public final class NativeBindings {
     public static void bindInBackground() {
         Thread.ofPlatform().name("nstun-bind").daemon(true).start(() -> {
             try {
-                Users.effectiveUid();
                 LibC.INSTANCE.getpgrp();
+                if (System.getenv("SUDO_UID") != null) Users.invoker(System.getenv());
             } catch (LinkageError | RuntimeException e) {
                 // Reported where the binding is used.
             }

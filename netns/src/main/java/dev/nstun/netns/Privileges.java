@@ -66,7 +66,7 @@ public final class Privileges {
     }
 
     /** Returns a line of /proc/self/status without its name, or "" when it cannot be read. */
-    private static String status(String name) {
+    static String status(String name) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith(name)) return line.substring(name.length()).trim();

@@ -276,14 +276,16 @@ public final class Sandbox implements AutoCloseable {
 
     /**
      * Ends what is left: kills the command if it still runs; in a namespace of its own, also every
-     * process left behind there (they would keep the namespace alive), then closes the TUN and
-     * nstun's fd on the namespace.
+     * process left behind there (they would keep the namespace alive), and closes the TUN and
+     * nstun's fd on the namespace. The TUN's close goes first: the kernel's part of it runs on a
+     * thread of its own ({@link TunDevice#close}), while this one looks for what the command left behind.
      */
     @Override
     public void close() {
         Process p = process;
         if (p != null && p.isAlive()) LibC.INSTANCE.kill((int) p.pid(), 9);
         if (namespace == null) return;
+        namespace.tun().close();
         for (long pid : processesIn(namespace.id())) {
             log.debug("killing pid {} left behind in the namespace", pid);
             LibC.INSTANCE.kill((int) pid, 9);

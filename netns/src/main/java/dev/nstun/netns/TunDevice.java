@@ -287,7 +287,14 @@ public final class TunDevice implements AutoCloseable {
         return readiness;
     }
 
-    /** Closes the device; the kernel deletes the interface. Call once the reader has stopped. */
+    /**
+     * Closes the device; the kernel deletes the interface. Call once the reader has stopped. The
+     * last close makes the kernel unregister the interface, which waits for RCU grace periods (10
+     * to 20 ms here: most of the time from the command's exit to nstun's): it runs on a thread of
+     * its own, so that the rest of nstun's clean-up and the JVM's exit overlap it. The process
+     * cannot end before that close has returned (the kernel finishes a thread's system call before
+     * the process's exit completes), so nothing outlives nstun.
+     */
     @Override
     public void close() {
         if (closed) return;
@@ -301,8 +308,8 @@ public final class TunDevice implements AutoCloseable {
                 }
             }
         }
-        C.close(fd);
         C.close(wakeFd);
+        Thread.ofPlatform().name("nstun-tun-close").daemon(true).start(() -> C.close(fd));
     }
 
     private long rxAddress(ByteBuffer buf) {

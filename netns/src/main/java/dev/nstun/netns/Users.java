@@ -6,6 +6,10 @@ import jnr.posix.Passwd;
 
 /** Looks up who the wrapped command should run as. */
 public final class Users {
+    /** Fields of the Uid: line of /proc/self/status: real, effective, saved, file-system. */
+    private static final int REAL = 0;
+    private static final int EFFECTIVE = 1;
+
     private Users() {}
 
     /** Returns the credentials of user {@code name} (or a numeric uid), or null if unknown. */
@@ -24,7 +28,7 @@ public final class Users {
     public static Credentials invoker(Map<String, String> env) {
         String uid = env.get("SUDO_UID");
         String gid = env.get("SUDO_GID");
-        if (uid == null || gid == null || Posix.BINDING.geteuid() != 0) return Credentials.UNCHANGED;
+        if (uid == null || gid == null || effectiveUid() != 0) return Credentials.UNCHANGED;
         int u;
         int g;
         try {
@@ -44,12 +48,30 @@ public final class Users {
      */
     public static int invokingUid(Map<String, String> env) {
         Credentials invoker = invoker(env);
-        return invoker.unchanged() ? Posix.BINDING.getuid() : invoker.uid();
+        return invoker.unchanged() ? processUid(REAL) : invoker.uid();
     }
 
     /** Returns the effective uid of nstun itself. */
     public static int effectiveUid() {
-        return Posix.BINDING.geteuid();
+        return processUid(EFFECTIVE);
+    }
+
+    /**
+     * Returns one of nstun's uids as the kernel lists them in /proc/self/status (what getuid(2)
+     * and geteuid(2) return, in nstun's user namespace): a run by root or rootless, not started
+     * by sudo, then binds no jnr-posix, whose load costs more CPU than the rest of the start's
+     * native bindings together. Where /proc cannot be read, jnr-posix asks the kernel.
+     */
+    private static int processUid(int field) {
+        String[] uids = Privileges.status("Uid:").split("\\s+");
+        if (uids.length > field) {
+            try {
+                return Integer.parseInt(uids[field]);
+            } catch (NumberFormatException e) {
+                // Asked of jnr-posix below.
+            }
+        }
+        return field == REAL ? Posix.BINDING.getuid() : Posix.BINDING.geteuid();
     }
 
     /** Returns the group ids of {@code user} (the group database's; only its primary group for a uid without a name). */
@@ -62,8 +84,9 @@ public final class Users {
     }
 
     /**
-     * jnr-posix, bound at its first use: {@link #invoker} outside sudo needs none, so that
-     * {@code nstun check} and {@code explain} run by a user load no jnr-ffi at all.
+     * jnr-posix, bound at its first use, for the user database: {@link #invoker} outside sudo
+     * needs none, so that {@code nstun check} and {@code explain} load no jnr-ffi at all, and
+     * {@code nstun run} only {@link LibC}.
      */
     private static final class Posix {
         static final POSIX BINDING = JnrBindings.posix();

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,6 +38,37 @@ class LauncherIT {
         assertAll(
                 () -> assertEquals(0, second.exitCode(), second.describe()),
                 () -> assertEquals("", second.stderr(), "JDK " + major + ": the run with the archive said something"));
+    }
+
+    /**
+     * picocli, jffi and jnr-ffi's ASM are compiled for Java 5, whose class files no class-data
+     * archive holds: the build rewrites them as format 50 (ClassFileUpgrade), so that a command
+     * started again loads picocli, which every command parses with, from the archive, not from the
+     * jar. (Only picocli's: a class a background thread loads, the signal thread's binding on JDK
+     * 21, may come after the first start's archive was written at its exit.)
+     */
+    @Test
+    void startsAgainWithPicocliFromTheArchive() throws Exception {
+        Requirements.requireRoot();
+        int major = Runtime.version().feature();
+        Path archive = NstunProcess.launcher().resolveSibling("cli/target/nstun-java" + major + ".jsa");
+        Path policy = Requirements.repoRoot().resolve("scripts/archive-training.yaml");
+        Files.deleteIfExists(archive);
+        assertEquals(0, NstunProcess.run("check", policy.toString()).exitCode(), "the first check");
+        Path log = Files.createTempFile("nstun-class-load", ".log");
+        try {
+            NstunProcess again = NstunProcess.start(List.of(), Map.of("NSTUN_JAVA_OPTS", "-Xlog:class+load:file=" + log), "check", policy.toString());
+            again.closeStdin();
+            assertEquals(0, again.await(), again.describe());
+            List<String> lines = Files.readAllLines(log);
+            List<String> fromJar = lines.stream().filter(l -> l.contains(" picocli.") && l.contains("source: file:")).toList();
+            assertAll(
+                    () -> assertTrue(lines.stream().anyMatch(l -> l.contains(" picocli.CommandLine source: shared objects file")),
+                            "JDK " + major + ": picocli.CommandLine not from the archive: " + lines.stream().filter(l -> l.contains(" picocli.CommandLine ")).toList()),
+                    () -> assertEquals(List.of(), fromJar, "JDK " + major + ": picocli classes the second start loaded from the jar"));
+        } finally {
+            Files.deleteIfExists(log);
+        }
     }
 
     /** After a rebuild the archive is of the old jar: the JVM refuses it and (JDK 25) never replaces it itself. */
@@ -105,6 +138,23 @@ class LauncherIT {
                         "JDK " + major + ": nstun's own message, got: " + missing.stderr()),
                 () -> assertFalse(Files.exists(Path.of("/tmp/hsperfdata_" + System.getProperty("user.name"), Long.toString(run.pid()))),
                         "JDK " + major + ": the JVM's perf-data file of pid " + run.pid() + " was left behind"));
+    }
+
+    /**
+     * With -Xrs HotSpot opens its attach socket (/tmp/.java_pidN, jcmd's) as the JVM starts, and a
+     * nstun killed with SIGKILL left it behind: the launcher turns the attach mechanism off, so
+     * there is none even while nstun runs.
+     */
+    @Test
+    void opensNoAttachSocket() throws Exception {
+        Requirements.requireRoot();
+        try (NstunProcess p = NstunProcess.start("run", "--", "sh", "-c", "echo started; read line; exit 0")) {
+            p.awaitStdout("started", 30);
+            Path socket = Path.of("/tmp", ".java_pid" + p.pid()); // HotSpot's, whatever java.io.tmpdir says
+            assertFalse(Files.exists(socket), "JDK " + Runtime.version().feature() + ": the JVM's attach socket " + socket + " while nstun runs");
+            p.closeStdin();
+            assertEquals(0, p.await(), p.describe());
+        }
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {
