@@ -1,6 +1,8 @@
 package dev.nstun.stack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +11,7 @@ import dev.nstun.stack.device.MemoryDevice;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.flow.FlowSnapshot;
 import dev.nstun.stack.flow.UdpUpstream;
 import dev.nstun.stack.icmp.EchoFlows;
 import dev.nstun.stack.icmp.EchoTransport;
@@ -33,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -89,6 +93,30 @@ class NetStackTest {
         assertEquals(Map.of(), stack.counters().snapshot(), "drops");
         assertEquals(3, stack.packetsIn(), "packets in");
         assertEquals(3, stack.packetsOut(), "packets out");
+    }
+
+    @Test
+    void aSnapshotIsTakenOnTheLoopsNextTurnWithTheFlowsAndCounters() throws Exception {
+        link.toReceive.add(udpToServer(5353, 10));
+        link.toReceive.add(notRelayed(100));
+        stack.turn(0, true);
+        CompletableFuture<StackSnapshot> asked = stack.snapshot();
+        assertFalse(asked.isDone(), "not taken off the loop");
+        stack.turn(250 * MS, false);
+
+        StackSnapshot got = asked.getNow(null);
+        assertNotNull(got, "taken on the loop's next turn");
+        assertEquals(1, got.flows().size(), "flows: " + got.flows());
+        FlowSnapshot udp = got.flows().get(0);
+        assertEquals(new FlowId(FlowId.Protocol.UDP, InetAddress.getByAddress(bytes(COMMAND4)), 40000, InetAddress.getByAddress(bytes(SERVER4)),
+                5353), udp.id(), "the flow");
+        assertEquals("REFUSED", udp.state(), "the dialer refused it");
+        assertEquals(250 * MS, udp.ageNanos(), "age on the loop's clock");
+        assertEquals(0, udp.bytesToUpstream(), "no upstream took a byte");
+        assertEquals(Map.of("NOT_RELAYED", 1L), got.drops(), "drops");
+        assertEquals(Map.of("ANSWERED_HERE", 0L, "FORWARDED", 0L, "SERVFAIL", 0L), got.dns(), "DNS answers (no resolver here)");
+        assertEquals(2, got.packetsIn(), "packets in");
+        assertEquals(1, got.packetsOut(), "packets out: the port unreachable for the refused flow's datagram");
     }
 
     @Test
@@ -199,6 +227,13 @@ class NetStackTest {
         p.setDestination(SERVER4);
         Checksum.fillIpv4Header(p);
         return packet;
+    }
+
+    /** A UDP datagram from the command's port 40000 to the server's {@code port} with {@code payload} bytes. */
+    private byte[] udpToServer(int port, int payload) {
+        ByteBuffer buf = ByteBuffer.allocate(1500);
+        builder.ipv4(COMMAND4, SERVER4);
+        return copy(buf, builder.udp(buf, 0, 40000, port, payload));
     }
 
     /** An ACK from the command to a server it has no connection with, with {@code payload} bytes. */
