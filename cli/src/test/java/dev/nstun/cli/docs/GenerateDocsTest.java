@@ -26,7 +26,8 @@ class GenerateDocsTest {
     @Test
     void onePagePerCommandButHelp() throws Exception {
         try (Stream<Path> pages = Files.list(dir.resolve("man"))) {
-            assertEquals(List.of("nstun-check.1", "nstun-doctor.1", "nstun-explain.1", "nstun-reload.1", "nstun-run.1", "nstun.1"),
+            assertEquals(List.of("nstun-check.1", "nstun-doctor.1", "nstun-explain.1", "nstun-reload.1", "nstun-run.1", "nstun-status.1",
+                    "nstun-top.1", "nstun.1"),
                     pages.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
@@ -60,7 +61,7 @@ class GenerateDocsTest {
                 + " this policy file\\'s rules say (docs/policy.md)'\n"), "a file, and a quote escaped: " + fish);
         assertTrue(fish.contains("\ncomplete -c nstun -n '__fish_seen_subcommand_from run' -l mtu -x -d "), "a value, not a file: " + fish);
         assertTrue(fish.contains("\ncomplete -c nstun -n '__fish_seen_subcommand_from check' -F\n"), "FILE: " + fish);
-        assertTrue(fish.contains("\ncomplete -c nstun -n '__fish_seen_subcommand_from help' -f -a 'run check explain reload doctor help'\n"), fish);
+        assertTrue(fish.contains("\ncomplete -c nstun -n '__fish_seen_subcommand_from help' -f -a 'run check explain reload status top doctor help'\n"), fish);
         assertFalse(fish.contains("debug-faults"), fish);
     }
 

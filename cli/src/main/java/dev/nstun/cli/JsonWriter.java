@@ -1,0 +1,115 @@
+package dev.nstun.cli;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * Writes one JSON document (RFC 8259) as it is built: objects, arrays, names and values in order,
+ * commas and string escapes taken care of. What {@code nstun status --json} prints and the control
+ * socket answers; small enough that a library for it would be the larger part.
+ */
+final class JsonWriter {
+    private final StringBuilder out = new StringBuilder();
+    /** Per open object or array: whether the next element needs a comma before it. */
+    private final Deque<Boolean> needsComma = new ArrayDeque<>();
+    /** A name was just written: its value follows with no comma. */
+    private boolean afterName;
+
+    JsonWriter beginObject() {
+        element();
+        out.append('{');
+        needsComma.push(false);
+        return this;
+    }
+
+    JsonWriter endObject() {
+        needsComma.pop();
+        out.append('}');
+        return this;
+    }
+
+    JsonWriter beginArray() {
+        element();
+        out.append('[');
+        needsComma.push(false);
+        return this;
+    }
+
+    JsonWriter endArray() {
+        needsComma.pop();
+        out.append(']');
+        return this;
+    }
+
+    /** Writes the name of the object member whose value comes next. */
+    JsonWriter name(String name) {
+        element();
+        string(name);
+        out.append(':');
+        afterName = true;
+        return this;
+    }
+
+    JsonWriter value(String s) {
+        element();
+        if (s == null) {
+            out.append("null");
+        } else {
+            string(s);
+        }
+        return this;
+    }
+
+    JsonWriter value(long n) {
+        element();
+        out.append(n);
+        return this;
+    }
+
+    /** Returns the document written so far. */
+    @Override
+    public String toString() {
+        return out.toString();
+    }
+
+    private void element() {
+        if (afterName) {
+            afterName = false;
+            return;
+        }
+        if (!needsComma.isEmpty()) {
+            if (needsComma.peek()) out.append(',');
+            needsComma.pop();
+            needsComma.push(true);
+        }
+    }
+
+    private void string(String s) {
+        out.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x7f || Character.isSurrogate(c) && !validSurrogate(s, i)) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
+    }
+
+    /** Returns whether the surrogate at {@code i} is half of a pair (a lone one is escaped, not written as invalid UTF-8). */
+    private static boolean validSurrogate(String s, int i) {
+        char c = s.charAt(i);
+        if (Character.isHighSurrogate(c)) return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+        return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+    }
+}
