@@ -25,8 +25,11 @@ final class RunTargets {
 
     private RunTargets() {}
 
-    /** Returns the run among {@code live} that {@code target} means ({@code command} names the command for the lines it says). */
-    static Resolution resolve(List<RunRegistry.Run> live, Optional<String> target, String command) {
+    /**
+     * Returns the run among {@code live} that {@code target} means ({@code command} names the command for the lines it says;
+     * {@code everyUser}: {@code live} holds every user's runs, as root sees them).
+     */
+    static Resolution resolve(List<RunRegistry.Run> live, Optional<String> target, String command, boolean everyUser) {
         if (target.isPresent()) {
             List<RunRegistry.Run> meant = live.stream().filter(r -> matches(r, target.get())).toList();
             if (meant.size() == 1) return new Found(meant.get(0));
@@ -34,7 +37,9 @@ final class RunTargets {
             return new Ambiguous("nstun: " + target.get() + " names several runs" + describe(meant));
         }
         if (live.size() == 1) return new Found(live.get(0));
-        if (live.isEmpty()) return new NoRun("nstun: no live nstun run of this user's (root's runs are visible to root only: try sudo)");
+        if (live.isEmpty()) {
+            return new NoRun(everyUser ? "nstun: no live nstun run" : "nstun: no live nstun run of this user's (root's runs are visible to root only: try sudo)");
+        }
         return new Ambiguous("nstun: " + live.size() + " runs are live; name one: " + command + " PID" + describe(live));
     }
 

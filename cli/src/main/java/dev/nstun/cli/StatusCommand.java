@@ -1,5 +1,6 @@
 package dev.nstun.cli;
 
+import dev.nstun.netns.Privileges;
 import dev.nstun.netns.RunRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -39,7 +40,7 @@ public final class StatusCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         RunTargets.Resolution resolution;
         try {
-            resolution = RunTargets.resolve(liveRuns(), Optional.ofNullable(target), "nstun status");
+            resolution = RunTargets.resolve(liveRuns(), Optional.ofNullable(target), "nstun status", Privileges.isHostRoot());
         } catch (IOException e) {
             err.println("nstun: " + e.getMessage());
             return ExitCodes.NSTUN_FAILED;

@@ -57,7 +57,7 @@ final class StatusView {
                 text(f.get("rule")), text(f.get("outbound")), RunReport.bytes(number(f.get("bytesUp"))),
                 RunReport.bytes(number(f.get("bytesDown"))), duration(number(f.get("ageMillis"))), String.valueOf(f.get("state"))});
         }
-        lines.addAll(table(rows));
+        if (!flows.isEmpty()) lines.addAll(table(rows));
         if (flows.size() > maxFlows) lines.add("… and " + (flows.size() - maxFlows) + " more");
         lines.addAll(counters(map(doc.get("counters"))));
         return lines;

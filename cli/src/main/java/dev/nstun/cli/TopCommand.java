@@ -1,5 +1,6 @@
 package dev.nstun.cli;
 
+import dev.nstun.netns.Privileges;
 import dev.nstun.netns.RunRegistry;
 import java.io.File;
 import java.io.FileInputStream;
@@ -50,7 +51,7 @@ public final class TopCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         RunRegistry.Run run;
         try {
-            switch (RunTargets.resolve(StatusCommand.liveRuns(), Optional.ofNullable(target), "nstun top")) {
+            switch (RunTargets.resolve(StatusCommand.liveRuns(), Optional.ofNullable(target), "nstun top", Privileges.isHostRoot())) {
                 case RunTargets.NoRun none -> {
                     err.println(none.line());
                     return ExitCodes.NO_RUN;

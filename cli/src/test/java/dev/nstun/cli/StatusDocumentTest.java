@@ -1,7 +1,6 @@
 package dev.nstun.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -83,12 +82,14 @@ class StatusDocumentTest {
     void aTargetIsARunsPidAndNoTargetMeansTheOnlyLiveRun() {
         RunRegistry.Run one = new RunRegistry.Run("10.1", 10, "net:[1]", Optional.empty(), Optional.empty());
         RunRegistry.Run two = new RunRegistry.Run("20.1", 20, "net:[2]", Optional.of(Path.of("/w.yaml")), Optional.empty());
-        assertEquals(new RunTargets.Found(one), RunTargets.resolve(List.of(one), Optional.empty(), "nstun status"));
-        assertEquals(new RunTargets.Found(two), RunTargets.resolve(List.of(one, two), Optional.of("20"), "nstun status"));
+        assertEquals(new RunTargets.Found(one), RunTargets.resolve(List.of(one), Optional.empty(), "nstun status", false));
+        assertEquals(new RunTargets.Found(two), RunTargets.resolve(List.of(one, two), Optional.of("20"), "nstun status", false));
         assertEquals(new RunTargets.Ambiguous("nstun: 2 runs are live; name one: nstun status PID (live: 10, 20 -p /w.yaml)"),
-                RunTargets.resolve(List.of(one, two), Optional.empty(), "nstun status"));
-        assertEquals(new RunTargets.NoRun("nstun: no live run is 30 (live: 10)"), RunTargets.resolve(List.of(one), Optional.of("30"), "nstun status"));
-        assertInstanceOf(RunTargets.NoRun.class, RunTargets.resolve(List.of(), Optional.empty(), "nstun top"));
+                RunTargets.resolve(List.of(one, two), Optional.empty(), "nstun status", false));
+        assertEquals(new RunTargets.NoRun("nstun: no live run is 30 (live: 10)"), RunTargets.resolve(List.of(one), Optional.of("30"), "nstun status", false));
+        assertEquals(new RunTargets.NoRun("nstun: no live nstun run of this user's (root's runs are visible to root only: try sudo)"),
+                RunTargets.resolve(List.of(), Optional.empty(), "nstun top", false));
+        assertEquals(new RunTargets.NoRun("nstun: no live nstun run"), RunTargets.resolve(List.of(), Optional.empty(), "nstun top", true));
     }
 
     /** A dialer whose TCP connects succeed at once (with a channel never connected: nothing is sent). */
