@@ -1,5 +1,6 @@
 package dev.nstun.cli;
 
+import dev.nstun.cli.json.JsonWriter;
 import dev.nstun.stack.StackSnapshot;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowSnapshot;

@@ -83,7 +83,11 @@ public final class TopCommand implements Callable<Integer> {
             return 0;
         } finally {
             terminal.restore(out);
-            Runtime.getRuntime().removeShutdownHook(restoreOnSignal);
+            try {
+                Runtime.getRuntime().removeShutdownHook(restoreOnSignal);
+            } catch (IllegalStateException e) {
+                // Ctrl-C: the JVM is shutting down, and the hook has put the terminal back
+            }
         }
     }
 

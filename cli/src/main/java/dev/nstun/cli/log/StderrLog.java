@@ -1,5 +1,6 @@
 package dev.nstun.cli.log;
 
+import dev.nstun.cli.json.JsonWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -67,49 +68,18 @@ public final class StderrLog {
     }
 
     private static String json(Level level, String logger, String message, Throwable error) {
-        StringBuilder line = new StringBuilder("{\"time\":");
-        string(line, Instant.now().toString());
-        line.append(",\"level\":");
-        string(line, level.name());
-        line.append(",\"logger\":");
-        string(line, logger);
-        line.append(",\"message\":");
-        string(line, message);
-        if (error != null) {
-            line.append(",\"error\":");
-            string(line, error.toString());
-            line.append(",\"stack\":");
-            string(line, stackTrace(error));
-        }
-        return line.append('}').append('\n').toString();
+        JsonWriter line = new JsonWriter().beginObject()
+                .name("time").value(Instant.now().toString())
+                .name("level").value(level.name())
+                .name("logger").value(logger)
+                .name("message").value(message);
+        if (error != null) line.name("error").value(error.toString()).name("stack").value(stackTrace(error));
+        return line.endObject() + "\n";
     }
 
     private static String stackTrace(Throwable error) {
         StringWriter trace = new StringWriter();
         error.printStackTrace(new PrintWriter(trace));
         return trace.toString();
-    }
-
-    /** Appends {@code s} as a JSON string (RFC 8259 §7): quotes, backslashes and control characters escaped. */
-    private static void string(StringBuilder line, String s) {
-        line.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> line.append("\\\"");
-                case '\\' -> line.append("\\\\");
-                case '\n' -> line.append("\\n");
-                case '\r' -> line.append("\\r");
-                case '\t' -> line.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) {
-                        line.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        line.append(c);
-                    }
-                }
-            }
-        }
-        line.append('"');
     }
 }

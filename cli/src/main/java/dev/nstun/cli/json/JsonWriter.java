@@ -1,48 +1,49 @@
-package dev.nstun.cli;
+package dev.nstun.cli.json;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
  * Writes one JSON document (RFC 8259) as it is built: objects, arrays, names and values in order,
- * commas and string escapes taken care of. What {@code nstun status --json} prints and the control
- * socket answers; small enough that a library for it would be the larger part.
+ * commas and string escapes taken care of. The one JSON writer of nstun: what the control socket
+ * answers ({@code nstun status --json}) and each line of {@code --log-format json}; small enough that
+ * a library for it would be the larger part.
  */
-final class JsonWriter {
+public final class JsonWriter {
     private final StringBuilder out = new StringBuilder();
     /** Per open object or array: whether the next element needs a comma before it. */
     private final Deque<Boolean> needsComma = new ArrayDeque<>();
     /** A name was just written: its value follows with no comma. */
     private boolean afterName;
 
-    JsonWriter beginObject() {
+    public JsonWriter beginObject() {
         element();
         out.append('{');
         needsComma.push(false);
         return this;
     }
 
-    JsonWriter endObject() {
+    public JsonWriter endObject() {
         needsComma.pop();
         out.append('}');
         return this;
     }
 
-    JsonWriter beginArray() {
+    public JsonWriter beginArray() {
         element();
         out.append('[');
         needsComma.push(false);
         return this;
     }
 
-    JsonWriter endArray() {
+    public JsonWriter endArray() {
         needsComma.pop();
         out.append(']');
         return this;
     }
 
     /** Writes the name of the object member whose value comes next. */
-    JsonWriter name(String name) {
+    public JsonWriter name(String name) {
         element();
         string(name);
         out.append(':');
@@ -50,7 +51,7 @@ final class JsonWriter {
         return this;
     }
 
-    JsonWriter value(String s) {
+    public JsonWriter value(String s) {
         element();
         if (s == null) {
             out.append("null");
@@ -60,7 +61,7 @@ final class JsonWriter {
         return this;
     }
 
-    JsonWriter value(long n) {
+    public JsonWriter value(long n) {
         element();
         out.append(n);
         return this;
