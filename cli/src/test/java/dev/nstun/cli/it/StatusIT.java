@@ -67,7 +67,8 @@ class StatusIT {
                 "rules:",
                 "  - {ip-cidr: [" + net.peer4() + "/32], port: [" + PORT + "], outbound: lan}",
                 "  - {outbound: reject}", ""));
-        try (NstunProcess run = holdingAFlow("-p", policy.toString())) {
+        // A name no rule lets through: NXDOMAIN from nstun's resolver itself.
+        try (NstunProcess run = holdingAFlow("getent hosts nowhere.example >/dev/null; ", "-p", policy.toString())) {
             String pid = Long.toString(run.pid());
             Map<String, Object> flow = awaitFlow(pid, f -> number(f.get("bytesUp")) >= SENT && number(f.get("bytesDown")) >= ANSWERED, run);
             assertEquals("tcp", flow.get("protocol"), flow.toString());
@@ -80,6 +81,7 @@ class StatusIT {
             assertTrue(human.out().contains(net.peer4() + ":" + PORT) && human.out().contains("rule 1") && human.out().contains("lan"),
                     human.describe());
             assertTrue(human.out().contains("flows: tcp rule 1 → lan: 1 flow"), human.describe());
+            assertTrue(human.out().matches("(?s).*dns answers: [1-9][0-9]* here, .*"), "the NXDOMAIN, answered here: " + human.describe());
 
             Path socket = controlSocket(run.pid());
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)), "the socket's mode");
@@ -99,7 +101,7 @@ class StatusIT {
     void topShowsTheFlowSortsOnAKeyQuitsOnQOrWhenTheRunEndsAndRestoresTheTerminal() throws Exception {
         Requirements.requireCommand("tmux");
         String server = "nstun-statusit-" + ProcessHandle.current().pid();
-        try (NstunProcess run = holdingAFlow()) {
+        try (NstunProcess run = holdingAFlow("")) {
             String pid = Long.toString(run.pid());
             awaitFlow(pid, f -> number(f.get("bytesUp")) >= SENT, run);
             // After top: its status, then whether canonical mode and echo are back (stty prints -icanon when not).
@@ -111,9 +113,10 @@ class StatusIT {
             tmux(server, "send-keys", "-t", "q", "a");
             awaitScreen(server, "q", s -> s.contains("sorted by age"), "the order by age");
             tmux(server, "send-keys", "-t", "q", "q");
-            screen = awaitScreen(server, "q", s -> s.contains("top-exit="), "top quitting on q");
+            screen = awaitScreen(server, "q", s -> s.contains("top-exit=") && s.contains("icanon"), "top quitting on q, then stty");
             assertTrue(screen.contains("top-exit=0"), screen);
-            assertTrue(screen.contains("icanon echo"), "canonical mode and echo are back: " + screen);
+            assertTrue(screen.contains("icanon echo") && !screen.contains("-icanon") && !screen.contains("-echo"),
+                    "canonical mode and echo are back: " + screen);
             assertFalse(screen.contains("sorted by"), "the alternate screen is gone: " + screen);
 
             tmux(server, "new-session", "-d", "-s", "end", "-x", "220", "-y", "40", "bash", "--norc", "-c", shell);
@@ -121,19 +124,23 @@ class StatusIT {
             run.writeStdin("go\n");
             run.closeStdin();
             assertEquals(0, run.await(), run.describe());
-            screen = awaitScreen(server, "end", s -> s.contains("top-exit="), "top quitting when the run ends");
+            screen = awaitScreen(server, "end", s -> s.contains("top-exit=") && s.contains("icanon"), "top quitting when the run ends, then stty");
             assertTrue(screen.contains("nstun: run " + pid + " has ended") && screen.contains("top-exit=0"), screen);
-            assertTrue(screen.contains("icanon echo"), "canonical mode and echo are back: " + screen);
+            assertTrue(screen.contains("icanon echo") && !screen.contains("-icanon") && !screen.contains("-echo"),
+                    "canonical mode and echo are back: " + screen);
         } finally {
             new ProcessBuilder("tmux", "-L", server, "kill-server").redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
         }
     }
 
-    /** Starts {@code nstun run [options] -- bash ...} whose command sends {@link #SENT} bytes on one connection and holds it until its stdin has a line. */
-    private static NstunProcess holdingAFlow(String... options) throws Exception {
+    /**
+     * Starts {@code nstun run [options] -- bash ...} whose command runs {@code first}, then sends {@link #SENT} bytes on one
+     * connection and holds it until its stdin has a line.
+     */
+    private static NstunProcess holdingAFlow(String first, String... options) throws Exception {
         List<String> args = new ArrayList<>(List.of("run"));
         args.addAll(List.of(options));
-        args.addAll(List.of("--", "bash", "-c", "exec 3<>/dev/tcp/" + net.peer4() + "/" + PORT + " && head -c " + SENT
+        args.addAll(List.of("--", "bash", "-c", first + "exec 3<>/dev/tcp/" + net.peer4() + "/" + PORT + " && head -c " + SENT
                 + " /dev/zero >&3 && echo sent; read x; exec 3>&-; echo done"));
         NstunProcess run = NstunProcess.start(args.toArray(String[]::new));
         run.awaitStdout("sent", 30);
