@@ -17,8 +17,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code nstun status [TARGET] [--json]}: what a live run is doing, asked on its control socket. */
 @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Shows a live run's flows (protocol, source, destination with the name of a fake address, rule, outbound,",
-            "bytes each way, age) and its counters (flows by rule and outbound, refusals and drops by reason, DNS answers)."},
+        description = {"Shows a live run's flows (protocol, source, destination with the name of a fake address, rule, outbound,"
+            + " bytes each way, age) and its counters (flows by rule and outbound, refusals and drops by reason, DNS answers)."},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {"0:the run answered", "3:no live run (none of this user's, or none that TARGET names)",
             ExitCodes.FAILED_ENTRY + "; also when several runs are live and no TARGET says which, or the run cannot answer"},
