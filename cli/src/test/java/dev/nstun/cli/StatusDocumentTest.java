@@ -54,7 +54,8 @@ class StatusDocumentTest {
         Map<String, Object> doc = StatusView.parse(json);
         assertEquals(List.of("sh", "-c", "echo \"hi\"\tthere"), ((Map<?, ?>) doc.get("run")).get("command"), "the escapes read back");
         List<String> lines = StatusView.render(doc, StatusView.Sort.AGE, 10);
-        assertEquals("nstun 4242: sh -c echo \"hi\"\tthere  (-p /etc/nstun/work.yaml)  up 1m01s  2 live flows", lines.get(0));
+        assertEquals("nstun 4242: sh -c echo \"hi\"\\x09there  (-p /etc/nstun/work.yaml)  up 1m01s  2 live flows", lines.get(0),
+                "a control character escaped for the terminal");
         assertEquals(List.of(
                 "PROTO  SOURCE                           DESTINATION                   RULE       OUTBOUND     UP     DOWN  AGE  STATE",
                 "tcp    198.18.0.1:40000                 198.18.1.4:443 (example.com)  no policy  direct    120 B  4.0 KiB   2s  ESTABLISHED",
@@ -63,6 +64,17 @@ class StatusDocumentTest {
                 "dropped packets: group destination 2",
                 "dns answers: 3 here, 1 forwarded, 0 servfail"), lines.subList(1, lines.size()));
         assertTrue(StatusView.render(doc, StatusView.Sort.BYTES, 1).contains("… and 1 more"), "rows beyond the screen are counted");
+    }
+
+    @Test
+    void whatADocumentSaysReachesTheTerminalEscapedAndWhatItLacksIsNoFailure() {
+        List<String> lines = StatusView.render(StatusView.parse("{\"run\": {\"command\": [\"\\u001b]0;pwned\\u0007\"]},"
+                + " \"flows\": [{\"name\": \"\\u001b[2Jx.example\", \"bytesUp\": \"many\"}, 7], \"counters\": {\"drops\": {\"1\": 2}}}"),
+                StatusView.Sort.BYTES, 10);
+        String all = String.join("\n", lines);
+        assertTrue(all.contains("\\x1b]0;pwned\\x07") && all.contains("(\\x1b[2Jx.example)"), all);
+        assertTrue(all.chars().noneMatch(c -> c < 0x20 && c != '\n'), "control characters: " + all);
+        assertTrue(all.contains("dropped packets: 1 2"), all);
     }
 
     @Test
