@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +75,8 @@ final class ControlServer implements AutoCloseable {
     }
 
     private void answer(SocketChannel client) {
+        // A client that never sends its line (or never reads the answer) holds no thread for long.
+        CompletableFuture.delayedExecutor(ControlClient.ANSWER_SECONDS, TimeUnit.SECONDS).execute(() -> ControlClient.closeQuietly(client));
         try (client) {
             String request = readLine(client);
             ByteBuffer out = ByteBuffer.wrap((answers.apply(request) + "\n").getBytes(StandardCharsets.UTF_8));
