@@ -19,13 +19,15 @@ import java.util.Optional;
  *
  * <pre>
  * {"run": {"pid", "id", "command": [..], "policy": path|null, "uptimeMillis"},
- *  "flows": [{"protocol": "tcp"|"udp", "source": "ip:port", "destination": "ip:port", "name": name|null,
+ *  "flows": [{"protocol": "tcp"|"udp"|"icmp", "source": "ip:port", "destination": "ip:port", "name": name|null,
  *             "rule": "rule N"|"no policy"|null, "outbound": name|null, "state", "bytesUp", "bytesDown", "ageMillis"}],
  *  "counters": {"routes": [{"protocol", "rule", "outbound", "flows", "bytesUp", "bytesDown"}],
  *               "refused": {REASON: n}, "drops": {REASON: n}, "echoDrops": {REASON: n},
  *               "dns": {"ANSWERED_HERE", "FORWARDED", "SERVFAIL"}, "packetsIn", "packetsOut"}}
  * </pre>
- * A route's bytes are those of its flows that have ended; a live flow's are in its own entry.
+ * A route's bytes are those of its flows that have ended; a live flow's are in its own entry. An
+ * ICMP echo (ping) flow's source reads "ip id IDENTIFIER" and its destination "ip"; its bytes are
+ * the echo payloads.
  */
 final class StatusDocument {
     /** The run as {@code status} names it. */
@@ -51,8 +53,10 @@ final class StatusDocument {
             Optional<RunReport.Route> route = report.routeOf(id);
             json.beginObject()
                     .name("protocol").value(id.protocol().name().toLowerCase(Locale.ROOT))
-                    .name("source").value(address(id.source(), id.sourcePort()))
-                    .name("destination").value(address(id.destination(), id.destinationPort()))
+                    .name("source").value(id.protocol() == FlowId.Protocol.ICMP ? host(id.source()) + " id " + id.sourcePort()
+                            : address(id.source(), id.sourcePort()))
+                    .name("destination").value(id.protocol() == FlowId.Protocol.ICMP ? host(id.destination())
+                            : address(id.destination(), id.destinationPort()))
                     .name("name").value(id.destinationName().orElse(null))
                     .name("rule").value(route.map(RunReport.Route::rule).orElse(null))
                     .name("outbound").value(route.map(RunReport.Route::outbound).orElse(null))
@@ -105,7 +109,11 @@ final class StatusDocument {
     }
 
     private static String address(InetAddress a, int port) {
-        String host = a.getHostAddress();
+        String host = host(a);
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    private static String host(InetAddress a) {
+        return a.getHostAddress();
     }
 }

@@ -247,9 +247,10 @@ public final class NetStack implements Runnable {
     }
 
     private StackSnapshot takeSnapshot() {
-        List<FlowSnapshot> flows = new ArrayList<>(tcpFlows.size() + udpFlows.size());
+        List<FlowSnapshot> flows = new ArrayList<>(tcpFlows.size() + udpFlows.size() + echoFlows.size());
         tcpFlows.snapshot(now, flows);
         udpFlows.snapshot(now, flows);
+        echoFlows.snapshot(now, flows);
         if (dns != null) flows.replaceAll(f -> new FlowSnapshot(dns.nameOf(f.id()), f.state(), f.bytesToUpstream(), f.bytesFromUpstream(), f.ageNanos()));
         return new StackSnapshot(flows, counters.snapshot(), echoFlows.counters().snapshot(), counters.dnsSnapshot(), packetsIn, packetsOut);
     }

@@ -8,7 +8,7 @@ import java.util.Map;
  * The stack at one moment, taken on its loop thread ({@link NetStack#snapshot}): its live flows and
  * its counters. A value: safe to read on any thread.
  *
- * @param flows      the TCP flows, then the UDP flows, each table in its own order
+ * @param flows      the TCP flows, then the UDP flows, then the ICMP echo flows, each table in its own order
  * @param drops      packets dropped, by reason (non-zero counts only: {@link StackCounters#snapshot})
  * @param echoDrops  ICMP echo packets dropped, by reason
  * @param dns        DNS answers over UDP, by kind ({@link StackCounters.Dns})

@@ -7,7 +7,8 @@ package dev.nstun.stack.flow;
  *
  * @param id                the flow as its packets name it (the dialer saw the same protocol, addresses and ports)
  * @param state             where the flow stands: a TCP state ({@link dev.nstun.stack.tcp.TcpState}'s name),
- *                          {@code DIALING} or {@code DROPPED}; for UDP {@code OPENING}, {@code OPEN} or {@code REFUSED}
+ *                          {@code DIALING} or {@code DROPPED}; for UDP {@code OPENING}, {@code OPEN} or {@code REFUSED};
+ *                          for ICMP echo {@code OPEN}, {@code REFUSED} or {@code UNREACHABLE}
  * @param bytesToUpstream   payload bytes the command sent that went upstream
  * @param bytesFromUpstream payload bytes from upstream relayed to the command
  * @param ageNanos          how long ago the command's first packet of the flow arrived
