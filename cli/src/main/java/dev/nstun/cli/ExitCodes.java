@@ -16,6 +16,8 @@ final class ExitCodes {
     static final int NOT_FOUND = 127;
     /** {@code check --probe}: the file is valid but a proxy or the DNS upstream failed its check. */
     static final int PROBE_FAILED = 1;
+    /** {@code status}, {@code top}: no live run (none at all, or none that TARGET names). */
+    static final int NO_RUN = 3;
 
     /** The heading of the help section that lists a command's exit statuses. */
     static final String HEADING = "%nExit status:%n";

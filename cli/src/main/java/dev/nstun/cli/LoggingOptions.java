@@ -1,22 +1,12 @@
 package dev.nstun.cli;
 
+import dev.nstun.cli.log.StderrLog;
+import org.slf4j.event.Level;
 import picocli.CommandLine.Option;
 
-/**
- * -v / -q, shared by every command. slf4j-simple reads its level once, when the first logger is
- * made, so these set it while options are parsed, before any nstun class logs.
- */
+/** -v / -q and --log-format, shared by every command: how much {@link StderrLog} writes to stderr, and in what form. */
 final class LoggingOptions {
-    private static final String LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
     private static int verbosity;
-
-    static {
-        System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
-        System.setProperty("org.slf4j.simpleLogger.showLogName", "false");
-        System.setProperty("org.slf4j.simpleLogger.levelInBrackets", "false");
-        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
-        apply();
-    }
 
     @Option(names = {"-v", "--verbose"}, description = "More detail on stderr (-vv for packet-level tracing).")
     void verbose(boolean[] flags) {
@@ -30,17 +20,26 @@ final class LoggingOptions {
         apply();
     }
 
+    @Option(names = "--log-format", paramLabel = "FORMAT", description = "How log lines on stderr look: text (the default) or json"
+            + " (one object per line: time, level, logger, message).")
+    void logFormat(LogFormat format) {
+        StderrLog.format(format == LogFormat.json ? StderrLog.Format.JSON : StderrLog.Format.TEXT);
+    }
+
+    /** The values --log-format takes, as they are typed. */
+    enum LogFormat { text, json }
+
     /** Returns whether -v (or -vv) was given. */
     static boolean verbose() {
         return verbosity > 0;
     }
 
     private static void apply() {
-        System.setProperty(LEVEL, switch (verbosity) {
-            case -1 -> "error";
-            case 0 -> "info";
-            case 1 -> "debug";
-            default -> "trace";
+        StderrLog.threshold(switch (verbosity) {
+            case -1 -> Level.ERROR;
+            case 0 -> Level.INFO;
+            case 1 -> Level.DEBUG;
+            default -> Level.TRACE;
         });
     }
 }

@@ -8,8 +8,9 @@ import picocli.CommandLine.Command;
 /** The top-level {@code nstun} command. */
 @Command(name = "nstun", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Runs a command in a network namespace whose only way out is a TUN device.",
-        subcommands = {RunCommand.class, UpCommand.class, ExecCommand.class, DownCommand.class, LsCommand.class, CheckCommand.class,
-            ExplainCommand.class, ReloadCommand.class, DoctorCommand.class, CleanStaleCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, UpCommand.class, ExecCommand.class, DownCommand.class, LsCommand.class, StatusCommand.class,
+            TopCommand.class, CheckCommand.class, ExplainCommand.class, ReloadCommand.class, DoctorCommand.class, CleanStaleCommand.class,
+            CommandLine.HelpCommand.class},
         footer = {"", "Quick start:",
             "  nstun run -- curl https://example.com              # every flow direct",
             "  nstun run --socks5 127.0.0.1:1080 -- firefox       # through a SOCKS5 proxy",

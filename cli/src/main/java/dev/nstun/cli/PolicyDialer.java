@@ -87,7 +87,7 @@ final class PolicyDialer implements Dialer {
         try {
             return connectors.connect(m.outbound(), destination(flow), DirectDialer::relayable);
         } catch (IOException e) {
-            throw dialFailures.failed(m.outbound().name(), flow, e);
+            throw dialFailures.failed(via(m), flow, e);
         }
     }
 
@@ -112,7 +112,7 @@ final class PolicyDialer implements Dialer {
         if (!refused && !directToAddress) return Optional.empty();
         record(flow, key, m);
         refuseIfRuled(flow, m);
-        String outbound = m.outbound().name();
+        String outbound = via(m);
         StartedConnect started;
         try {
             started = connectors.start(m.outbound(), destination(flow)).orElseThrow();
@@ -155,7 +155,7 @@ final class PolicyDialer implements Dialer {
             }
             // NOT_ALLOWED: a direct flow's name resolves only to this host; not a proxy's fault to warn about.
             if (e.kind() != OutboundException.Kind.NOT_ALLOWED) {
-                failures.warn(m.outbound().name() + "/udp/" + e.kind(), flow + ": " + e.getMessage(), System.nanoTime());
+                failures.warn(via(m) + "/udp/" + e.kind(), flow + " via " + via(m) + ": " + e.getMessage(), System.nanoTime());
             }
             throw e;
         }
@@ -213,6 +213,11 @@ final class PolicyDialer implements Dialer {
         if (learned != null) learned.record(key, m.outbound(), Instant.now());
         report.matched(flow, m);
         log.debug("{}: rule {} -> outbound {}", flow, m.rule().number(), m.outbound().name());
+    }
+
+    /** Returns the outbound {@code m} chose with the rule that chose it, as a failure's line names them: "proxy (rule 2)". */
+    private static String via(Match m) {
+        return m.outbound().name() + " (rule " + m.rule().number() + ")";
     }
 
     private static FlowKey key(FlowId flow, Network network) {

@@ -37,8 +37,6 @@ public final class ReloadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        // Made here, not when picocli builds the command tree: its class starts slf4j, which reads
-        // its level once, before -v / -q would have been applied.
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         RunRegistry registry;

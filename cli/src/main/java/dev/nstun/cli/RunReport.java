@@ -48,6 +48,11 @@ final class RunReport {
         Refusal(String label) {
             this.label = label;
         }
+
+        /** Returns what the reason says to a person: "rejected by a rule". */
+        String label() {
+            return label;
+        }
     }
 
     /** Flows that went one way: {@code rule} is "rule N", or "no policy" when every flow goes direct. */
@@ -70,8 +75,11 @@ final class RunReport {
     private final Map<Route, Totals> routes = new ConcurrentHashMap<>();
     /** Flows matched by a rule and not yet connected or refused, by {@link #key}. */
     private final Map<FlowId, Matched> matched = new ConcurrentHashMap<>();
-    /** Connected TCP flows, by {@link #key}, until {@link Dialer#tcpClosed} says their bytes. */
-    private final Map<FlowId, Route> openTcp = new ConcurrentHashMap<>();
+    /**
+     * Flows with an upstream, or a connect under way on the loop, by {@link #key}, until they end: a TCP flow until
+     * {@link Dialer#tcpClosed} says its bytes, a UDP flow until its upstream closes. What {@link #routeOf} reads.
+     */
+    private final Map<FlowId, Route> live = new ConcurrentHashMap<>();
     private final Map<Refusal, LongAdder> refusals = new EnumMap<>(Refusal.class);
 
     RunReport() {
@@ -95,7 +103,7 @@ final class RunReport {
                     refused(flow, e);
                     throw e;
                 }
-                openTcp.put(key(flow), opened(flow));
+                live.put(key(flow), opened(flow));
                 return channel;
             }
 
@@ -108,7 +116,9 @@ final class RunReport {
                     refused(flow, e);
                     throw e;
                 }
-                return counting(upstream, totals(opened(flow)));
+                Route route = opened(flow);
+                live.put(key(flow), route);
+                return counting(upstream, totals(route), () -> live.remove(key(flow)));
             }
 
             @Override
@@ -120,9 +130,14 @@ final class RunReport {
                     refused(flow, e);
                     throw e;
                 }
-                // A connect begun on the loop ends there: a failure through its mapping, a success
-                // unseen until the flow ends (tcpClosed counts it then).
+                if (started.isEmpty()) return started;
+                // Counted as a flow now; a connect begun on the loop ends there: a failure, through its
+                // mapping, takes the count back and counts the refusal; a success is told by tcpClosed.
+                Route route = opened(flow);
+                live.put(key(flow), route);
                 return started.map(p -> new PendingConnect(p.channel(), e -> {
+                    live.remove(key(flow));
+                    totals(route).flows.decrement();
                     DialException failure = p.failure().apply(e);
                     refused(flow, failure);
                     return failure;
@@ -131,14 +146,39 @@ final class RunReport {
 
             @Override
             public void tcpClosed(FlowId flow, long bytesToUpstream, long bytesFromUpstream) {
-                Route route = openTcp.remove(key(flow));
-                if (route == null) route = opened(flow); // connected on the loop (startTcp): counted now
+                Route route = live.remove(key(flow));
+                if (route == null) route = opened(flow); // a dialer under this one connected it unseen
                 Totals t = totals(route);
                 t.toUpstream.add(bytesToUpstream);
                 t.fromUpstream.add(bytesFromUpstream);
                 dialer.tcpClosed(flow, bytesToUpstream, bytesFromUpstream);
             }
         };
+    }
+
+    /** Returns the rule and outbound of a live flow (one that has an upstream, or is connecting one), if it is one. */
+    Optional<Route> routeOf(FlowId flow) {
+        return Optional.ofNullable(live.get(key(flow)));
+    }
+
+    /** The flows of one route so far, and the bytes of those that ended. */
+    record RouteTotals(Route route, long flows, long bytesToUpstream, long bytesFromUpstream) {}
+
+    /** Returns the totals of every route so far, most flows first. */
+    List<RouteTotals> routeTotals() {
+        List<RouteTotals> all = new ArrayList<>();
+        routes.forEach((r, t) -> {
+            if (t.flows.sum() > 0) all.add(new RouteTotals(r, t.flows.sum(), t.toUpstream.sum(), t.fromUpstream.sum()));
+        });
+        all.sort(Comparator.comparingLong((RouteTotals t) -> -t.flows()).thenComparing(t -> t.route().toString()));
+        return all;
+    }
+
+    /** Returns the attempts refused so far, by reason (every reason present). */
+    Map<Refusal, Long> refusals() {
+        Map<Refusal, Long> counts = new EnumMap<>(Refusal.class);
+        refusals.forEach((reason, n) -> counts.put(reason, n.sum()));
+        return counts;
     }
 
     /**
@@ -148,6 +188,7 @@ final class RunReport {
     void print(PrintWriter err, StackCounters stack) {
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         List<Map.Entry<Route, Totals>> byRoute = new ArrayList<>(routes.entrySet());
+        byRoute.removeIf(e -> e.getValue().flows.sum() == 0); // its only connects failed: counted as refusals
         // The routes that carried the most first, as a top list does.
         byRoute.sort(Comparator.comparingLong((Map.Entry<Route, Totals> e) -> -(e.getValue().toUpstream.sum() + e.getValue().fromUpstream.sum()))
                 .thenComparing(e -> e.getKey().toString()));
@@ -165,8 +206,7 @@ final class RunReport {
             err.println("nstun:   " + e.getKey() + ": " + count(t.flows.sum(), "flow") + ", " + bytes(t.toUpstream.sum()) + " sent, "
                     + bytes(t.fromUpstream.sum()) + " received");
         }
-        Map<Refusal, Long> counts = new EnumMap<>(Refusal.class);
-        refusals.forEach((reason, n) -> counts.put(reason, n.sum()));
+        Map<Refusal, Long> counts = refusals();
         counts.merge(Refusal.FAKE_ADDRESS_WITHOUT_NAME, stack.get(StackCounters.Drop.FAKE_ADDRESS_WITHOUT_NAME), Long::sum);
         List<String> refused = new ArrayList<>();
         counts.forEach((reason, n) -> {
@@ -209,8 +249,8 @@ final class RunReport {
         return new FlowId(flow.protocol(), flow.source(), flow.sourcePort(), flow.destination(), flow.destinationPort());
     }
 
-    /** Returns {@code upstream} counting its payload bytes into {@code totals} when it closes. */
-    private static UdpUpstream counting(UdpUpstream upstream, Totals totals) {
+    /** Returns {@code upstream} counting its payload bytes into {@code totals} when it closes, and then running {@code ended}. */
+    private static UdpUpstream counting(UdpUpstream upstream, Totals totals, Runnable ended) {
         return new UdpUpstream() {
             // The loop thread alone sends, receives and closes.
             private long sent;
@@ -246,6 +286,7 @@ final class RunReport {
                         closed = true;
                         totals.toUpstream.add(sent);
                         totals.fromUpstream.add(received);
+                        ended.run();
                     }
                 }
             }

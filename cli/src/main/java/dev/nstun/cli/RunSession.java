@@ -14,6 +14,7 @@ import dev.nstun.policies.config.Policy;
 import dev.nstun.policies.outbound.Connectors;
 import dev.nstun.stack.DnsEndpoint;
 import dev.nstun.stack.NetStack;
+import dev.nstun.stack.StackSnapshot;
 import dev.nstun.stack.device.Device;
 import dev.nstun.stack.device.FaultInjectingDevice;
 import dev.nstun.stack.dns.DnsResolver;
@@ -32,14 +33,18 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A {@link RunPlan} carried out: the run's record, DNS forwarding, the dialers, the namespace with
- * the command in it, the link to its TUN and the stack serving it, started in that order. For
- * {@code up} there is no command: the name is claimed first, and the namespace, once served, is
- * published under it (and systemd told) until a signal stops the session. Whatever
+ * the command in it, the link to its TUN, the stack serving it and the run's control socket
+ * ({@code nstun status}), started in that order. For {@code up} there is no command: the name is
+ * claimed first, and the namespace, once served, is published under it (and systemd told) until a
+ * signal stops the session. Whatever
  * was started is closed by one {@link Closer}, last started first, on every path: a start that
  * fails half-way, the command's exit, an exception.
  */
@@ -47,6 +52,8 @@ final class RunSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RunSession.class);
     /** How long the stack's loop may take to wind down at the end. */
     private static final long STACK_STOP_MILLIS = 2000;
+    /** How long a status request waits for the stack's loop to take its snapshot. */
+    private static final long SNAPSHOT_MILLIS = 2000;
 
     /** What {@link #start} came to. */
     sealed interface Start {}
@@ -171,7 +178,7 @@ final class RunSession implements AutoCloseable {
         }
         // Recorded before the command starts: a nstun killed at any moment after leaves the record.
         try {
-            registry.record(runId, sandbox.namespaceId(), plan.policyFile());
+            registry.record(runId, sandbox.namespaceId(), plan.policyFile(), Optional.of(registry.controlSocket(runId)));
         } catch (IOException e) {
             log.warn("cannot record this run ({}): if nstun is killed, processes the command started may linger", e.getMessage());
         }
@@ -193,6 +200,13 @@ final class RunSession implements AutoCloseable {
             stack.stop();
             loop.join(STACK_STOP_MILLIS);
         });
+        StatusDocument.RunInfo info = new StatusDocument.RunInfo(ProcessHandle.current().pid(), runId, plan.command(), plan.policyFile(),
+                System.nanoTime());
+        try {
+            closer.closing("the control socket", ControlServer.start(registry.controlSocket(runId), request -> answer(request, info)));
+        } catch (IOException e) {
+            log.warn("no control socket ({}): nstun status cannot see this run", e.getMessage());
+        }
         // The stack serves the TUN already: the command's first packets are answered at once.
         if (plan.up().isPresent()) {
             publish(plan.up().get(), registry, runId);
@@ -238,6 +252,23 @@ final class RunSession implements AutoCloseable {
         if (notify != null) {
             NotifySocket.send(notify, "READY=1\nSTATUS=namespace " + name + " is up\nMAINPID=" + ProcessHandle.current().pid() + "\n");
             closer.onClose("systemd's stopping notice", () -> NotifySocket.send(notify, "STOPPING=1\n"));
+        }
+    }
+
+    /** Answers a request on the control socket (on its thread: the stack's own state is read on the loop). */
+    private String answer(String request, StatusDocument.RunInfo info) {
+        if (!request.equals("status")) return StatusDocument.unknownRequest(request);
+        try {
+            StackSnapshot snapshot = stack.snapshot().get(SNAPSHOT_MILLIS, TimeUnit.MILLISECONDS);
+            return StatusDocument.of(info, snapshot, report, System.nanoTime());
+        } catch (TimeoutException e) {
+            return StatusDocument.error("the stack did not answer within " + SNAPSHOT_MILLIS + " ms (it may be ending)");
+        } catch (ExecutionException e) {
+            log.debug("a status snapshot failed", e.getCause());
+            return StatusDocument.error("the snapshot failed: " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return StatusDocument.error("interrupted");
         }
     }
 

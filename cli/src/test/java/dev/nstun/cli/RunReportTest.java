@@ -163,6 +163,54 @@ class RunReportTest {
     }
 
     @Test
+    void aLiveFlowIsFoundWithItsRuleAndOutboundUntilItEnds() throws Exception {
+        Dialer d = dialer();
+        FlowId proxied = flow(FlowId.Protocol.TCP, "198.18.1.0", 443, "proxied.example");
+        FlowId asTheStackNamesIt = flow(FlowId.Protocol.TCP, "198.18.1.0", 443, null);
+        d.connectTcp(proxied).close();
+        FlowId direct = flow(FlowId.Protocol.UDP, "192.0.2.7", 53, null);
+        UdpUpstream udp = d.openUdp(direct);
+        assertEquals(Optional.of(new RunReport.Route(FlowId.Protocol.TCP, "rule 1", "proxy")), report.routeOf(asTheStackNamesIt));
+        assertEquals(Optional.of(new RunReport.Route(FlowId.Protocol.UDP, "no policy", "direct")), report.routeOf(direct));
+        assertEquals(List.of(new RunReport.RouteTotals(new RunReport.Route(FlowId.Protocol.TCP, "rule 1", "proxy"), 1, 0, 0),
+                new RunReport.RouteTotals(new RunReport.Route(FlowId.Protocol.UDP, "no policy", "direct"), 1, 0, 0)), report.routeTotals());
+
+        d.tcpClosed(asTheStackNamesIt, 5, 7);
+        udp.close();
+        assertEquals(Optional.empty(), report.routeOf(asTheStackNamesIt), "an ended TCP flow");
+        assertEquals(Optional.empty(), report.routeOf(direct), "an ended UDP flow");
+        assertEquals(new RunReport.RouteTotals(new RunReport.Route(FlowId.Protocol.TCP, "rule 1", "proxy"), 1, 5, 7), report.routeTotals().get(0));
+    }
+
+    @Test
+    void aConnectOnTheLoopIsLiveUntilItFailsAndIsThenNoFlow() throws Exception {
+        Dialer d = report.around(new Dialer() {
+            @Override
+            public SocketChannel connectTcp(FlowId flow) {
+                throw new AssertionError("dialed on the loop only");
+            }
+
+            @Override
+            public UdpUpstream openUdp(FlowId flow) {
+                throw new AssertionError("no UDP here");
+            }
+
+            @Override
+            public Optional<PendingConnect> startTcp(FlowId flow) throws IOException {
+                return Optional.of(new PendingConnect(SocketChannel.open(), e -> new DialException(DialFailure.REFUSED, e.getMessage())));
+            }
+        });
+        FlowId refused = flow(FlowId.Protocol.TCP, "192.0.2.9", 443, null);
+        PendingConnect pending = d.startTcp(refused).orElseThrow();
+        pending.channel().close();
+        assertEquals(Optional.of(new RunReport.Route(FlowId.Protocol.TCP, "no policy", "direct")), report.routeOf(refused), "connecting");
+        pending.failure().apply(new IOException("Connection refused"));
+        assertEquals(Optional.empty(), report.routeOf(refused), "refused");
+        assertEquals(List.of(), report.routeTotals(), "no flow went anywhere");
+        assertEquals(1L, report.refusals().get(RunReport.Refusal.FAILED), "counted as refused");
+    }
+
+    @Test
     void bytesReadLikeTimeSays() {
         assertEquals("0 B", RunReport.bytes(0));
         assertEquals("1023 B", RunReport.bytes(1023));

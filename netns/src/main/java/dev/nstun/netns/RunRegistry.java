@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * environment ({@code NSTUN=ID}: namespace numbers are reused once a namespace is freed, so the
  * namespace alone would not prove a process is ours). The record also names the run's policy file,
  * so that {@code nstun reload} finds the runs it can ask to re-read theirs, and each reload's
- * outcome is left beside it ({@code ID.reloaded}) for {@code nstun reload} to print.
+ * outcome is left beside it ({@code ID.reloaded}) for {@code nstun reload} to print. It names the
+ * run's control socket too ({@link #controlSocket}), where {@code nstun status} asks what the run does.
  *
  * <p>A long-lived namespace ({@code nstun up NAME}) is a run too, and has a directory {@code NAME/}
  * besides: its record ({@link Instance}), and links to the namespaces a command enters it through
@@ -72,14 +73,46 @@ public final class RunRegistry {
         return new RunRegistry(dir);
     }
 
+    /**
+     * The registries whose runs this user may look at: root's own and, for root, every user's
+     * (under {@code /run/user/UID/nstun} and {@code /tmp/nstun-UID}, each only when that user owns
+     * it); a plain user's own alone ({@link #ofThisUser}).
+     */
+    public static List<RunRegistry> visible(Map<String, String> env) throws IOException {
+        if (!Privileges.isHostRoot()) return List.of(ofThisUser(env));
+        List<RunRegistry> all = new ArrayList<>(List.of(system()));
+        for (Path parent : List.of(Path.of("/run/user"), Path.of("/tmp"))) {
+            if (!Files.isDirectory(parent)) continue;
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(parent)) {
+                for (Path entry : entries) {
+                    String uid = parent.equals(Path.of("/tmp"))
+                            ? entry.getFileName().toString().startsWith("nstun-") ? entry.getFileName().toString().substring(6) : ""
+                            : entry.getFileName().toString();
+                    Path dir = parent.equals(Path.of("/tmp")) ? entry : entry.resolve("nstun");
+                    if (uid.matches("[0-9]+") && ownedBy(dir, Integer.parseInt(uid))) all.add(new RunRegistry(dir));
+                }
+            }
+        }
+        return all;
+    }
+
+    private static boolean ownedBy(Path dir, int uid) {
+        try {
+            return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                    && ((Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS)) == uid;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Returns a run id unique on this boot: nstun's pid and its start time. */
     public static String newRunId() {
         long pid = ProcessHandle.current().pid();
         return pid + "." + startTime(pid);
     }
 
-    /** A run whose nstun is alive: its id, nstun's pid, its namespace and its policy file if any. */
-    public record Run(String id, long pid, String namespaceId, Optional<Path> policy) {}
+    /** A run whose nstun is alive: its id, nstun's pid, its namespace, its policy file and its control socket if any. */
+    public record Run(String id, long pid, String namespaceId, Optional<Path> policy, Optional<Path> control) {}
 
     /** What a run's last reload came to: a number that grows with each reload, and what it said. */
     public record ReloadOutcome(long sequence, boolean ok, List<String> lines) {}
@@ -244,7 +277,16 @@ public final class RunRegistry {
 
     /** Records that run {@code runId} owns namespace {@code namespaceId} and follows {@code policy}. */
     public void record(String runId, String namespaceId, Optional<Path> policy) throws IOException {
-        String text = namespaceId + "\n" + policy.map(p -> "policy " + p.toAbsolutePath() + "\n").orElse("");
+        record(runId, namespaceId, policy, Optional.empty());
+    }
+
+    /**
+     * Records that run {@code runId} owns namespace {@code namespaceId}, follows {@code policy} and
+     * answers on {@code control} (its {@link #controlSocket}).
+     */
+    public void record(String runId, String namespaceId, Optional<Path> policy, Optional<Path> control) throws IOException {
+        String text = namespaceId + "\n" + policy.map(p -> "policy " + p.toAbsolutePath() + "\n").orElse("")
+                + control.map(c -> "control " + c.toAbsolutePath() + "\n").orElse("");
         writeAtomically(runId + ".run", text);
     }
 
@@ -276,6 +318,14 @@ public final class RunRegistry {
         return dir.resolve(runId + ".d");
     }
 
+    /**
+     * Returns where run {@code runId}'s control socket lives: in its {@link #runtimeDirectory}, so
+     * that it goes with the run's record, whether the run ends or is killed.
+     */
+    public Path controlSocket(String runId) {
+        return runtimeDirectory(runId).resolve("control");
+    }
+
     /** Returns the runs whose nstun is still alive, oldest record first. */
     public List<Run> live() {
         List<Run> runs = new ArrayList<>();
@@ -288,7 +338,11 @@ public final class RunRegistry {
                 if (lines.isEmpty()) continue;
                 Optional<Path> policy = lines.stream().filter(l -> l.startsWith("policy ")).findFirst()
                         .map(l -> Path.of(l.substring("policy ".length())));
-                runs.add(new Run(runId, Long.parseLong(runId.substring(0, runId.indexOf('.'))), lines.get(0).trim(), policy));
+                // Only where this registry puts it: a record names no socket elsewhere for a reader to connect to.
+                Optional<Path> control = lines.stream().filter(l -> l.startsWith("control ")).findFirst()
+                        .map(l -> Path.of(l.substring("control ".length())))
+                        .filter(c -> c.equals(controlSocket(runId).toAbsolutePath()));
+                runs.add(new Run(runId, Long.parseLong(runId.substring(0, runId.indexOf('.'))), lines.get(0).trim(), policy, control));
             }
         } catch (IOException | RuntimeException e) {
             log.debug("cannot read {}: {}", dir, e.getMessage());

@@ -18,7 +18,7 @@ class RunRegistryTest {
     void liveRunsCarryTheirPolicyAndTheirLastReload(@TempDir Path dir) throws Exception {
         RunRegistry registry = new RunRegistry(dir);
         String me = RunRegistry.newRunId();
-        registry.record(me, "net:[4026532000]", Optional.of(Path.of("/etc/nstun/work.yaml")));
+        registry.record(me, "net:[4026532000]", Optional.of(Path.of("/etc/nstun/work.yaml")), Optional.of(registry.controlSocket(me)));
         registry.record("1.999999999", "net:[4026532001]"); // pid 1 did not start at that tick: not alive
 
         List<RunRegistry.Run> live = registry.live();
@@ -26,6 +26,7 @@ class RunRegistryTest {
         assertEquals(ProcessHandle.current().pid(), live.get(0).pid());
         assertEquals("net:[4026532000]", live.get(0).namespaceId());
         assertEquals(Optional.of(Path.of("/etc/nstun/work.yaml")), live.get(0).policy());
+        assertEquals(Optional.of(dir.resolve(me + ".d").resolve("control").toAbsolutePath()), live.get(0).control());
 
         assertTrue(registry.lastReload(me).isEmpty());
         registry.recordReload(me, new RunRegistry.ReloadOutcome(2, false, List.of("policy NOT reloaded", "f.yaml:2:3: unknown key")));
@@ -37,6 +38,14 @@ class RunRegistryTest {
         registry.forget(me);
         assertTrue(registry.live().isEmpty());
         assertFalse(Files.exists(dir.resolve(me + ".reloaded")));
+    }
+
+    @Test
+    void aRecordNamesNoControlSocketOutsideItsRun(@TempDir Path dir) throws Exception {
+        RunRegistry registry = new RunRegistry(dir);
+        String me = RunRegistry.newRunId();
+        registry.record(me, "net:[4026532000]", Optional.empty(), Optional.of(Path.of("/run/elsewhere.sock")));
+        assertEquals(Optional.empty(), registry.live().get(0).control());
     }
 
     @Test

@@ -41,6 +41,7 @@ public final class DnsEndpoint implements Closeable {
     /** Queries waiting for the upstream at once; a resolver that floods us gets SERVFAIL beyond. */
     public static final int MAX_PENDING = 1024;
     private static final int DNS_PORT = 53;
+    private static final int SERVFAIL = 2;
     /** Room for the IPv6 and UDP headers in front of a response in the 64 KiB packet buffer. */
     private static final int MAX_UDP_RESPONSE = NetStack.MAX_PACKET - 48;
 
@@ -94,12 +95,16 @@ public final class DnsEndpoint implements Closeable {
         int offset = udp.payloadOffset();
         int length = udp.payloadLength();
         switch (config.resolver().handle(query, offset, length, out)) {
-            case ANSWERED -> output.send(builder.udp(out, 0, DNS_PORT, udp.sourcePort(), out.position() - payloadOffset));
+            case ANSWERED -> {
+                counters.count(StackCounters.Dns.ANSWERED_HERE);
+                output.send(builder.udp(out, 0, DNS_PORT, udp.sourcePort(), out.position() - payloadOffset));
+            }
             case DROP -> counters.count(StackCounters.Drop.DNS_MALFORMED);
             case FORWARD -> {
                 if (pending >= MAX_PENDING) {
                     counters.count(StackCounters.Drop.DNS_TOO_MANY_PENDING);
                     if (DnsResolver.writeServfail(query, offset, length, out)) {
+                        counters.count(StackCounters.Dns.SERVFAIL);
                         output.send(builder.udp(out, 0, DNS_PORT, udp.sourcePort(), out.position() - payloadOffset));
                     }
                     return;
@@ -139,6 +144,8 @@ public final class DnsEndpoint implements Closeable {
         ByteBuffer q = ByteBuffer.wrap(query);
         int limit = Math.min(MAX_UDP_RESPONSE, DnsResolver.maxUdpResponseLength(q, 0, query.length));
         if (DnsResolver.writeForwardedResponse(q, 0, query.length, response, limit, out)) {
+            // The header's RCODE as the command gets it: the upstream's SERVFAIL counts as one too.
+            counters.count((out.get(payloadOffset + 3) & 0x0f) == SERVFAIL ? StackCounters.Dns.SERVFAIL : StackCounters.Dns.FORWARDED);
             output.send(builder.udp(out, 0, DNS_PORT, client.sourcePort(), out.position() - payloadOffset));
         }
     }
@@ -171,6 +178,13 @@ public final class DnsEndpoint implements Closeable {
                 return dialer.startTcp(named(flow));
             }
         };
+    }
+
+    /** Returns {@code flow} with the name its fake destination stands for, if it is one that does. */
+    FlowId nameOf(FlowId flow) {
+        FakeIpPool pool = config.resolver().pool();
+        if (pool == null || flow.destinationName().isPresent() || !pool.inRange(flow.destination())) return flow;
+        return pool.nameOf(flow.destination()).map(flow::withDestinationName).orElse(flow);
     }
 
     private boolean isResolver(InetAddress a) {

@@ -2,6 +2,7 @@ package dev.nstun.stack;
 
 import dev.nstun.stack.device.Device;
 import dev.nstun.stack.flow.Dialer;
+import dev.nstun.stack.flow.FlowSnapshot;
 import dev.nstun.stack.icmp.EchoFlows;
 import dev.nstun.stack.icmp.EchoTransport;
 import dev.nstun.stack.relay.TcpFlows;
@@ -21,9 +22,12 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -84,6 +88,8 @@ public final class NetStack implements Runnable {
     /** The last drain stopped at its budget with packets left: the next turn reads on without waiting. */
     private boolean deviceBacklog;
     private long nextHousekeeping;
+    /** The loop's clock at the start of the current turn. */
+    private long now;
     private long packetsIn;
     private long packetsOut;
     /** The packet being handled is a TCP segment whose checksum the kernel left unfinished (see Device#enableTcpOffload). */
@@ -193,6 +199,7 @@ public final class NetStack implements Runnable {
      * the loop on virtual time.
      */
     void turn(long now, boolean deviceReadable) throws IOException {
+        this.now = now;
         selector.selectNow();
         if (deviceKey != null && selector.selectedKeys().remove(deviceKey)) deviceReadable = true;
         tcpFlows.tick(now);
@@ -236,6 +243,27 @@ public final class NetStack implements Runnable {
         selector.wakeup();
         Thread w = watcher;
         if (w != null) LockSupport.unpark(w);
+    }
+
+    /**
+     * Asks the loop for a snapshot of its flows and counters, taken on the loop thread at its next
+     * turn (woken now): nothing on the per-packet path pays for it, and nothing is read while the
+     * loop changes it. Safe from any thread; the future never completes once the loop has ended, so
+     * wait on it with a timeout.
+     */
+    public CompletableFuture<StackSnapshot> snapshot() {
+        CompletableFuture<StackSnapshot> result = new CompletableFuture<>();
+        onLoop(() -> result.complete(takeSnapshot()));
+        return result;
+    }
+
+    private StackSnapshot takeSnapshot() {
+        List<FlowSnapshot> flows = new ArrayList<>(tcpFlows.size() + udpFlows.size() + echoFlows.size());
+        tcpFlows.snapshot(now, flows);
+        udpFlows.snapshot(now, flows);
+        echoFlows.snapshot(now, flows);
+        if (dns != null) flows.replaceAll(f -> new FlowSnapshot(dns.nameOf(f.id()), f.state(), f.bytesToUpstream(), f.bytesFromUpstream(), f.ageNanos()));
+        return new StackSnapshot(flows, counters.snapshot(), echoFlows.counters().snapshot(), counters.dnsSnapshot(), packetsIn, packetsOut);
     }
 
     /** Returns the drop counters. */

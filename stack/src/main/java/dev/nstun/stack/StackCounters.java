@@ -4,8 +4,18 @@ import dev.nstun.stack.wire.DropReason;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
 
-/** Why packets were dropped, counted by the loop thread and readable from any thread. */
+/** Why packets were dropped, and how DNS queries were answered: counted by the loop thread, readable from any thread. */
 public final class StackCounters {
+    /** How the resolver answered a query over UDP. */
+    public enum Dns {
+        /** Answered by nstun itself: a fake address, its PTR, or NXDOMAIN for a name the rules refuse. */
+        ANSWERED_HERE,
+        /** Relayed from the upstream resolver. */
+        FORWARDED,
+        /** Answered SERVFAIL: the upstream said so or gave no usable answer, or too many queries waited for it. */
+        SERVFAIL
+    }
+
     /** Drops that are the stack's decision rather than a malformed packet. */
     public enum Drop {
         /** A datagram arrived while its flow's upstream was still opening and the queue was full. */
@@ -34,6 +44,7 @@ public final class StackCounters {
 
     private final AtomicLongArray malformed = new AtomicLongArray(DropReason.values().length);
     private final AtomicLongArray decided = new AtomicLongArray(Drop.values().length);
+    private final AtomicLongArray dns = new AtomicLongArray(Dns.values().length);
 
     /** Counts a malformed packet. */
     public void count(DropReason reason) {
@@ -45,7 +56,19 @@ public final class StackCounters {
         decided.incrementAndGet(reason.ordinal());
     }
 
-    /** Returns the non-zero counters by name. */
+    /** Counts a DNS answer. */
+    public void count(Dns answer) {
+        dns.incrementAndGet(answer.ordinal());
+    }
+
+    /** Returns the DNS answers by kind, every kind present. */
+    public Map<String, Long> dnsSnapshot() {
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (Dns d : Dns.values()) m.put(d.name(), dns.get(d.ordinal()));
+        return m;
+    }
+
+    /** Returns the non-zero drop counters by name. */
     public Map<String, Long> snapshot() {
         Map<String, Long> m = new java.util.LinkedHashMap<>();
         for (DropReason r : DropReason.values()) {
@@ -67,5 +90,10 @@ public final class StackCounters {
     /** Returns the count for one reason. */
     public long get(Drop reason) {
         return decided.get(reason.ordinal());
+    }
+
+    /** Returns the count for one kind of DNS answer. */
+    public long get(Dns answer) {
+        return dns.get(answer.ordinal());
     }
 }

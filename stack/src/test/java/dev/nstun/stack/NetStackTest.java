@@ -1,14 +1,19 @@
 package dev.nstun.stack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nstun.stack.device.ForwardingDevice;
 import dev.nstun.stack.device.MemoryDevice;
+import dev.nstun.stack.dns.DnsResolver;
+import dev.nstun.stack.dns.FakeIpPool;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.flow.FlowSnapshot;
 import dev.nstun.stack.flow.UdpUpstream;
 import dev.nstun.stack.icmp.EchoFlows;
 import dev.nstun.stack.icmp.EchoTransport;
@@ -24,19 +29,26 @@ import dev.nstun.stack.wire.PacketBuilder;
 import dev.nstun.stack.wire.TcpFields;
 import dev.nstun.stack.wire.TcpSegment;
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The stack's own loop, turned by hand on virtual time over an in-memory link: no TUN, no root,
@@ -89,6 +101,63 @@ class NetStackTest {
         assertEquals(Map.of(), stack.counters().snapshot(), "drops");
         assertEquals(3, stack.packetsIn(), "packets in");
         assertEquals(3, stack.packetsOut(), "packets out");
+    }
+
+    @Test
+    void aSnapshotIsTakenOnTheLoopsNextTurnWithTheFlowsAndCounters() throws Exception {
+        link.toReceive.add(udpToServer(5353, 10));
+        link.toReceive.add(notRelayed(100));
+        stack.turn(0, true);
+        CompletableFuture<StackSnapshot> asked = stack.snapshot();
+        assertFalse(asked.isDone(), "not taken off the loop");
+        stack.turn(250 * MS, false);
+
+        StackSnapshot got = asked.getNow(null);
+        assertNotNull(got, "taken on the loop's next turn");
+        assertEquals(1, got.flows().size(), "flows: " + got.flows());
+        FlowSnapshot udp = got.flows().get(0);
+        assertEquals(new FlowId(FlowId.Protocol.UDP, InetAddress.getByAddress(bytes(COMMAND4)), 40000, InetAddress.getByAddress(bytes(SERVER4)),
+                5353), udp.id(), "the flow");
+        assertEquals("REFUSED", udp.state(), "the dialer refused it");
+        assertEquals(250 * MS, udp.ageNanos(), "age on the loop's clock");
+        assertEquals(0, udp.bytesToUpstream(), "no upstream took a byte");
+        assertEquals(Map.of("NOT_RELAYED", 1L), got.drops(), "drops");
+        assertEquals(Map.of("ANSWERED_HERE", 0L, "FORWARDED", 0L, "SERVFAIL", 0L), got.dns(), "DNS answers (no resolver here)");
+        assertEquals(2, got.packetsIn(), "packets in");
+        assertEquals(1, got.packetsOut(), "packets out: the port unreachable for the refused flow's datagram");
+    }
+
+    @Test
+    void aSnapshotNamesAFlowToAFakeAddressAndCountsTheAnswerThatHandedItOut(@TempDir Path sockets) throws Exception {
+        FakeIpPool pool = new FakeIpPool((Inet4Address) InetAddress.getByName("198.18.1.0"), (Inet4Address) InetAddress.getByName("198.19.255.254"),
+                (Inet6Address) InetAddress.getByName("fd4e:5354:554e::1:0:0"), 96, 64);
+        DnsEndpoint.Config dns = new DnsEndpoint.Config((Inet4Address) InetAddress.getByAddress(bytes(ROUTER4)),
+                (Inet6Address) InetAddress.getByName("fd4e:5354:554e::2"), new DnsResolver(DnsResolver.Mode.FAKE_IP, pool, 1), query -> {
+                    throw new IOException("no upstream here");
+                }, sockets);
+        MemoryDevice named = new MemoryDevice();
+        NetStack own = new NetStack(named, new NetStack.Config(new RefusingDialer(), new NoEchoTransport(), UdpFlows.Config.defaults(),
+                TcpFlows.Config.defaults(1500), EchoFlows.Config.defaults(List.of(InetAddress.getByAddress(bytes(ROUTER4)))), Optional.of(dns)),
+                Executors.newVirtualThreadPerTaskExecutor()); // the resolver's TCP server waits on its socket in one
+        try {
+            own.begin(0);
+            named.toReceive.add(udp(ROUTER4, 53, HexFormat.of().parseHex("ba1c01200001000000000000076578616d706c6503636f6d0000010001")));
+            own.turn(0, true);
+            assertEquals(1, named.transmitted.size(), "the fake answer");
+            InetAddress fake = pool.addressFor("example.com", false);
+            named.toReceive.add(udp(Ipv4Packet.toInt((Inet4Address) fake), 443, new byte[10]));
+            own.turn(1 * MS, true);
+            CompletableFuture<StackSnapshot> asked = own.snapshot();
+            own.turn(2 * MS, false);
+
+            StackSnapshot got = asked.getNow(null);
+            assertEquals(1, got.flows().size(), "flows (dialing or refused, whichever the dial's thread made it): " + got.flows());
+            assertEquals(fake, got.flows().get(0).id().destination(), "the fake destination");
+            assertEquals(Optional.of("example.com"), got.flows().get(0).id().destinationName(), "the name it stands for");
+            assertEquals(Map.of("ANSWERED_HERE", 1L, "FORWARDED", 0L, "SERVFAIL", 0L), got.dns(), "DNS answers");
+        } finally {
+            own.release();
+        }
     }
 
     @Test
@@ -199,6 +268,21 @@ class NetStackTest {
         p.setDestination(SERVER4);
         Checksum.fillIpv4Header(p);
         return packet;
+    }
+
+    /** A UDP datagram from the command's port 40000 to {@code destination}:{@code port} carrying {@code payload}. */
+    private byte[] udp(int destination, int port, byte[] payload) {
+        ByteBuffer buf = ByteBuffer.allocate(1500);
+        builder.ipv4(COMMAND4, destination);
+        buf.put(builder.udpPayloadOffset(), payload);
+        return copy(buf, builder.udp(buf, 0, 40000, port, payload.length));
+    }
+
+    /** A UDP datagram from the command's port 40000 to the server's {@code port} with {@code payload} bytes. */
+    private byte[] udpToServer(int port, int payload) {
+        ByteBuffer buf = ByteBuffer.allocate(1500);
+        builder.ipv4(COMMAND4, SERVER4);
+        return copy(buf, builder.udp(buf, 0, 40000, port, payload));
     }
 
     /** An ACK from the command to a server it has no connection with, with {@code payload} bytes. */

@@ -27,7 +27,7 @@ class GenerateDocsTest {
     void onePagePerCommandButHelp() throws Exception {
         try (Stream<Path> pages = Files.list(dir.resolve("man"))) {
             assertEquals(List.of("nstun-check.1", "nstun-doctor.1", "nstun-down.1", "nstun-exec.1", "nstun-explain.1", "nstun-ls.1", "nstun-reload.1",
-                    "nstun-run.1", "nstun-up.1", "nstun.1"),
+                    "nstun-run.1", "nstun-status.1", "nstun-top.1", "nstun-up.1", "nstun.1"),
                     pages.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
@@ -61,7 +61,7 @@ class GenerateDocsTest {
                 + " this policy file\\'s rules say (docs/policy.md)'\n"), "a file, and a quote escaped: " + fish);
         assertTrue(fish.contains("\ncomplete -c nstun -n '__fish_seen_subcommand_from run' -l mtu -x -d "), "a value, not a file: " + fish);
         assertTrue(fish.contains("\ncomplete -c nstun -n '__fish_seen_subcommand_from check' -F\n"), "FILE: " + fish);
-        assertTrue(fish.contains("\ncomplete -c nstun -n '__fish_seen_subcommand_from help' -f -a 'run up exec down ls check explain reload doctor help'\n"), fish);
+        assertTrue(fish.contains("\ncomplete -c nstun -n '__fish_seen_subcommand_from help' -f -a 'run up exec down ls status top check explain reload doctor help'\n"), fish);
         assertFalse(fish.contains("debug-faults"), fish);
     }
 

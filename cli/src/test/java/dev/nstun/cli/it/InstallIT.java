@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * go where bash, zsh, fish and man look under the prefix, each one usable by its program.
  */
 class InstallIT {
-    private static final List<String> PAGES = List.of("nstun", "nstun-run", "nstun-up", "nstun-exec", "nstun-down", "nstun-ls", "nstun-check",
-            "nstun-explain", "nstun-reload", "nstun-doctor");
+    private static final List<String> PAGES = List.of("nstun", "nstun-run", "nstun-up", "nstun-exec", "nstun-down", "nstun-ls", "nstun-status",
+            "nstun-top", "nstun-check", "nstun-explain", "nstun-reload", "nstun-doctor");
 
     @TempDir static Path prefix;
     private static String installOutput;
@@ -55,7 +55,7 @@ class InstallIT {
         assertEquals("complete -o default -F _complete_nstun nstun\n", registered.output());
         // What TAB would offer, with bash's completion variables set as readline sets them.
         assertEquals("run\n", complete(script, "nstun ru"));
-        assertEquals("run up exec down ls check explain reload doctor help\n", complete(script, "nstun "));
+        assertEquals("run up exec down ls status top check explain reload doctor help\n", complete(script, "nstun "));
         assertEquals("--policy\n", complete(script, "nstun run --po"));
         assertEquals("--probe\n", complete(script, "nstun check --pr"));
         assertEquals("run reload\n", complete(script, "nstun -v r"), "-v takes no value: the command follows it");

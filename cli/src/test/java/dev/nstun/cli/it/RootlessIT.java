@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * {@code nstun run} as a plain user, no sudo: the launcher makes a user namespace of the user's own
@@ -189,6 +191,29 @@ class RootlessIT {
         assertTrue(waitUntilGone(pidAfter(p.stdout(), "bg=")), "a process the command started outlived the run");
         try (Stream<Path> records = Files.list(registry())) {
             assertEquals(List.of(), records.toList(), "records left in " + registry());
+        }
+    }
+
+    @Test
+    void theUserSeesItsRunsStatusOnASocketOfItsOwnAndRootSeesItToo() throws Exception {
+        try (NstunProcess p = start("run", "--", "sh", "-c", "echo ready; read x")) {
+            p.awaitStdout("ready", 30);
+            NstunProcess status = asUser("status", "--json");
+            assertEquals(0, status.exitCode(), status.describe());
+            Map<?, ?> run = (Map<?, ?>) ((Map<?, ?>) new Load(LoadSettings.builder().build()).loadFromString(status.stdout())).get("run");
+            Path socket = registry().resolve(run.get("id") + ".d").resolve("control");
+            assertEquals(uid, Files.getAttribute(socket, "unix:uid"), "the socket is the user's");
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)), "and the user's only");
+
+            Requirements.ProcessResult root = Requirements.run(Path.of("/"), NstunProcess.launcher().toString(), "status", String.valueOf(run.get("pid")));
+            assertEquals(0, root.exitCode(), "root sees every user's runs: " + root.output());
+            assertTrue(root.output().contains("nstun " + run.get("pid") + ": sh -c echo ready; read x"), root.output());
+
+            p.writeStdin("go\n");
+            assertEquals(0, finish(p).exitCode(), p.describe());
+            NstunProcess after = asUser("status");
+            assertEquals(3, after.exitCode(), "no live run: " + after.describe());
+            assertFalse(Files.exists(socket), "the socket went with the run");
         }
     }
 

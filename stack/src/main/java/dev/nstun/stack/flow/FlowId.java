@@ -12,8 +12,12 @@ import java.util.Optional;
  */
 public record FlowId(Protocol protocol, InetAddress source, int sourcePort, InetAddress destination, int destinationPort,
                      Optional<String> destinationName) {
-    /** The transport protocols that carry flows. */
-    public enum Protocol { TCP, UDP }
+    /**
+     * The protocols that carry flows. ICMP is echo (ping) only, and only in a snapshot
+     * ({@link FlowSnapshot}): its source port is the echo identifier, its destination port 0; no
+     * dialer ever sees it.
+     */
+    public enum Protocol { TCP, UDP, ICMP }
 
     public FlowId(Protocol protocol, InetAddress source, int sourcePort, InetAddress destination, int destinationPort) {
         this(protocol, source, sourcePort, destination, destinationPort, Optional.empty());

@@ -43,6 +43,11 @@ public final class FlowTable<K, F> {
         flows.put(key, flow);
     }
 
+    /** Gives every flow to {@code action}, least recently used first, without counting it as a use. */
+    public void forEach(Consumer<F> action) {
+        flows.values().forEach(action);
+    }
+
     /** Returns the number of flows. */
     public int size() {
         return flows.size();

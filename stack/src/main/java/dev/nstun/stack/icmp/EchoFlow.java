@@ -26,6 +26,11 @@ final class EchoFlow implements EchoTransport.Replies {
     State state = State.UNREACHABLE;
     EchoTransport.Channel channel;
     long lastActiveNanos;
+    /** The loop's clock when the command's first request arrived. */
+    final long openedNanos;
+    /** Payload bytes of the requests the transport took, and of the replies given to the command. */
+    long bytesToUpstream;
+    long bytesFromUpstream;
     /** Replies and errors posted to the loop and not yet delivered; touched by both threads. */
     final AtomicInteger backlog = new AtomicInteger();
 
@@ -34,6 +39,7 @@ final class EchoFlow implements EchoTransport.Replies {
         this.key = key;
         this.destination = destination;
         this.lastActiveNanos = nowNanos;
+        this.openedNanos = nowNanos;
     }
 
     @Override

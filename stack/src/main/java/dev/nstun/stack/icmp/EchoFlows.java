@@ -2,7 +2,9 @@ package dev.nstun.stack.icmp;
 
 import dev.nstun.stack.PacketOutput;
 import dev.nstun.stack.StackCounters;
+import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.flow.FlowSnapshot;
 import dev.nstun.stack.flow.FlowTable;
 import dev.nstun.stack.wire.Checksum;
 import dev.nstun.stack.wire.DropReason;
@@ -131,6 +133,16 @@ public final class EchoFlows {
         }
     }
 
+    /** Adds a snapshot of every flow in the table at {@code nowNanos} to {@code into} (loop thread). */
+    public void snapshot(long nowNanos, List<FlowSnapshot> into) {
+        flows.forEach(f -> {
+            EchoKey k = f.key;
+            InetAddress source = k.v6 ? Ipv6Packet.address(k.sourceHigh, k.sourceLow) : Ipv4Packet.address((int) k.sourceLow);
+            FlowId id = new FlowId(FlowId.Protocol.ICMP, source, k.identifier, f.destination, 0);
+            into.add(new FlowSnapshot(id, f.state.name(), f.bytesToUpstream, f.bytesFromUpstream, nowNanos - f.openedNanos));
+        });
+    }
+
     /** Returns the number of flows in the table. */
     public int size() {
         return flows.size();
@@ -175,7 +187,12 @@ public final class EchoFlows {
         int position = buf.position();
         buf.limit(icmp.payloadOffset() + icmp.payloadLength()).position(icmp.payloadOffset());
         try {
-            if (!flow.channel.send(icmp.sequence(), buf)) echoCounters.count(EchoCounters.Drop.UPSTREAM_BUSY);
+            int n = buf.remaining();
+            if (flow.channel.send(icmp.sequence(), buf)) {
+                flow.bytesToUpstream += n;
+            } else {
+                echoCounters.count(EchoCounters.Drop.UPSTREAM_BUSY);
+            }
         } catch (IOException e) {
             log.debug("{}: send failed: {}", flow, e.getMessage());
             answerNoRoute(ip);
@@ -236,6 +253,7 @@ public final class EchoFlows {
             return;
         }
         out.put(builder.icmpPayloadOffset(), data);
+        flow.bytesFromUpstream += data.length;
         output.send(builder.icmpEcho(out, 0, false, flow.key.identifier, sequence, data.length));
     }
 

@@ -13,6 +13,8 @@ final class TcpFlow {
     final FlowKey key;
     final FlowId id;
     final TcpConnection conn;
+    /** The loop's clock when the command's SYN arrived. */
+    final long openedNanos;
     /** The command's SYN, kept until the upstream settles: an ICMP error must quote it. */
     ByteBuffer syn;
     SocketChannel channel;
@@ -47,9 +49,17 @@ final class TcpFlow {
     long bytesToUpstream;
     long bytesFromUpstream;
 
-    TcpFlow(FlowKey key, FlowId id, TcpConnection conn) {
+    TcpFlow(FlowKey key, FlowId id, TcpConnection conn, long openedNanos) {
         this.key = key;
         this.id = id;
         this.conn = conn;
+        this.openedNanos = openedNanos;
+    }
+
+    /** Returns where the flow stands, as a {@link dev.nstun.stack.flow.FlowSnapshot} says it. */
+    String state() {
+        if (silent) return "DROPPED";
+        if (dialing) return "DIALING";
+        return conn.state().name();
     }
 }

@@ -7,6 +7,7 @@ import dev.nstun.stack.flow.DialFailure;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowKey;
+import dev.nstun.stack.flow.FlowSnapshot;
 import dev.nstun.stack.flow.PendingConnect;
 import dev.nstun.stack.tcp.BufferMemory;
 import dev.nstun.stack.tcp.CloseReason;
@@ -31,6 +32,7 @@ import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.concurrent.Executor;
@@ -165,6 +167,13 @@ public final class TcpFlows {
         return flows.size();
     }
 
+    /** Adds a snapshot of every flow in the table at {@code nowNanos} to {@code into} (loop thread). */
+    public void snapshot(long nowNanos, List<FlowSnapshot> into) {
+        for (TcpFlow f : flows.values()) {
+            into.add(new FlowSnapshot(f.id, f.state(), f.bytesToUpstream, f.bytesFromUpstream, nowNanos - f.openedNanos));
+        }
+    }
+
     /** Handles a TCP segment from the command; {@code ip} and {@code seg} are checked, checksum included. */
     public void onPacket(long nowNanos, IpPacket ip, TcpSegment seg) {
         FlowKey key = FlowKey.of(ip, seg.sourcePort(), seg.destinationPort());
@@ -210,7 +219,7 @@ public final class TcpFlows {
         }
         TcpConnection conn = TcpConnection.fromSyn(nowNanos, ip, seg, config.tcp(), memory, isns.isn(ip, seg, nowNanos));
         FlowId id = new FlowId(FlowId.Protocol.TCP, ip.sourceAddress(), key.sourcePort(), ip.destinationAddress(), key.destinationPort());
-        TcpFlow flow = new TcpFlow(key, id, conn);
+        TcpFlow flow = new TcpFlow(key, id, conn, nowNanos);
         flow.syn = ByteBuffer.allocate(ip.length()).put(0, ip.buffer(), ip.offset(), ip.length());
         flows.put(key, flow);
         halfOpenFlows.add(flow);

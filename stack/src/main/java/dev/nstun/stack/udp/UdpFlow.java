@@ -24,6 +24,11 @@ final class UdpFlow {
     UdpUpstream upstream;
     SelectionKey selectionKey;
     long lastActiveNanos;
+    /** The loop's clock when the command's first datagram arrived. */
+    final long openedNanos;
+    /** Payload bytes the upstream took, and those it gave back. */
+    long bytesToUpstream;
+    long bytesFromUpstream;
     /** Whole IP packets (copies) received while OPENING, replayed or answered when it settles. */
     final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>(2);
 
@@ -31,5 +36,6 @@ final class UdpFlow {
         this.key = key;
         this.id = id;
         this.lastActiveNanos = nowNanos;
+        this.openedNanos = nowNanos;
     }
 }

@@ -5,6 +5,7 @@ import dev.nstun.stack.StackCounters;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowKey;
+import dev.nstun.stack.flow.FlowSnapshot;
 import dev.nstun.stack.flow.FlowRefusedException;
 import dev.nstun.stack.flow.FlowTable;
 import dev.nstun.stack.flow.UdpUpstream;
@@ -18,6 +19,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -84,6 +86,11 @@ public final class UdpFlows {
         }
     }
 
+    /** Adds a snapshot of every flow in the table at {@code nowNanos} to {@code into} (loop thread). */
+    public void snapshot(long nowNanos, List<FlowSnapshot> into) {
+        flows.forEach(f -> into.add(new FlowSnapshot(f.id, f.state.name(), f.bytesToUpstream, f.bytesFromUpstream, nowNanos - f.openedNanos)));
+    }
+
     /** Returns the number of flows in the table. */
     public int size() {
         return flows.size();
@@ -118,6 +125,7 @@ public final class UdpFlows {
             }
             if (n < 0) return;
             flow.lastActiveNanos = nowNanos;
+            flow.bytesFromUpstream += n;
             output.send(builder.udp(out, 0, flow.key.destinationPort(), flow.key.sourcePort(), n));
         }
     }
@@ -176,7 +184,12 @@ public final class UdpFlows {
         int position = buf.position();
         buf.limit(datagram.payloadOffset() + datagram.payloadLength()).position(datagram.payloadOffset());
         try {
-            if (!flow.upstream.send(buf)) counters.count(StackCounters.Drop.UDP_UPSTREAM_BUSY);
+            int n = buf.remaining();
+            if (flow.upstream.send(buf)) {
+                flow.bytesToUpstream += n;
+            } else {
+                counters.count(StackCounters.Drop.UDP_UPSTREAM_BUSY);
+            }
         } catch (IOException e) {
             log.debug("{}: send failed: {}", flow.id, e.getMessage());
             answerUnreachable(flow);

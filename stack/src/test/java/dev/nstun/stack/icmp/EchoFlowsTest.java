@@ -23,7 +23,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.nstun.stack.PacketOutput;
 import dev.nstun.stack.StackCounters;
+import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowRefusedException;
+import dev.nstun.stack.flow.FlowSnapshot;
 import dev.nstun.stack.wire.Checksum;
 import dev.nstun.stack.wire.DropReason;
 import dev.nstun.stack.wire.IcmpV4Message;
@@ -99,6 +101,18 @@ class EchoFlowsTest {
             byte[] reply = recv();
             assertArrayEquals(REPLY6, reply, () -> "got " + show(reply) + "\nwant " + show(REPLY6));
             assertChecksumsValid(reply);
+        }
+
+        @Test
+        void aSnapshotShowsTheFlowWithItsIdentifierPayloadBytesEachWayAndAge() throws Exception {
+            send(SECOND, REQUEST4);
+            transport.only().reply(7, PAYLOAD);
+            runLoop();
+            recv();
+            List<FlowSnapshot> got = new ArrayList<>();
+            flows.snapshot(3 * SECOND, got);
+            assertEquals(List.of(new FlowSnapshot(new FlowId(FlowId.Protocol.ICMP, address("198.18.0.1"), 0x1234, address("192.0.2.7"), 0),
+                    "OPEN", PAYLOAD.length, PAYLOAD.length, 2 * SECOND)), got);
         }
 
         @Test

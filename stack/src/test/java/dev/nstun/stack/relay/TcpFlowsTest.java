@@ -11,6 +11,7 @@ import dev.nstun.stack.flow.DialException;
 import dev.nstun.stack.flow.DialFailure;
 import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
+import dev.nstun.stack.flow.FlowSnapshot;
 import dev.nstun.stack.flow.PendingConnect;
 import dev.nstun.stack.flow.UdpUpstream;
 import dev.nstun.stack.tcp.BufferMemory;
@@ -37,6 +38,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -195,6 +197,33 @@ class TcpFlowsTest {
         assertEquals(0, flows.size(), "the flow is gone");
         flows.closeAll();
         assertEquals(List.of("5 up, 12 down"), ended);
+    }
+
+    @Test
+    void aSnapshotShowsEachLiveFlowWithItsStateBytesEachWayAndAge() throws IOException {
+        dialFailure = DialFailure.DROPPED;
+        synTo(0, 81);
+        dialFailure = null;
+        SocketChannel accepted = handshake(100);
+        command(110, TcpSegment.ACK | TcpSegment.PSH, 1, "GET /");
+        assertEquals("GET /", readAll(accepted, 5));
+        accepted.write(ByteBuffer.wrap("hello, world".getBytes(StandardCharsets.US_ASCII)));
+        upstreamReadable(120);
+
+        List<FlowSnapshot> got = new ArrayList<>();
+        flows.snapshot(1100 * MS, got);
+        got.sort(Comparator.comparingInt(f -> f.id().destinationPort()));
+        assertEquals(2, got.size(), "flows: " + got);
+        FlowSnapshot web = got.get(0);
+        assertEquals(new FlowId(FlowId.Protocol.TCP, address(COMMAND), COMMAND_PORT, address(SERVER), 80), web.id(), "id");
+        assertEquals("ESTABLISHED", web.state(), "state");
+        assertEquals(5, web.bytesToUpstream(), "bytes up: got " + web.bytesToUpstream() + ", want 5");
+        assertEquals(12, web.bytesFromUpstream(), "bytes down: got " + web.bytesFromUpstream() + ", want 12");
+        assertEquals(1000 * MS, web.ageNanos(), "age: since its SYN at 100 ms");
+        FlowSnapshot dropped = got.get(1);
+        assertEquals("DROPPED", dropped.state(), "a dropped flow's state");
+        assertEquals(0, dropped.bytesToUpstream() + dropped.bytesFromUpstream(), "a dropped flow's bytes");
+        assertEquals(1100 * MS, dropped.ageNanos(), "its age");
     }
 
     @Test
@@ -466,6 +495,10 @@ class TcpFlowsTest {
     private static TcpSegment segment(ByteBuffer packet) {
         Ipv4Packet ip = new Ipv4Packet().wrap(packet, 0, packet.limit());
         return new TcpSegment().wrap(packet, ip.payloadOffset(), ip.payloadLength());
+    }
+
+    private static InetAddress address(int v4) {
+        return Ipv4Packet.address(v4);
     }
 
     private static String payload(TcpSegment t) {
