@@ -5,7 +5,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,17 +18,18 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code nstun ls}: the namespaces {@code nstun up} serves for this user (root: root's), from the
  * registry, after removing what killed ones left. Each row is what the registry knows of an
- * instance ({@link RunRegistry.Instance}); live counts (flows, bytes) belong to the instance itself
- * and come with its control socket (issue 12, "Live view"), as further columns of {@link #row}.
+ * instance ({@link RunRegistry.Instance}) and what the instance itself says on its control socket
+ * (its live flows and the bytes it carried: {@link StatusView#totals}); "-" where it does not answer.
  */
 @Command(name = "ls", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Lists the namespaces `nstun up` serves.",
-            "One line each, for this user (under sudo: root's): name, nstun's pid, uptime and what their flows follow."},
+            "One line each, for this user (under sudo: root's): name, nstun's pid, uptime, live flows, bytes carried each way"
+                + " and what their flows follow. `nstun status NAME` shows the flows."},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {"0:listed (none is not an error)", ExitCodes.FAILED_ENTRY},
         footer = {"", "Examples:", "  nstun ls", "  sudo nstun ls"})
 public final class LsCommand implements Callable<Integer> {
-    private static final String FORMAT = "%-32s %8s %8s  %s";
+    private static final String FORMAT = "%-32s %8s %8s %6s %10s %10s  %s";
 
     @Spec CommandSpec spec;
     @Mixin LoggingOptions logging;
@@ -42,23 +46,27 @@ public final class LsCommand implements Callable<Integer> {
         }
         registry.cleanStale();
         List<RunRegistry.Instance> instances = registry.instances();
-        out.println(String.format(FORMAT, "NAME", "PID", "UPTIME", "POLICY").stripTrailing());
+        Map<String, RunRegistry.Run> runs = new HashMap<>();
+        for (RunRegistry.Run r : registry.live()) runs.put(r.id(), r);
+        out.println(String.format(FORMAT, "NAME", "PID", "UPTIME", "FLOWS", "UP", "DOWN", "POLICY").stripTrailing());
         Instant now = Instant.now();
-        instances.forEach(i -> out.println(row(i, now)));
+        instances.forEach(i -> out.println(row(i, Optional.ofNullable(runs.get(i.runId())).flatMap(LsCommand::totals), now)));
         return 0;
     }
 
-    /** One instance's line under the header. */
-    static String row(RunRegistry.Instance instance, Instant now) {
-        return String.format(FORMAT, instance.name(), instance.pid(), uptime(Duration.between(instance.started(), now)), instance.policy());
+    /** One instance's line under the header, with what it carried if it said. */
+    static String row(RunRegistry.Instance instance, Optional<StatusView.Totals> totals, Instant now) {
+        return String.format(FORMAT, instance.name(), instance.pid(), StatusView.duration(Duration.between(instance.started(), now).toMillis()),
+                totals.map(t -> Integer.toString(t.liveFlows())).orElse("-"), totals.map(t -> RunReport.bytes(t.bytesUp())).orElse("-"),
+                totals.map(t -> RunReport.bytes(t.bytesDown())).orElse("-"), instance.policy());
     }
 
-    /** Says {@code d} the way ps and systemctl do, largest units first: 45s, 12m3s, 5h2m, 3d4h. */
-    static String uptime(Duration d) {
-        long s = Math.max(0, d.toSeconds());
-        if (s < 60) return s + "s";
-        if (s < 3600) return s / 60 + "m" + s % 60 + "s";
-        if (s < 86400) return s / 3600 + "h" + s % 3600 / 60 + "m";
-        return s / 86400 + "d" + s % 86400 / 3600 + "h";
+    /** Asks {@code run} what it carried; empty when it does not answer (starting, ending, or an older nstun). */
+    private static Optional<StatusView.Totals> totals(RunRegistry.Run run) {
+        try {
+            return Optional.of(StatusView.totals(StatusView.parse(StatusCommand.ask(run))));
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 }

@@ -7,10 +7,13 @@ import java.util.stream.Collectors;
 
 /**
  * Which live run a command such as {@code nstun status [TARGET]} means: the one TARGET names (a
- * run's nstun pid), or with no TARGET the only live run. {@link #matches} is the one place that says
+ * run's nstun pid, or the NAME of {@code nstun up NAME}), or with no TARGET the only live run. {@link #matches} is the one place that says
  * what a TARGET may be.
  */
 final class RunTargets {
+    /** What TARGET is, as each command's help says it. */
+    static final String DESCRIPTION = "The run: its nstun's pid, or the NAME of `nstun up NAME`. Needed only when several runs are live.";
+
     /** What a TARGET came to. */
     sealed interface Resolution {}
 
@@ -40,18 +43,18 @@ final class RunTargets {
         if (live.isEmpty()) {
             return new NoRun(everyUser ? "nstun: no live nstun run" : "nstun: no live nstun run of this user's (root's runs are visible to root only: try sudo)");
         }
-        return new Ambiguous("nstun: " + live.size() + " runs are live; name one: " + command + " PID" + describe(live));
+        return new Ambiguous("nstun: " + live.size() + " runs are live; name one: " + command + " PID|NAME" + describe(live));
     }
 
-    /** Returns whether {@code target} names {@code run}: its nstun's pid. */
+    /** Returns whether {@code target} names {@code run}: its nstun's pid, or the name it serves under ({@code nstun up}). */
     static boolean matches(RunRegistry.Run run, String target) {
-        return target.equals(Long.toString(run.pid()));
+        return target.equals(Long.toString(run.pid())) || run.name().map(n -> n.value().equals(target)).orElse(false);
     }
 
     private static String describe(List<RunRegistry.Run> runs) {
         if (runs.isEmpty()) return "";
         return " (live: " + runs.stream()
-                .map(r -> r.pid() + r.policy().map(p -> " -p " + p).orElse(""))
+                .map(r -> r.pid() + r.name().map(n -> " " + n).orElse("") + r.policy().map(p -> " -p " + p).orElse(""))
                 .collect(Collectors.joining(", ")) + ")";
     }
 }

@@ -28,7 +28,7 @@ public final class StatusCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin LoggingOptions logging;
 
-    @Parameters(arity = "0..1", paramLabel = "TARGET", description = "The run: its nstun's pid. Needed only when several runs are live.")
+    @Parameters(arity = "0..1", paramLabel = "TARGET", description = RunTargets.DESCRIPTION)
     String target;
 
     @Option(names = "--json", description = "The run's answer as one JSON document (the form scripts should read).")

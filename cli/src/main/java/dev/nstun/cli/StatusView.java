@@ -122,13 +122,33 @@ final class StatusView {
         return lines;
     }
 
-    /** Returns {@code millis} as people read an age: 850ms, 12s, 3m04s, 2h05m. */
+    /** Returns {@code millis} as people read an age, largest units first: 850ms, 12s, 3m04s, 2h05m, 3d04h. */
     static String duration(long millis) {
-        if (millis < 1000) return millis + "ms";
+        if (millis < 1000) return Math.max(0, millis) + "ms";
         long s = millis / 1000;
         if (s < 60) return s + "s";
         if (s < 3600) return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
-        return String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60);
+        if (s < 86400) return String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60);
+        return String.format(Locale.ROOT, "%dd%02dh", s / 86400, s / 3600 % 24);
+    }
+
+    /** What a run has carried: its live flows, and the bytes each way of every flow, ended or live. */
+    record Totals(int liveFlows, long bytesUp, long bytesDown) {}
+
+    /** Returns the totals of {@code doc} ({@link #parse}d). */
+    static Totals totals(Map<String, Object> doc) {
+        List<Map<String, Object>> flows = list(doc.get("flows"));
+        long up = 0;
+        long down = 0;
+        for (Map<String, Object> f : flows) {
+            up += number(f.get("bytesUp"));
+            down += number(f.get("bytesDown"));
+        }
+        for (Map<String, Object> r : list(map(doc.get("counters")).get("routes"))) {
+            up += number(r.get("bytesUp"));
+            down += number(r.get("bytesDown"));
+        }
+        return new Totals(flows.size(), up, down);
     }
 
     private static String text(Object o) {

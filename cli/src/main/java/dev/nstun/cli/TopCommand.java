@@ -42,7 +42,7 @@ public final class TopCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin LoggingOptions logging;
 
-    @Parameters(arity = "0..1", paramLabel = "TARGET", description = "The run: its nstun's pid. Needed only when several runs are live.")
+    @Parameters(arity = "0..1", paramLabel = "TARGET", description = RunTargets.DESCRIPTION)
     String target;
 
     @Override

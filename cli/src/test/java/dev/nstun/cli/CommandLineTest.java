@@ -181,10 +181,10 @@ class CommandLineTest {
 
     @Test
     void lsSaysUptimeInItsLargestTwoUnits() {
-        assertEquals("45s", LsCommand.uptime(java.time.Duration.ofSeconds(45)));
-        assertEquals("12m3s", LsCommand.uptime(java.time.Duration.ofSeconds(12 * 60 + 3)));
-        assertEquals("5h2m", LsCommand.uptime(java.time.Duration.ofSeconds(5 * 3600 + 2 * 60 + 59)));
-        assertEquals("3d4h", LsCommand.uptime(java.time.Duration.ofHours(3 * 24 + 4)));
+        assertEquals("45s", StatusView.duration(45_000));
+        assertEquals("12m03s", StatusView.duration((12 * 60 + 3) * 1000));
+        assertEquals("5h02m", StatusView.duration((5 * 3600 + 2 * 60 + 59) * 1000));
+        assertEquals("3d04h", StatusView.duration((3 * 24 + 4) * 3600_000L));
     }
 
     @Test

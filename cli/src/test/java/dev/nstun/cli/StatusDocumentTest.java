@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nstun.cli.json.JsonWriter;
+import dev.nstun.netns.InstanceName;
 import dev.nstun.netns.RunRegistry;
 import dev.nstun.stack.StackSnapshot;
 import dev.nstun.stack.flow.Dialer;
@@ -86,12 +87,14 @@ class StatusDocumentTest {
     }
 
     @Test
-    void aTargetIsARunsPidAndNoTargetMeansTheOnlyLiveRun() {
-        RunRegistry.Run one = new RunRegistry.Run("10.1", 10, "net:[1]", Optional.empty(), Optional.empty());
-        RunRegistry.Run two = new RunRegistry.Run("20.1", 20, "net:[2]", Optional.of(Path.of("/w.yaml")), Optional.empty());
+    void aTargetIsARunsPidOrNameAndNoTargetMeansTheOnlyLiveRun() {
+        RunRegistry.Run one = new RunRegistry.Run("10.1", 10, "net:[1]", Optional.empty(), Optional.empty(), Optional.empty());
+        RunRegistry.Run two = new RunRegistry.Run("20.1", 20, "net:[2]", Optional.of(Path.of("/w.yaml")), Optional.empty(),
+                Optional.of(new InstanceName("work")));
         assertEquals(new RunTargets.Found(one), RunTargets.resolve(List.of(one), Optional.empty(), "nstun status", false));
         assertEquals(new RunTargets.Found(two), RunTargets.resolve(List.of(one, two), Optional.of("20"), "nstun status", false));
-        assertEquals(new RunTargets.Ambiguous("nstun: 2 runs are live; name one: nstun status PID (live: 10, 20 -p /w.yaml)"),
+        assertEquals(new RunTargets.Found(two), RunTargets.resolve(List.of(one, two), Optional.of("work"), "nstun status", false));
+        assertEquals(new RunTargets.Ambiguous("nstun: 2 runs are live; name one: nstun status PID|NAME (live: 10, 20 work -p /w.yaml)"),
                 RunTargets.resolve(List.of(one, two), Optional.empty(), "nstun status", false));
         assertEquals(new RunTargets.NoRun("nstun: no live run is 30 (live: 10)"), RunTargets.resolve(List.of(one), Optional.of("30"), "nstun status", false));
         assertEquals(new RunTargets.NoRun("nstun: no live nstun run of this user's (root's runs are visible to root only: try sudo)"),

@@ -111,8 +111,11 @@ public final class RunRegistry {
         return pid + "." + startTime(pid);
     }
 
-    /** A run whose nstun is alive: its id, nstun's pid, its namespace, its policy file and its control socket if any. */
-    public record Run(String id, long pid, String namespaceId, Optional<Path> policy, Optional<Path> control) {}
+    /**
+     * A run whose nstun is alive: its id, nstun's pid, its namespace, its policy file, its control
+     * socket if any, and the name it serves under when it is {@code nstun up NAME}.
+     */
+    public record Run(String id, long pid, String namespaceId, Optional<Path> policy, Optional<Path> control, Optional<InstanceName> name) {}
 
     /** What a run's last reload came to: a number that grows with each reload, and what it said. */
     public record ReloadOutcome(long sequence, boolean ok, List<String> lines) {}
@@ -330,6 +333,8 @@ public final class RunRegistry {
     public List<Run> live() {
         List<Run> runs = new ArrayList<>();
         if (!Files.isDirectory(dir)) return runs;
+        Map<String, InstanceName> names = new java.util.HashMap<>();
+        for (Instance i : instances()) names.put(i.runId(), i.name());
         try (DirectoryStream<Path> records = Files.newDirectoryStream(dir, "*.run")) {
             for (Path record : records) {
                 String runId = record.getFileName().toString().replaceFirst("\\.run$", "");
@@ -342,7 +347,8 @@ public final class RunRegistry {
                 Optional<Path> control = lines.stream().filter(l -> l.startsWith("control ")).findFirst()
                         .map(l -> Path.of(l.substring("control ".length())))
                         .filter(c -> c.equals(controlSocket(runId).toAbsolutePath()));
-                runs.add(new Run(runId, Long.parseLong(runId.substring(0, runId.indexOf('.'))), lines.get(0).trim(), policy, control));
+                runs.add(new Run(runId, Long.parseLong(runId.substring(0, runId.indexOf('.'))), lines.get(0).trim(), policy, control,
+                        Optional.ofNullable(names.get(runId))));
             }
         } catch (IOException | RuntimeException e) {
             log.debug("cannot read {}: {}", dir, e.getMessage());

@@ -75,6 +75,7 @@ class UpIT {
                         + "grep -c '^nameserver 198.18.0.2$' /etc/resolv.conf; grep '^hosts:' /etc/nsswitch.conf");
         Result viaIpNetns = Fetches.parse(ipNetns.output()).get("ip-netns");
         NstunProcess ls = NstunProcess.run("ls");
+        NstunProcess status = NstunProcess.run("status", ns);
         assertAll(
                 () -> assertEquals(0, exec.exitCode(), exec.describe()),
                 () -> assertEquals(net.fileSha256(), viaExec.sha256(), exec.describe()),
@@ -83,7 +84,12 @@ class UpIT {
                 () -> assertEquals(net.fileSha256(), viaIpNetns.sha256(), ipNetns.output()),
                 () -> assertTrue(ipNetns.output().endsWith("\n1\nhosts: files dns\n"), "/etc/netns/" + ns + ": " + ipNetns.output()),
                 () -> assertEquals(0, ls.exitCode(), ls.describe()),
-                () -> assertTrue(ls.stdout().lines().anyMatch(l -> l.matches(ns + " +" + pid + " +\\d+s +direct")), ls.describe()));
+                // The two fetches were carried both ways (their requests up, the file twice down); their flows may still be closing.
+                () -> assertTrue(ls.stdout().lines().anyMatch(l -> l.matches(ns + " +" + pid + " +\\d+m?s +\\d+ +[0-9.]+ (B|KiB) +39[01]\\.\\d KiB +direct")),
+                        ls.describe()),
+                () -> assertTrue(ls.stdout().startsWith("NAME"), ls.describe()),
+                () -> assertEquals(0, status.exitCode(), "status by name: " + status.describe()),
+                () -> assertTrue(status.stdout().startsWith("nstun " + pid + ": "), status.describe()));
 
         NstunProcess down = NstunProcess.run("down", ns);
         assertEquals(0, down.exitCode(), down.describe());
