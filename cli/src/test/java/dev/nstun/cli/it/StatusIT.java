@@ -99,37 +99,33 @@ class StatusIT {
 
     @Test
     void topShowsTheFlowSortsOnAKeyQuitsOnQOrWhenTheRunEndsAndRestoresTheTerminal() throws Exception {
-        Requirements.requireCommand("tmux");
-        String server = "nstun-statusit-" + ProcessHandle.current().pid();
-        try (NstunProcess run = holdingAFlow("")) {
+        try (Tmux tmux = Tmux.start("statusit"); NstunProcess run = holdingAFlow("")) {
             String pid = Long.toString(run.pid());
             awaitFlow(pid, f -> number(f.get("bytesUp")) >= SENT, run);
             // After top: its status, then whether canonical mode and echo are back (stty prints -icanon when not).
             String shell = NstunProcess.launcher() + " top " + pid + "; echo top-exit=$?; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo"
                     + " | tr '\\n' ' '; echo; sleep 600";
-            tmux(server, "new-session", "-d", "-s", "q", "-x", "220", "-y", "40", "bash", "--norc", "-c", shell);
-            String screen = awaitScreen(server, "q", s -> s.contains(net.peer4() + ":" + PORT), "the flow");
+            tmux.open("q", 220, 40, shell);
+            String screen = tmux.await("q", s -> s.contains(net.peer4() + ":" + PORT), "the flow");
             assertTrue(screen.contains("sorted by bytes"), screen);
-            tmux(server, "send-keys", "-t", "q", "a");
-            awaitScreen(server, "q", s -> s.contains("sorted by age"), "the order by age");
-            tmux(server, "send-keys", "-t", "q", "q");
-            screen = awaitScreen(server, "q", s -> s.contains("top-exit=") && s.contains("icanon"), "top quitting on q, then stty");
+            tmux.send("q", "a");
+            tmux.await("q", s -> s.contains("sorted by age"), "the order by age");
+            tmux.send("q", "q");
+            screen = tmux.await("q", s -> s.contains("top-exit=") && s.contains("icanon"), "top quitting on q, then stty");
             assertTrue(screen.contains("top-exit=0"), screen);
             assertTrue(screen.contains("icanon echo") && !screen.contains("-icanon") && !screen.contains("-echo"),
                     "canonical mode and echo are back: " + screen);
             assertFalse(screen.contains("sorted by"), "the alternate screen is gone: " + screen);
 
-            tmux(server, "new-session", "-d", "-s", "end", "-x", "220", "-y", "40", "bash", "--norc", "-c", shell);
-            awaitScreen(server, "end", s -> s.contains(net.peer4() + ":" + PORT), "the flow, again");
+            tmux.open("end", 220, 40, shell);
+            tmux.await("end", s -> s.contains(net.peer4() + ":" + PORT), "the flow, again");
             run.writeStdin("go\n");
             run.closeStdin();
             assertEquals(0, run.await(), run.describe());
-            screen = awaitScreen(server, "end", s -> s.contains("top-exit=") && s.contains("icanon"), "top quitting when the run ends, then stty");
+            screen = tmux.await("end", s -> s.contains("top-exit=") && s.contains("icanon"), "top quitting when the run ends, then stty");
             assertTrue(screen.contains("nstun: run " + pid + " has ended") && screen.contains("top-exit=0"), screen);
             assertTrue(screen.contains("icanon echo") && !screen.contains("-icanon") && !screen.contains("-echo"),
                     "canonical mode and echo are back: " + screen);
-        } finally {
-            new ProcessBuilder("tmux", "-L", server, "kill-server").redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
         }
     }
 
@@ -170,27 +166,6 @@ class StatusIT {
             return entries.filter(e -> e.getFileName().toString().startsWith(pid + ".") && e.getFileName().toString().endsWith(".d"))
                     .findFirst().orElseThrow(() -> new AssertionError("no runtime directory of run " + pid)).resolve("control");
         }
-    }
-
-    /** Captures the pane of tmux session {@code session} until it shows what {@code wanted} accepts; returns it. */
-    private static String awaitScreen(String server, String session, Predicate<String> wanted, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        String screen = "";
-        while (System.nanoTime() < deadline) {
-            screen = tmux(server, "capture-pane", "-p", "-t", session);
-            if (wanted.test(screen)) return screen;
-            Thread.sleep(100);
-        }
-        throw new AssertionError("the terminal never showed " + what + "; it shows:\n" + screen);
-    }
-
-    /** Runs tmux on this test's own server (-L): nothing of anyone else's is touched. */
-    private static String tmux(String server, String... args) throws Exception {
-        List<String> argv = new ArrayList<>(List.of("tmux", "-L", server));
-        argv.addAll(List.of(args));
-        Requirements.ProcessResult r = Requirements.run(Path.of("/"), argv.toArray(String[]::new));
-        assertEquals(0, r.exitCode(), String.join(" ", argv) + ": " + r.output());
-        return r.output();
     }
 
     private record Result(int status, String out, String err) {
