@@ -14,17 +14,18 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code nstun reload [PID]}: asks a running {@code nstun run -p FILE} to re-read its policy (the
+ * {@code nstun reload [TARGET]}: asks a running {@code nstun run -p FILE} or {@code nstun up NAME -p FILE} to re-read its policy (the
  * same as sending it SIGHUP) and prints what came of it. New flows follow the new policy; open ones
  * keep the outbound they have.
  */
 @Command(name = "reload", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Makes a running `nstun run -p FILE` re-read FILE (as SIGHUP to it does) and prints the outcome.",
+        description = {"Makes a running `nstun run -p FILE` (or `nstun up NAME -p FILE`) re-read FILE (as SIGHUP to it does) and prints the outcome.",
             "New flows follow the new policy; open flows stay where they are; a file with problems changes nothing."},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {"0:the running nstun re-read its policy file",
             ExitCodes.FAILED_ENTRY + "; also when no run matches (a file with problems leaves the run's policy as it was)"},
-        footer = {"", "Examples:", "  nstun reload", "  nstun reload 4242", "  sudo nstun reload       # runs started with sudo"})
+        footer = {"", "Examples:", "  nstun reload", "  nstun reload 4242", "  nstun reload work        # nstun up work -p FILE",
+            "  sudo nstun reload       # runs started with sudo"})
 public final class ReloadCommand implements Callable<Integer> {
     private static final int SIGHUP = 1;
     private static final long ANSWER_MILLIS = 10_000;
@@ -32,8 +33,8 @@ public final class ReloadCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin LoggingOptions logging;
 
-    @Parameters(arity = "0..1", paramLabel = "PID", description = "The nstun to reload; needed only when several run with a policy.")
-    Long pid;
+    @Parameters(arity = "0..1", paramLabel = "TARGET", description = RunTargets.DESCRIPTION)
+    String target;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -48,21 +49,17 @@ public final class ReloadCommand implements Callable<Integer> {
         }
         List<RunRegistry.Run> withPolicy = registry.live().stream().filter(r -> r.policy().isPresent()).toList();
         RunRegistry.Run run;
-        if (pid != null) {
-            Optional<RunRegistry.Run> chosen = withPolicy.stream().filter(r -> r.pid() == pid).findFirst();
-            if (chosen.isEmpty()) {
-                err.println("nstun: no running `nstun run -p FILE` has pid " + pid + describe(withPolicy));
+        switch (RunTargets.resolve(withPolicy, Optional.ofNullable(target), "nstun reload", false)) {
+            case RunTargets.Found found -> run = found.run();
+            case RunTargets.NoRun none -> {
+                err.println(none.line());
+                err.println("nstun: (only a run with a policy file, -p FILE, re-reads one)");
                 return ExitCodes.NSTUN_FAILED;
             }
-            run = chosen.get();
-        } else if (withPolicy.size() == 1) {
-            run = withPolicy.get(0);
-        } else if (withPolicy.isEmpty()) {
-            err.println("nstun: no running `nstun run -p FILE` of this user's to reload (root's runs are visible to root only: try sudo)");
-            return ExitCodes.NSTUN_FAILED;
-        } else {
-            err.println("nstun: several nstun runs have a policy; name one: nstun reload PID" + describe(withPolicy));
-            return ExitCodes.NSTUN_FAILED;
+            case RunTargets.Ambiguous several -> {
+                err.println(several.line());
+                return ExitCodes.NSTUN_FAILED;
+            }
         }
         long before = registry.lastReload(run.id()).map(RunRegistry.ReloadOutcome::sequence).orElse(0L);
         if (LibC.INSTANCE.kill((int) run.pid(), SIGHUP) != 0) {
@@ -80,12 +77,5 @@ public final class ReloadCommand implements Callable<Integer> {
         }
         err.println("nstun: nstun " + run.pid() + " was signalled but did not report within " + ANSWER_MILLIS / 1000 + " s; see its log");
         return ExitCodes.NSTUN_FAILED;
-    }
-
-    private static String describe(List<RunRegistry.Run> runs) {
-        if (runs.isEmpty()) return "";
-        StringBuilder s = new StringBuilder("; running with a policy:");
-        runs.forEach(r -> s.append("\n  ").append(r.pid()).append("  ").append(r.policy().orElseThrow()));
-        return s.toString();
     }
 }

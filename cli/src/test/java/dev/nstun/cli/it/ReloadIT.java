@@ -125,7 +125,7 @@ class ReloadIT {
     void reloadWithoutARunSaysSo() throws Exception {
         Requirements.ProcessResult r = Requirements.run(Requirements.repoRoot(), NstunProcess.launcher().toString(), "reload", "1");
         assertEquals(125, r.exitCode(), r.output());
-        assertTrue(r.output().contains("no running `nstun run -p FILE` has pid 1"), r.output());
+        assertTrue(r.output().contains("nstun: no live run is 1"), r.output());
     }
 
     private static String rules(String web) {
