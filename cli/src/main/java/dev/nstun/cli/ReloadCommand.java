@@ -22,8 +22,8 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Makes a running `nstun run -p FILE` (or `nstun up NAME -p FILE`) re-read FILE (as SIGHUP to it does) and prints the outcome.",
             "New flows follow the new policy; open flows stay where they are; a file with problems changes nothing."},
         exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {"0:the running nstun re-read its policy file",
-            ExitCodes.FAILED_ENTRY + "; also when no run matches (a file with problems leaves the run's policy as it was)"},
+        exitCodeList = {"0:the running nstun re-read its policy file", "3:no live run with a policy (none of this user's, or none that TARGET names)",
+            ExitCodes.FAILED_ENTRY + "; also when several runs have a policy and no TARGET says which (a file with problems leaves the run's policy as it was)"},
         footer = {"", "Examples:", "  nstun reload", "  nstun reload 4242", "  nstun reload work        # nstun up work -p FILE",
             "  sudo nstun reload       # runs started with sudo"})
 public final class ReloadCommand implements Callable<Integer> {
@@ -51,14 +51,10 @@ public final class ReloadCommand implements Callable<Integer> {
         RunRegistry.Run run;
         switch (RunTargets.resolve(withPolicy, Optional.ofNullable(target), "nstun reload", false)) {
             case RunTargets.Found found -> run = found.run();
-            case RunTargets.NoRun none -> {
-                err.println(none.line());
-                err.println("nstun: (only a run with a policy file, -p FILE, re-reads one)");
-                return ExitCodes.NSTUN_FAILED;
-            }
-            case RunTargets.Ambiguous several -> {
-                err.println(several.line());
-                return ExitCodes.NSTUN_FAILED;
+            case RunTargets.Refusal refusal -> {
+                err.println(refusal.line());
+                if (refusal instanceof RunTargets.NoRun) err.println("nstun: (only a run with a policy file, -p FILE, re-reads one)");
+                return refusal.status();
             }
         }
         long before = registry.lastReload(run.id()).map(RunRegistry.ReloadOutcome::sequence).orElse(0L);

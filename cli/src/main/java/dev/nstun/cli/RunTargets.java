@@ -20,11 +20,28 @@ final class RunTargets {
     /** The run meant. */
     record Found(RunRegistry.Run run) implements Resolution {}
 
+    /** No run is chosen: {@link #line} says why, and the command exits with {@link #status}. */
+    sealed interface Refusal extends Resolution {
+        String line();
+
+        int status();
+    }
+
     /** No live run is meant: {@code line} says so (exit {@link ExitCodes#NO_RUN}). */
-    record NoRun(String line) implements Resolution {}
+    record NoRun(String line) implements Refusal {
+        @Override
+        public int status() {
+            return ExitCodes.NO_RUN;
+        }
+    }
 
     /** Several live runs and no TARGET: {@code line} lists them (exit {@link ExitCodes#NSTUN_FAILED}). */
-    record Ambiguous(String line) implements Resolution {}
+    record Ambiguous(String line) implements Refusal {
+        @Override
+        public int status() {
+            return ExitCodes.NSTUN_FAILED;
+        }
+    }
 
     private RunTargets() {}
 

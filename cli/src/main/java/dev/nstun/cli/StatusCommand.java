@@ -47,15 +47,11 @@ public final class StatusCommand implements Callable<Integer> {
         }
         RunRegistry.Run run;
         switch (resolution) {
-            case RunTargets.NoRun none -> {
-                err.println(none.line());
-                return ExitCodes.NO_RUN;
-            }
-            case RunTargets.Ambiguous several -> {
-                err.println(several.line());
-                return ExitCodes.NSTUN_FAILED;
-            }
             case RunTargets.Found found -> run = found.run();
+            case RunTargets.Refusal refusal -> {
+                err.println(refusal.line());
+                return refusal.status();
+            }
         }
         String answer;
         try {

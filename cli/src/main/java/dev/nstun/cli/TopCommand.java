@@ -52,15 +52,11 @@ public final class TopCommand implements Callable<Integer> {
         RunRegistry.Run run;
         try {
             switch (RunTargets.resolve(StatusCommand.liveRuns(), Optional.ofNullable(target), "nstun top", Privileges.isHostRoot())) {
-                case RunTargets.NoRun none -> {
-                    err.println(none.line());
-                    return ExitCodes.NO_RUN;
-                }
-                case RunTargets.Ambiguous several -> {
-                    err.println(several.line());
-                    return ExitCodes.NSTUN_FAILED;
-                }
                 case RunTargets.Found found -> run = found.run();
+                case RunTargets.Refusal refusal -> {
+                    err.println(refusal.line());
+                    return refusal.status();
+                }
             }
         } catch (IOException e) {
             err.println("nstun: " + e.getMessage());

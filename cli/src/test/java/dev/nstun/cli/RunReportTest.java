@@ -134,22 +134,7 @@ class RunReportTest {
 
     @Test
     void aConnectBegunOnTheLoopCountsWhenItFailsOrWhenItsFlowEnds() throws Exception {
-        Dialer d = report.around(new Dialer() {
-            @Override
-            public SocketChannel connectTcp(FlowId flow) {
-                throw new AssertionError("dialed on the loop only");
-            }
-
-            @Override
-            public UdpUpstream openUdp(FlowId flow) {
-                throw new AssertionError("no UDP here");
-            }
-
-            @Override
-            public Optional<PendingConnect> startTcp(FlowId flow) throws IOException {
-                return Optional.of(new PendingConnect(SocketChannel.open(), e -> new DialException(DialFailure.REFUSED, e.getMessage())));
-            }
-        });
+        Dialer d = report.around(loopDialer());
         FlowId connects = flow(FlowId.Protocol.TCP, "192.0.2.8", 443, null);
         d.startTcp(connects).orElseThrow().channel().close();
         d.tcpClosed(connects, 10, 20);
@@ -184,22 +169,7 @@ class RunReportTest {
 
     @Test
     void aConnectOnTheLoopIsLiveUntilItFailsAndIsThenNoFlow() throws Exception {
-        Dialer d = report.around(new Dialer() {
-            @Override
-            public SocketChannel connectTcp(FlowId flow) {
-                throw new AssertionError("dialed on the loop only");
-            }
-
-            @Override
-            public UdpUpstream openUdp(FlowId flow) {
-                throw new AssertionError("no UDP here");
-            }
-
-            @Override
-            public Optional<PendingConnect> startTcp(FlowId flow) throws IOException {
-                return Optional.of(new PendingConnect(SocketChannel.open(), e -> new DialException(DialFailure.REFUSED, e.getMessage())));
-            }
-        });
+        Dialer d = report.around(loopDialer());
         FlowId refused = flow(FlowId.Protocol.TCP, "192.0.2.9", 443, null);
         PendingConnect pending = d.startTcp(refused).orElseThrow();
         pending.channel().close();
@@ -250,5 +220,25 @@ class RunReportTest {
 
         @Override
         public void close() {}
+    }
+
+    /** A dialer that starts every TCP connect on the loop (its failure: refused) and dials nothing else. */
+    private static Dialer loopDialer() {
+        return new Dialer() {
+            @Override
+            public SocketChannel connectTcp(FlowId flow) {
+                throw new AssertionError("dialed on the loop only");
+            }
+
+            @Override
+            public UdpUpstream openUdp(FlowId flow) {
+                throw new AssertionError("no UDP here");
+            }
+
+            @Override
+            public Optional<PendingConnect> startTcp(FlowId flow) throws IOException {
+                return Optional.of(new PendingConnect(SocketChannel.open(), e -> new DialException(DialFailure.REFUSED, e.getMessage())));
+            }
+        };
     }
 }
