@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nstun.cli.log.StderrLog;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -13,11 +14,19 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.event.Level;
 import picocli.CommandLine;
 
 class CommandLineTest {
+    /** -v in a parsed line sets the log level of this JVM: later tests get the default back. */
+    @AfterEach
+    void defaultLogLevel() {
+        StderrLog.threshold(Level.INFO);
+    }
+
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
     private final CommandLine cl = Nstun.commandLine(new PrintWriter(out, true), new PrintWriter(err, true));
