@@ -10,15 +10,24 @@ public final class Users {
     private static final int REAL = 0;
     private static final int EFFECTIVE = 1;
 
+    /** Held while a user-database record is looked up and copied ({@link #byName}). */
+    private static final Object DATABASE = new Object();
+
     private Users() {}
 
-    /** Returns the credentials of user {@code name} (or a numeric uid), or null if unknown. */
+    /**
+     * Returns the credentials of user {@code name} (or a numeric uid), or null if unknown. libc's
+     * getpwnam and getpwuid return one static record, which the next call on any thread overwrites,
+     * and jnr-posix reads its fields from there: every lookup copies them out under {@link #DATABASE}.
+     */
     public static Credentials byName(String name) {
-        Passwd pw = Posix.BINDING.getpwnam(name);
-        if (pw == null && name.chars().allMatch(Character::isDigit) && !name.isEmpty()) {
-            pw = Posix.BINDING.getpwuid(Integer.parseInt(name));
+        synchronized (DATABASE) {
+            Passwd pw = Posix.BINDING.getpwnam(name);
+            if (pw == null && name.chars().allMatch(Character::isDigit) && !name.isEmpty()) {
+                pw = Posix.BINDING.getpwuid(Integer.parseInt(name));
+            }
+            return pw == null ? null : of(pw);
         }
-        return pw == null ? null : of(pw);
     }
 
     /**
@@ -38,8 +47,10 @@ public final class Users {
             return Credentials.UNCHANGED;
         }
         if (u == 0) return Credentials.UNCHANGED;
-        Passwd pw = Posix.BINDING.getpwuid(u);
-        return pw == null ? new Credentials(u, g, null, null) : new Credentials(u, g, pw.getLoginName(), pw.getHome());
+        synchronized (DATABASE) {
+            Passwd pw = Posix.BINDING.getpwuid(u);
+            return pw == null ? new Credentials(u, g, null, null) : new Credentials(u, g, pw.getLoginName(), pw.getHome());
+        }
     }
 
     /**
