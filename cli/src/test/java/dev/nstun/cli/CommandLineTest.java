@@ -39,22 +39,22 @@ class CommandLineTest {
     @Test
     void optionsAfterTheCommandBelongToTheCommand() {
         RunCommand run = parseRun("run", "--mtu", "1500", "curl", "-v", "--mtu", "x");
-        assertEquals(1500, run.options.mtu);
-        assertEquals(List.of("curl", "-v", "--mtu", "x"), run.command);
+        assertEquals(1500, run.options.mtu());
+        assertEquals(List.of("curl", "-v", "--mtu", "x"), run.command());
     }
 
     @Test
     void doubleDashEndsNstunsOptions() {
         RunCommand run = parseRun("run", "-v", "--", "sh", "-c", "exit 3");
-        assertEquals(List.of("sh", "-c", "exit 3"), run.command);
-        assertEquals(RunOptions.DEFAULT_MTU, run.options.mtu);
-        assertNull(run.options.pcap);
+        assertEquals(List.of("sh", "-c", "exit 3"), run.command());
+        assertEquals(RunOptions.DEFAULT_MTU, run.options.mtu());
+        assertNull(run.options.pcap());
     }
 
     @Test
     void atFilesAreTheCommandsArguments() {
         RunCommand run = parseRun("run", "--", "curl", "--data-binary", "@/nonexistent/upload.bin", "@.");
-        assertEquals(List.of("curl", "--data-binary", "@/nonexistent/upload.bin", "@."), run.command);
+        assertEquals(List.of("curl", "--data-binary", "@/nonexistent/upload.bin", "@."), run.command());
     }
 
     @Test
@@ -200,8 +200,8 @@ class CommandLineTest {
     void execTakesEverythingAfterNameAsTheCommandWithOrWithoutDashes() {
         for (List<String> args : List.of(List.of("exec", "-u", "root", "vpn", "--", "curl", "-v"), List.of("exec", "-u", "root", "vpn", "curl", "-v"))) {
             ExecCommand exec = (ExecCommand) cl.parseArgs(args.toArray(String[]::new)).subcommand().commandSpec().userObject();
-            assertEquals("vpn", exec.name.value());
-            assertEquals("root", exec.who.user);
+            assertEquals("vpn", exec.name().value());
+            assertEquals("root", exec.who.user());
             assertEquals(List.of("curl", "-v"), exec.argv(), args.toString());
         }
     }
