@@ -120,6 +120,17 @@ class CommandLineTest {
     }
 
     @Test
+    void startingReadsNoAnnotations() throws Exception {
+        // Issue 11: each annotation type read makes the JVM generate a Proxy class at start, which no class-data archive keeps.
+        Process java = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xlog:class+load=info",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--version").redirectErrorStream(true).start();
+        List<String> loaded = new String(java.getInputStream().readAllBytes()).lines().toList();
+        assertEquals(0, java.waitFor(), String.join("\n", loaded));
+        assertTrue(loaded.stream().anyMatch(l -> l.contains(" dev.nstun.cli.LoggingOptions ")), "the log lists the classes loaded: " + loaded);
+        assertEquals(List.of(), loaded.stream().filter(l -> l.contains("source: __dynamic_proxy__")).toList());
+    }
+
+    @Test
     void helpAndVersionExit0() {
         assertEquals(0, cl.execute("run", "--help"));
         assertTrue(out.toString().contains("--pcap=FILE"), out.toString());
