@@ -21,10 +21,12 @@ public final class CheckCommand implements Callable<Integer> {
             "--probe");
     private final PositionalParamSpec file = PositionalParamSpec.builder().required(true).paramLabel("FILE").type(Path.class)
             .description("The policy file (YAML).").build();
-    final CommandSpec spec = CommandModel.withStandardHelp(CommandSpec.wrapWithoutInspection(this).name("check")
-            .addMixin("logging", LoggingOptions.mixin()).addOption(probe).addPositional(file));
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("check");
 
     CheckCommand() {
+        LoggingOptions.addTo(spec);
+        spec.addOption(probe).addPositional(file);
+        CommandModel.addStandardHelp(spec);
         spec.usageMessage()
                 .description("Checks a policy file and prints every problem in it, as FILE:LINE:COLUMN: message.",
                         "With --probe, then tries each socks5 and http outbound (connect, authenticate, CONNECT to the DNS upstream,",

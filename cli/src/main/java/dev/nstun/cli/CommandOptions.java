@@ -12,9 +12,9 @@ final class CommandOptions {
             + " like unshare -r), for tools that insist on root; it can do no more than the user it maps to, and cannot undo nstun's"
             + " resolver files.", "--root-inside");
 
-    /** The options, for a command to mix in. */
-    CommandSpec mixin() {
-        return CommandSpec.create().addOption(user).addOption(rootInside);
+    /** Adds the options to {@code command}. */
+    void addTo(CommandSpec command) {
+        command.addOption(user).addOption(rootInside);
     }
 
     /** Returns -u NAME, or null. */

@@ -23,10 +23,12 @@ public final class DoctorCommand implements Callable<Integer> {
     /** ✓ and ✗, or what a terminal that cannot show them gets instead. */
     private static final String[] MARKS = marks();
     private final OptionSpec noTrial = CommandModel.flag("Only read the machine's settings; do not run `nstun run -- true`.", "--no-trial");
-    final CommandSpec spec = CommandModel.withStandardHelp(CommandSpec.wrapWithoutInspection(this).name("doctor")
-            .addMixin("logging", LoggingOptions.mixin()).addOption(noTrial));
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("doctor");
 
     DoctorCommand() {
+        LoggingOptions.addTo(spec);
+        spec.addOption(noTrial);
+        CommandModel.addStandardHelp(spec);
         spec.usageMessage()
                 .description("Checks what `nstun run` needs from this machine and says how to fix what is missing.",
                         "One line per check, for this user (rootless) or root: ✓ as needed, ! works with a limit, ✗ must be fixed",

@@ -21,10 +21,12 @@ public final class DownCommand implements Callable<Integer> {
     private static final long STOP_SECONDS = 10;
     private final PositionalParamSpec name = PositionalParamSpec.builder().required(true).index("0").paramLabel("NAME").type(InstanceName.class)
             .converters(new InstanceNameConverter()).description("The namespace (nstun ls lists them).").build();
-    final CommandSpec spec = CommandModel.withStandardHelp(CommandSpec.wrapWithoutInspection(this).name("down")
-            .addMixin("logging", LoggingOptions.mixin()).addPositional(name));
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("down");
 
     DownCommand() {
+        LoggingOptions.addTo(spec);
+        spec.addPositional(name);
+        CommandModel.addStandardHelp(spec);
         spec.usageMessage()
                 .description("Stops the namespace `nstun up NAME` serves.",
                         "Every process in it ends, and its names (/run/netns/NAME, /etc/netns/NAME) and records go.")

@@ -28,10 +28,13 @@ public final class ExecCommand implements Callable<Integer> {
             .converters(new InstanceNameConverter()).description("The namespace (nstun ls lists them).").build();
     private final PositionalParamSpec command = PositionalParamSpec.builder().required(true).index("1..*").arity("1..*").paramLabel("COMMAND")
             .type(List.class).auxiliaryTypes(String.class).description("The command to run, and its arguments.").build();
-    final CommandSpec spec = CommandModel.withStandardHelp(CommandSpec.wrapWithoutInspection(this).name("exec")
-            .addMixin("logging", LoggingOptions.mixin()).addMixin("who", who.mixin()).addPositional(name).addPositional(command));
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("exec");
 
     ExecCommand() {
+        LoggingOptions.addTo(spec);
+        who.addTo(spec);
+        spec.addPositional(name).addPositional(command);
+        CommandModel.addStandardHelp(spec);
         spec.usageMessage()
                 .description("Runs COMMAND in the namespace `nstun up NAME` serves, as `nstun run` runs its own.",
                         "The same user, privileges, resolver files, signals and exit status as `nstun run`. Processes COMMAND leaves"

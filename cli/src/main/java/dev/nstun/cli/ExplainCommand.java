@@ -20,10 +20,12 @@ public final class ExplainCommand implements Callable<Integer> {
     private final PositionalParamSpec destination = PositionalParamSpec.builder().required(true).index("1").paramLabel("HOST[:PORT]")
             .type(String.class).description("A name or address, with an optional port ([v6]:port for IPv6).").build();
     private final OptionSpec udp = CommandModel.flag("Explain a UDP flow (default: TCP).", "--udp");
-    final CommandSpec spec = CommandModel.withStandardHelp(CommandSpec.wrapWithoutInspection(this).name("explain")
-            .addMixin("logging", LoggingOptions.mixin()).addOption(udp).addPositional(file).addPositional(destination));
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("explain");
 
     ExplainCommand() {
+        LoggingOptions.addTo(spec);
+        spec.addOption(udp).addPositional(file).addPositional(destination);
+        CommandModel.addStandardHelp(spec);
         spec.usageMessage()
                 .description("Prints which rule of a policy file a destination matches and the outbound it goes to.")
                 .exitCodeListHeading(ExitCodes.HEADING)

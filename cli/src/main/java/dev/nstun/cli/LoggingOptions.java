@@ -16,11 +16,11 @@ final class LoggingOptions {
     private LoggingOptions() {}
 
     /**
-     * The options, for each command to mix in. Each takes effect as it is parsed, before the command
-     * runs (and a later one overrides an earlier: {@code nstun -v run -q}).
+     * Adds the options to {@code command}. Each takes effect as it is parsed, before the command runs
+     * (and a later one overrides an earlier: {@code nstun -v run -q}).
      */
-    static CommandSpec mixin() {
-        return CommandSpec.create()
+    static void addTo(CommandSpec command) {
+        command
                 .addOption(onParse(OptionSpec.builder("-q", "--quiet").type(boolean.class)
                         .description("Only errors on stderr."), LoggingOptions::setQuiet))
                 // Repeatable: picocli hands over all the -v so far each time it parses one more (-vv: twice).

@@ -20,10 +20,11 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 public final class LsCommand implements Callable<Integer> {
     private static final String FORMAT = "%-32s %8s %8s %6s %10s %10s  %s";
-    final CommandSpec spec = CommandModel.withStandardHelp(CommandSpec.wrapWithoutInspection(this).name("ls")
-            .addMixin("logging", LoggingOptions.mixin()));
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("ls");
 
     LsCommand() {
+        LoggingOptions.addTo(spec);
+        CommandModel.addStandardHelp(spec);
         spec.usageMessage()
                 .description("Lists the namespaces `nstun up` serves.",
                         "One line each, for this user (under sudo: root's): name, nstun's pid, uptime, live flows, bytes carried each way"

@@ -7,10 +7,11 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** The top-level {@code nstun} command. */
 public final class Nstun implements Runnable {
-    private final CommandSpec spec = CommandModel.withStandardHelp(CommandSpec.wrapWithoutInspection(this).name("nstun")
-            .addMixin("logging", LoggingOptions.mixin()));
+    private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("nstun");
 
     private Nstun() {
+        LoggingOptions.addTo(spec);
+        CommandModel.addStandardHelp(spec);
         spec.usageMessage()
                 .description("Runs a command in a network namespace whose only way out is a TUN device.")
                 .footer("", "Quick start:",

@@ -20,10 +20,12 @@ public final class ReloadCommand implements Callable<Integer> {
     private static final long ANSWER_MILLIS = 10_000;
     private final PositionalParamSpec target = PositionalParamSpec.builder().arity("0..1").paramLabel("TARGET").type(String.class)
             .description(RunTargets.DESCRIPTION).build();
-    final CommandSpec spec = CommandModel.withStandardHelp(CommandSpec.wrapWithoutInspection(this).name("reload")
-            .addMixin("logging", LoggingOptions.mixin()).addPositional(target));
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("reload");
 
     ReloadCommand() {
+        LoggingOptions.addTo(spec);
+        spec.addPositional(target);
+        CommandModel.addStandardHelp(spec);
         spec.usageMessage()
                 .description("Makes a running `nstun run -p FILE` (or `nstun up NAME -p FILE`) re-read FILE (as SIGHUP to it does) and prints"
                                 + " the outcome.",

@@ -18,11 +18,14 @@ public final class RunCommand implements Callable<Integer> {
     final CommandOptions who = new CommandOptions();
     private final PositionalParamSpec command = PositionalParamSpec.builder().required(true).arity("1..*").paramLabel("COMMAND")
             .type(List.class).auxiliaryTypes(String.class).description("The command to run, and its arguments.").build();
-    final CommandSpec spec = CommandModel.withStandardHelp(CommandSpec.wrapWithoutInspection(this).name("run")
-            .addMixin("logging", LoggingOptions.mixin()).addMixin("options", options.mixin()).addMixin("who", who.mixin())
-            .addPositional(command));
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("run");
 
     RunCommand() {
+        LoggingOptions.addTo(spec);
+        options.addTo(spec);
+        who.addTo(spec);
+        spec.addPositional(command);
+        CommandModel.addStandardHelp(spec);
         spec.usageMessage()
                 .description("Runs COMMAND in a new network namespace whose only way out is a TUN device served by nstun.")
                 .exitCodeListHeading(ExitCodes.HEADING)

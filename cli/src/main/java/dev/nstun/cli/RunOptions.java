@@ -7,8 +7,8 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The options of {@code nstun run} and {@code nstun up} that describe the namespace and what it lets
- * through, as given: {@link RunPlan#of} checks them and turns them into a plan. A mixin; whom the
- * command runs as is {@link CommandOptions}'.
+ * through, as given: {@link RunPlan#of} checks them and turns them into a plan. Shared by both
+ * commands; whom the command runs as is {@link CommandOptions}'.
  */
 final class RunOptions {
     /** pasta's default: a large MTU cuts per-packet work for bulk transfers by an order of magnitude. */
@@ -63,9 +63,9 @@ final class RunOptions {
             .description("Testing: drop/reorder/duplicate/corrupt packets both ways, e.g. loss=5,reorder=25,duplicate=5,corrupt=1,seed=42.")
             .build();
 
-    /** The options, for a command to mix in. */
-    CommandSpec mixin() {
-        return CommandSpec.create().addOption(mtu).addOption(pcap).addOption(policyFile).addOption(socks5Url).addOption(httpUrl)
+    /** Adds the options to {@code command}. */
+    void addTo(CommandSpec command) {
+        command.addOption(mtu).addOption(pcap).addOption(policyFile).addOption(socks5Url).addOption(httpUrl)
                 .addOption(allow).addOption(deny).addOption(learnFile).addOption(hostLoopback).addOption(dnsUpstream).addOption(report)
                 .addOption(debugFaults);
     }

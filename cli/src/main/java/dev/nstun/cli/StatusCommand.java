@@ -17,10 +17,12 @@ public final class StatusCommand implements Callable<Integer> {
     private final PositionalParamSpec target = PositionalParamSpec.builder().arity("0..1").paramLabel("TARGET").type(String.class)
             .description(RunTargets.DESCRIPTION).build();
     private final OptionSpec json = CommandModel.flag("The run's answer as one JSON document (the form scripts should read).", "--json");
-    final CommandSpec spec = CommandModel.withStandardHelp(CommandSpec.wrapWithoutInspection(this).name("status")
-            .addMixin("logging", LoggingOptions.mixin()).addOption(json).addPositional(target));
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("status");
 
     StatusCommand() {
+        LoggingOptions.addTo(spec);
+        spec.addOption(json).addPositional(target);
+        CommandModel.addStandardHelp(spec);
         spec.usageMessage()
                 .description("Shows a live run's flows (protocol, source, destination with the name of a fake address, rule, outbound,"
                         + " bytes each way, age) and its counters (flows by rule and outbound, refusals and drops by reason, DNS answers).")

@@ -30,10 +30,12 @@ public final class TopCommand implements Callable<Integer> {
     private static final String NORMAL_SCREEN = "\033[?25h\033[?1049l";
     private final PositionalParamSpec target = PositionalParamSpec.builder().arity("0..1").paramLabel("TARGET").type(String.class)
             .description(RunTargets.DESCRIPTION).build();
-    final CommandSpec spec = CommandModel.withStandardHelp(CommandSpec.wrapWithoutInspection(this).name("top")
-            .addMixin("logging", LoggingOptions.mixin()).addPositional(target));
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("top");
 
     TopCommand() {
+        LoggingOptions.addTo(spec);
+        spec.addPositional(target);
+        CommandModel.addStandardHelp(spec);
         spec.usageMessage()
                 .description("Shows a live run's flows and counters as `nstun status` does, refreshed every second, until q.",
                         "Keys: b sorts by bytes (both ways), a by age (oldest first), q quits. It quits by itself when the run ends.")

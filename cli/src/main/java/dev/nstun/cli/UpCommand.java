@@ -34,10 +34,13 @@ public final class UpCommand implements Callable<Integer> {
             .converters(new InstanceNameConverter()).description("The namespace's name: 1 to 32 letters, digits, '-' or '_'.").build();
     private final OptionSpec background = CommandModel.flag("Detach: return once the namespace is usable (0), or say why it is not (125)."
             + " Its log is kept beside nstun's record of it (/run/nstun/NAME.log as root) until nstun down NAME.", BACKGROUND);
-    final CommandSpec spec = CommandModel.withStandardHelp(CommandSpec.wrapWithoutInspection(this).name("up")
-            .addMixin("logging", LoggingOptions.mixin()).addMixin("options", options.mixin()).addOption(background).addPositional(name));
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("up");
 
     UpCommand() {
+        LoggingOptions.addTo(spec);
+        options.addTo(spec);
+        spec.addOption(background).addPositional(name);
+        CommandModel.addStandardHelp(spec);
         spec.usageMessage()
                 .description("Makes a network namespace named NAME, served as `nstun run` serves its command's, until `nstun down NAME`.",
                         "SIGINT or SIGTERM stop it too. Commands join it with `nstun exec NAME -- COMMAND`; as root also with `ip netns exec"
