@@ -259,8 +259,16 @@ public final class TcpFlows {
         if (started.isEmpty()) return false;
         flow.pending = started.get();
         SocketChannel ch = flow.pending.channel();
-        if (ch.isConnected()) {
-            connected(flow, ch);
+        try {
+            // A connect to a local or veth peer has usually completed inside connect(2) itself (the
+            // kernel ran the handshake on this thread): finish it now, and answer the SYN this turn,
+            // rather than register for OP_CONNECT and wait a turn for it.
+            if (ch.isConnected() || ch.isConnectionPending() && ch.finishConnect()) {
+                connected(flow, ch);
+                return true;
+            }
+        } catch (IOException e) {
+            pendingFailed(flow, e);
             return true;
         }
         try {

@@ -75,6 +75,8 @@ class TcpFlowsTest {
     private InetSocketAddress connectOnLoop;
     /** Connects started on the loop never complete (a destination that does not answer). */
     private boolean connectsNeverComplete;
+    /** Connects started on the loop have ended in the kernel (as to a local peer) before the dialer returns them. */
+    private boolean connectsEndBeforeReturn;
     /** The connect-timeout of connects started on the loop; null: none. */
     private Duration loopConnectTimeout;
     /** What the failure mapping of connects started on the loop was asked about. */
@@ -114,6 +116,7 @@ class TcpFlowsTest {
                 SocketChannel ch = SocketChannel.open();
                 ch.configureBlocking(false);
                 if (!connectsNeverComplete) ch.connect(connectOnLoop);
+                if (connectsEndBeforeReturn) awaitConnectable(ch);
                 dialed.add(ch);
                 return Optional.of(new PendingConnect(ch, e -> {
                     loopFailures.add(e);
@@ -295,6 +298,39 @@ class TcpFlowsTest {
     }
 
     @Test
+    void aConnectTheKernelHasCompletedWhenTheDialerReturnsIsAnsweredInTheSynsOwnTurn() throws IOException {
+        connectOnLoop = (InetSocketAddress) server.getLocalAddress();
+        connectsEndBeforeReturn = true;
+        syn(0);
+        assertEquals(1, sent.size(), "segments sent in the SYN's turn, with no select in between");
+        synAck = lastSent();
+        assertTrue(synAck.syn() && synAck.ack(), "SYN-ACK: " + synAck);
+        assertEquals(List.of(SelectionKey.OP_READ), selector.keys().stream().map(SelectionKey::interestOps).toList(),
+                "the upstream waits for data only, never for OP_CONNECT");
+        ourIsn = synAck.seqNumber();
+        command(1, TcpSegment.ACK, 1, "");
+        SocketChannel accepted = server.accept();
+        accepted.configureBlocking(true);
+        command(2, TcpSegment.ACK | TcpSegment.PSH, 1, "GET /");
+        assertEquals("GET /", readAll(accepted, 5), "relayed upstream");
+    }
+
+    @Test
+    void aConnectTheKernelHasRefusedWhenTheDialerReturnsIsAnsweredWithResetInTheSynsOwnTurn() throws IOException {
+        ServerSocketChannel closed = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        connectOnLoop = (InetSocketAddress) closed.getLocalAddress();
+        closed.close();
+        connectsEndBeforeReturn = true;
+        syn(0);
+        assertEquals(1, sent.size(), "segments sent in the SYN's turn");
+        TcpSegment rst = lastSent();
+        assertTrue(rst.rst() && rst.ack(), "RST|ACK for a refused connect: " + rst);
+        assertEquals(1, loopFailures.size(), "the dialer's mapping asked once");
+        assertEquals(0, flows.size(), "flows left");
+        assertFalse(dialed.get(0).isOpen(), "the upstream channel is closed");
+    }
+
+    @Test
     void aConnectRefusedOnTheLoopIsAnsweredWithReset() throws IOException {
         ServerSocketChannel closed = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         connectOnLoop = (InetSocketAddress) closed.getLocalAddress();
@@ -467,6 +503,14 @@ class TcpFlowsTest {
             }
             selector.selectedKeys().clear();
             flows.service(at * MS);
+        }
+    }
+
+    /** Waits, on a selector of its own, until the kernel has ended {@code ch}'s connect one way or the other. */
+    private static void awaitConnectable(SocketChannel ch) throws IOException {
+        try (Selector own = Selector.open()) {
+            ch.register(own, SelectionKey.OP_CONNECT);
+            assertTrue(own.select(5000) > 0, "the connect ends");
         }
     }
 
