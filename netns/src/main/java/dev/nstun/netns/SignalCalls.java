@@ -3,7 +3,7 @@ package dev.nstun.netns;
 /**
  * The libc calls of signal forwarding, which every nstun command makes from its first moment (the
  * thread that takes blocked signals starts before arguments are parsed). Two bindings: Java's FFM
- * API on JDK 22+ (where it is final), and jnr-ffi's {@link LibC} otherwise. Measured in a bare JVM:
+ * API on JDK 22+ (where it is final), and {@link LibC} otherwise. Measured in a bare JVM:
  * about 60 ms to bind and call two functions through FFM, 170 ms through jnr-ffi's generated stubs
  * (100 ms in its reflection mode), which {@code nstun --version}, {@code check} and {@code explain}
  * need not pay: on JDK 22+ they load no jnr-ffi class at all.
@@ -41,7 +41,7 @@ interface SignalCalls {
         }
     }
 
-    /** The FFM binding when this JDK and this build have it (compiled only by a JDK 22+), else jnr-ffi's. */
+    /** The FFM binding when this JDK and this build have it (compiled only by a JDK 22+), else LibC's. */
     final class Holder {
         static final String FFM_CLASS = "dev.nstun.netns.FfmSignalCalls";
         static final SignalCalls CALLS = choose();
@@ -53,7 +53,7 @@ interface SignalCalls {
                 try {
                     return (SignalCalls) Class.forName(FFM_CLASS).getDeclaredConstructor().newInstance();
                 } catch (ReflectiveOperationException e) {
-                    // Built by a JDK 21: only jnr-ffi.
+                    // Built by a JDK 21: only LibC.
                 }
             }
             return new Jnr();
