@@ -141,4 +141,12 @@ class LibCTest {
         assertEquals(-1, C.getgrouplist("root", 0, new int[0], none), "no room");
         assertEquals(n, none[0], "the number needed");
     }
+
+    @Test
+    void theProcessGroupIsTheOneProcSays() throws Exception {
+        // /proc/self/stat: pid (comm) state ppid pgrp ...; comm may hold spaces, so count from its ')'.
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        int want = Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2]);
+        assertEquals(want, C.getpgrp());
+    }
 }
