@@ -108,6 +108,10 @@ public final class LibC {
     private static final Function SETFSGID = function("setfsgid", Type.SINT, Type.UINT);
     private static final Function GETGROUPLIST = function("getgrouplist", Type.SINT, Type.POINTER, Type.UINT, Type.POINTER, Type.POINTER);
     private static final Function SYSCALL = function("syscall", Type.SLONG, Type.SLONG, Type.SLONG, Type.POINTER);
+    private static final Function GETUID = function("getuid", Type.UINT);
+    private static final Function GETEUID = function("geteuid", Type.UINT);
+    private static final Function GETPWNAM_R = function("getpwnam_r", Type.SINT, Type.POINTER, Type.POINTER, Type.POINTER, Type.ULONG, Type.POINTER);
+    private static final Function GETPWUID_R = function("getpwuid_r", Type.SINT, Type.UINT, Type.POINTER, Type.POINTER, Type.ULONG, Type.POINTER);
 
     /** The bound library: every function was looked up when this class initialised. */
     public static final LibC INSTANCE = new LibC();
@@ -382,6 +386,34 @@ public final class LibC {
         } finally {
             free(p);
         }
+    }
+
+    public int getuid() {
+        return (int) call(GETUID);
+    }
+
+    public int geteuid() {
+        return (int) call(GETEUID);
+    }
+
+    /**
+     * Looks user {@code name} up in the user database: fills {@code pwd} (a struct passwd, 48 bytes)
+     * whose strings point into {@code buf} (its remaining bytes), and puts in {@code result} (8 bytes)
+     * the address of {@code pwd}, or 0 when there is no such user. Returns 0 or an error number
+     * (ERANGE: {@code buf} is too small). Unlike getpwnam(3), no record is shared between threads.
+     */
+    public int getpwnam_r(String name, ByteBuffer pwd, ByteBuffer buf, ByteBuffer result) {
+        long n = cString(name);
+        try {
+            return (int) call(GETPWNAM_R, n, address(pwd), address(buf), buf.remaining(), address(result));
+        } finally {
+            free(n);
+        }
+    }
+
+    /** {@link #getpwnam_r} for user id {@code uid}. */
+    public int getpwuid_r(int uid, ByteBuffer pwd, ByteBuffer buf, ByteBuffer result) {
+        return (int) call(GETPWUID_R, uid, address(pwd), address(buf), buf.remaining(), address(result));
     }
 
     /** Returns the calling thread's errno after a failed call. */
