@@ -104,9 +104,6 @@ final class RunSession implements AutoCloseable {
     }
 
     private void startPieces() throws StartFailure {
-        // The namespace and its TUN are made on a thread of their own while this one sets up the rest.
-        Sandbox.Building building = Sandbox.build(plan.tun());
-        closer.closing("the namespace being built", building);
         RunRegistry registry;
         try {
             registry = RunRegistry.ofThisUser(System.getenv());
@@ -174,7 +171,7 @@ final class RunSession implements AutoCloseable {
         Map<String, String> environment = new HashMap<>(plan.environment());
         environment.put(RunRegistry.MARK, runId);
         try {
-            sandbox = closer.closing("the namespace and its command", building.sandbox(new Sandbox.Spec(plan.tun(), NstunAddresses.resolvConf(),
+            sandbox = closer.closing("the namespace and its command", Sandbox.create(new Sandbox.Spec(plan.tun(), NstunAddresses.resolvConf(),
                     plan.user(), plan.rootInside(), plan.command(), environment, null)));
         } catch (SandboxException e) {
             throw new StartFailure(ExitCodes.NSTUN_FAILED, "nstun: " + e.getMessage());

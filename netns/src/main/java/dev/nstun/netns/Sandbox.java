@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * namespace and two runs never collide on a name), keeps an fd on the namespace, and ends. It never
  * comes back: rootless, nothing may enter the host's namespace again, and a thread left in the
  * command's namespace could hand it to threads it starts, whose sockets would then loop into the
- * TUN. That is {@link #build}; what serves the TUN starts next. Then {@link #launch}: another
+ * TUN. That is {@link #create}; what serves the TUN starts next. Then {@link #launch}: another
  * platform thread, the keeper, stays in the host's namespace, starts the command, which joins the
  * namespace through that fd ({@code nsenter}), and lives as long as the command,
  * because PR_SET_PDEATHSIG fires when the parent thread, not the process, ends. From then on the
@@ -63,78 +63,13 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
-     * Starts making the namespace and its TUN, configured, on the builder thread, and returns at
-     * once: the caller's own set-up overlaps it (in {@code nstun run}, what it does between its
-     * arguments and the namespace: its records, DNS forwarding, the dialers, signal forwarding).
-     * {@link Building#sandbox} then waits for it; the sandbox has no command in it yet: what serves
-     * the TUN starts before {@link #launch}, so the command's first packets are answered at once, and
-     * what nstun records about the run is on disk before there is a command to leave behind.
+     * Creates the namespace and its TUN, configured, with no command in it yet: what serves the TUN
+     * starts before {@link #launch}, so the command's first packets are answered at once, and what
+     * nstun records about the run is on disk before there is a command to leave behind.
      */
-    public static Building build(TunSpec tun) {
-        CompletableFuture<Namespace> built = new CompletableFuture<>();
-        Thread builder = Thread.ofPlatform().name("nstun-builder").unstarted(() -> {
-            try {
-                built.complete(buildHere(tun));
-            } catch (Throwable t) {
-                built.completeExceptionally(t);
-            }
-        });
-        builder.start();
-        return new Building(tun, builder, built);
-    }
-
-    /** A namespace the builder is making ({@link #build}); closing it undoes that unless a sandbox took it. */
-    public static final class Building implements AutoCloseable {
-        private final TunSpec tun;
-        private final Thread builder;
-        private final CompletableFuture<Namespace> built;
-        private boolean taken;
-
-        private Building(TunSpec tun, Thread builder, CompletableFuture<Namespace> built) {
-            this.tun = tun;
-            this.builder = builder;
-            this.built = built;
-        }
-
-        /**
-         * Waits for the namespace and returns the sandbox that runs {@code spec}'s command there
-         * ({@code spec}'s TUN is the one this built); it owns the namespace from then on. Once only.
-         */
-        public Sandbox sandbox(Spec spec) throws SandboxException {
-            if (taken) throw new IllegalStateException("the namespace was taken already");
-            if (!spec.tun().equals(tun)) throw new IllegalArgumentException("the namespace was built for " + tun + ", not " + spec.tun());
-            taken = true;
-            Namespace made = await();
-            return new Sandbox(spec, made, new Entry(made.path(), Optional.empty()));
-        }
-
-        private Namespace await() throws SandboxException {
-            try {
-                // Joined before the result is read: nothing completes on the builder's thread but this future.
-                builder.join();
-                return built.get();
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof SandboxException se) throw se;
-                if (cause instanceof NativeException ne) throw SandboxException.of("set up the namespace", ne);
-                throw new SandboxException(SandboxException.Kind.FAILED, "cannot set up the namespace: " + cause, cause);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SandboxException(SandboxException.Kind.FAILED, "interrupted while setting up the namespace", e);
-            }
-        }
-
-        /** Closes the namespace if no sandbox took it, once the builder is done with it. */
-        @Override
-        public void close() {
-            if (taken) return;
-            taken = true;
-            try {
-                await().close();
-            } catch (SandboxException e) {
-                // Nothing was made, or the builder undid it.
-            }
-        }
+    public static Sandbox create(Spec spec) throws SandboxException {
+        Namespace made = build(spec.tun());
+        return new Sandbox(spec, made, new Entry(made.path(), Optional.empty()));
     }
 
     /**
@@ -175,6 +110,32 @@ public final class Sandbox implements AutoCloseable {
         void close() {
             tun.close();
             LibC.INSTANCE.close(fd);
+        }
+    }
+
+    /** Runs the builder and waits for it: it makes the namespace and its TUN, then ends. */
+    private static Namespace build(TunSpec spec) throws SandboxException {
+        CompletableFuture<Namespace> built = new CompletableFuture<>();
+        Thread builder = Thread.ofPlatform().name("nstun-builder").unstarted(() -> {
+            try {
+                built.complete(buildHere(spec));
+            } catch (Throwable t) {
+                built.completeExceptionally(t);
+            }
+        });
+        builder.start();
+        try {
+            // Joined before the result is read: nothing completes on the builder's thread but this future.
+            builder.join();
+            return built.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof SandboxException se) throw se;
+            if (cause instanceof NativeException ne) throw SandboxException.of("set up the namespace", ne);
+            throw new SandboxException(SandboxException.Kind.FAILED, "cannot set up the namespace: " + cause, cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxException(SandboxException.Kind.FAILED, "interrupted while setting up the namespace", e);
         }
     }
 
