@@ -41,7 +41,7 @@ class LauncherIT {
     }
 
     /**
-     * picocli, jffi and jnr-ffi's ASM are compiled for Java 5, whose class files no class-data
+     * picocli and jffi are compiled for Java 5, whose class files no class-data
      * archive holds: the build rewrites them as format 50 (ClassFileUpgrade), so that a command
      * started again loads picocli, which every command parses with, from the archive, not from the
      * jar. (Only picocli's: a class a background thread loads, the signal thread's binding on JDK
