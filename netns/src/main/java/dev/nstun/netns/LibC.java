@@ -80,8 +80,8 @@ public interface LibC {
 
     int unshare(int flags);
 
-    /** {@code data} may be null. */
-    int mount(String source, String target, String fileSystemType, long flags, Pointer data);
+    /** {@code data}, the file system's options ("size=64k,mode=0755"), may be null. */
+    int mount(String source, String target, String fileSystemType, long flags, String data);
 
     int umount2(String target, int flags);
 

@@ -22,10 +22,11 @@ import org.slf4j.LoggerFactory;
  * comes back: rootless, nothing may enter the host's namespace again, and a thread left in the
  * command's namespace could hand it to threads it starts, whose sockets would then loop into the
  * TUN. That is {@link #create}; what serves the TUN starts next. Then {@link #launch}: another
- * platform thread, the keeper, stays in the host's namespace, starts the command, which joins the
- * namespace through that fd ({@code nsenter}), and lives as long as the command,
- * because PR_SET_PDEATHSIG fires when the parent thread, not the process, ends. From then on the
- * command's processes are the only holders of the namespace besides the TUN fd and nstun's fd on
+ * platform thread, the keeper, enters the namespace through that fd, makes the command's mount
+ * namespace ({@link CommandMounts}), starts the command (one setpriv), and lives as long as the
+ * command, because PR_SET_PDEATHSIG fires when the parent thread, not the process, ends; it does
+ * nothing else, so no socket of nstun's is ever made in the namespace. From then on the command's
+ * processes are the only holders of the namespace besides the keeper, the TUN fd and nstun's fd on
  * it; when the command exits nstun closes both and the kernel frees everything.
  *
  * <p>{@link #join} is the keeper's half alone, for a command in a namespace another nstun made and
@@ -155,11 +156,16 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    /** The keeper's life: start the command, then wait for it (its death signal fires when this thread ends). */
+    /**
+     * The keeper's life: start the command, then wait for it (its death signal fires when this
+     * thread ends). It starts the command from the command's namespaces, which it enters for good:
+     * it opens no socket and starts no thread of its own afterwards (the JDK's process reaper, which
+     * it may start, only waits for processes).
+     */
     private void keep(CompletableFuture<Process> started) {
         Process p;
         try {
-            p = startCommand(spec, entry);
+            p = startCommand(spec, entry, namespace);
         } catch (SandboxException e) {
             started.completeExceptionally(e);
             return;
@@ -216,15 +222,29 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    private static Process startCommand(Spec spec, Entry entry) throws SandboxException {
+    /**
+     * Starts the command. Where this nstun may, the calling thread enters the network namespace and
+     * makes the command's mount namespace ({@link CommandMounts}) first, and the child is one
+     * setpriv; rootless, joining another nstun's namespace, the child does that itself
+     * ({@link ChildCommand#argvJoiningUserNamespace}).
+     */
+    private static Process startCommand(Spec spec, Entry entry, Namespace namespace) throws SandboxException {
         ChildCommand.Privilege privilege = spec.rootInside() ? ChildCommand.Privilege.MAPPED_ROOT
                 // rootless: nstun's user namespace nests it, or another nstun's (exec)
                 : !Privileges.inInitialUserNamespace() || entry.userNamespace().isPresent() ? ChildCommand.Privilege.DROP
                 : spec.user().unchanged() ? ChildCommand.Privilege.KEEP
                 : HostChecks.system().userNamespacesAllowed() ? ChildCommand.Privilege.DROP_NESTED
                 : dropInHostNamespace();
-        ProcessBuilder pb = new ProcessBuilder(ChildCommand.argv(entry, spec.resolvConf(), ResolverFiles.nsswitchConf(), spec.user(), privilege,
-                spec.command()));
+        List<String> argv;
+        if (entry.userNamespace().isPresent()) {
+            argv = ChildCommand.argvJoiningUserNamespace(entry, spec.resolvConf(), ResolverFiles.nsswitchConf(), spec.user(), privilege,
+                    spec.command());
+        } else {
+            enterNetwork(entry, namespace);
+            CommandMounts.prepare(spec.resolvConf(), ResolverFiles.nsswitchConf());
+            argv = ChildCommand.argv(spec.user(), privilege, spec.command());
+        }
+        ProcessBuilder pb = new ProcessBuilder(argv);
         pb.environment().clear();
         pb.environment().putAll(spec.environment());
         pb.directory(spec.workingDirectory() == null ? null : spec.workingDirectory().toFile());
@@ -235,7 +255,27 @@ public final class Sandbox implements AutoCloseable {
             return p;
         } catch (IOException e) {
             throw new SandboxException(SandboxException.Kind.FAILED,
-                    "cannot start util-linux's setpriv, nsenter and unshare (apt-get install util-linux): " + e.getMessage(), e);
+                    "cannot start util-linux's " + (entry.userNamespace().isPresent() ? "setpriv, nsenter and unshare" : "setpriv")
+                            + " (apt-get install util-linux): " + e.getMessage(), e);
+        }
+    }
+
+    /** Moves the calling thread into the command's network namespace: this nstun's own, or the one {@code entry} opens. */
+    private static void enterNetwork(Entry entry, Namespace namespace) throws SandboxException {
+        try {
+            if (namespace != null) {
+                NetworkNamespace.enter(namespace.fd());
+                return;
+            }
+            int fd = LibC.INSTANCE.open(entry.network(), LibC.O_RDONLY | LibC.O_CLOEXEC);
+            if (fd < 0) throw NativeException.last("open " + entry.network());
+            try {
+                NetworkNamespace.enter(fd);
+            } finally {
+                LibC.INSTANCE.close(fd);
+            }
+        } catch (NativeException e) {
+            throw SandboxException.of("enter the namespace", e);
         }
     }
 
