@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Sandbox implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sandbox.class);
+    /** How long {@link #close} waits for the keeper to kill what the command left behind before it looks itself. */
+    private static final long SWEEP_MILLIS = 2000;
 
     /**
      * What to run and how. {@code environment} is the command's whole environment. With
@@ -54,6 +58,8 @@ public final class Sandbox implements AutoCloseable {
     private final Namespace namespace;
     private final Entry entry;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    /** Completed once the keeper, after the command's exit, has killed what it left behind in this nstun's namespace. */
+    private final CompletableFuture<Void> swept = new CompletableFuture<>();
     /** The command's first process, once {@link #launch} started it. */
     private volatile Process process;
 
@@ -171,14 +177,16 @@ public final class Sandbox implements AutoCloseable {
             return;
         }
         started.complete(p);
-        while (true) {
+        while (!exit.isDone()) {
             try {
                 exit.complete(p.waitFor());
-                return;
             } catch (InterruptedException e) {
                 // Keep waiting: leaving now would fire the command's death signal.
             }
         }
+        // At once, while nstun winds its stack down: what the command left in the namespace would keep it alive.
+        if (namespace != null) killLeftBehind(namespace.id());
+        swept.complete(null);
     }
 
     /** Under sudo where plain users may not make user namespaces: the command stays in the host's, and the log says what that allows. */
@@ -318,7 +326,8 @@ public final class Sandbox implements AutoCloseable {
      * Ends what is left: kills the command if it still runs; in a namespace of its own, also every
      * process left behind there (they would keep the namespace alive), and closes the TUN and
      * nstun's fd on the namespace. The TUN's close goes first: the kernel's part of it runs on a
-     * thread of its own ({@link TunDevice#close}), while this one looks for what the command left behind.
+     * thread of its own ({@link TunDevice#close}). What the command left behind the keeper kills as
+     * soon as the command has exited; this waits for it (or, with no command, looks itself).
      */
     @Override
     public void close() {
@@ -326,11 +335,29 @@ public final class Sandbox implements AutoCloseable {
         if (p != null && p.isAlive()) LibC.INSTANCE.kill((int) p.pid(), 9);
         if (namespace == null) return;
         namespace.tun().close();
-        for (long pid : processesIn(namespace.id())) {
+        if (p == null || !awaitSwept()) killLeftBehind(namespace.id());
+        namespace.close();
+    }
+
+    /** Waits for the keeper's sweep of the namespace; returns whether it was done in time. */
+    private boolean awaitSwept() {
+        try {
+            swept.get(SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Kills every process whose network namespace is {@code id}. */
+    private static void killLeftBehind(String id) {
+        for (long pid : processesIn(id)) {
             log.debug("killing pid {} left behind in the namespace", pid);
             LibC.INSTANCE.kill((int) pid, 9);
         }
-        namespace.close();
     }
 
     /** Lists processes whose network namespace is {@code id}. */
