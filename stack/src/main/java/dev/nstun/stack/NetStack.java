@@ -177,8 +177,21 @@ public final class NetStack implements Runnable {
         }
     }
 
-    /** Ends the device's watcher, if there is one (stop() woke it), and says the device is free. */
+    /**
+     * Takes the device's readiness channel off the selector (a channel still registered is closed
+     * only when the selector next selects or closes: the device's close would then happen on this
+     * thread, later), ends the device's watcher if there is one (stop() woke it), and says the
+     * device is free.
+     */
     private void letGoOfDevice() {
+        if (deviceKey != null) {
+            deviceKey.cancel();
+            try {
+                selector.selectNow();
+            } catch (IOException | RuntimeException e) {
+                log.debug("deregistering the device: {}", e.toString());
+            }
+        }
         Thread w = watcher;
         if (w != null && stopping) {
             try {
