@@ -2,8 +2,11 @@ package dev.nstun.netns;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,8 @@ public final class Sandbox implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sandbox.class);
     /** How long {@link #close} waits for the keeper to kill what the command left behind before it looks itself. */
     private static final long SWEEP_MILLIS = 2000;
+    private static final Path PROC = Path.of("/proc");
+    private static final Path NET_NS = Path.of("ns", "net");
 
     /**
      * What to run and how. {@code environment} is the command's whole environment. With
@@ -360,17 +364,41 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    /** Lists processes whose network namespace is {@code id}. */
+    /**
+     * Lists processes whose network namespace is {@code id}. It reads one link per process on the
+     * exit path, where the JIT has not compiled it yet: a plain loop, no streams or lambdas (they
+     * cost more to start than the hundred or so links cost to read).
+     */
     static long[] processesIn(String id) {
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            return procs.map(p -> p.getFileName().toString())
-                    .filter(n -> !n.isEmpty() && n.chars().allMatch(Character::isDigit))
-                    .mapToLong(Long::parseLong)
-                    .filter(pid -> id.equals(NetworkNamespace.idOf(pid)))
-                    .toArray();
-        } catch (IOException e) {
-            return new long[0];
+        long[] found = new long[4];
+        int count = 0;
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(PROC)) {
+            for (Path entry : procs) {
+                String name = entry.getFileName().toString();
+                if (!isPid(name)) continue;
+                String ns;
+                try {
+                    ns = Files.readSymbolicLink(entry.resolve(NET_NS)).toString();
+                } catch (IOException | SecurityException e) {
+                    continue; // gone, or not ours to read
+                }
+                if (!ns.equals(id)) continue;
+                if (count == found.length) found = Arrays.copyOf(found, count * 2);
+                found[count++] = Long.parseLong(name);
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            log.debug("cannot list /proc: {}", e.toString());
         }
+        return Arrays.copyOf(found, count);
+    }
+
+    private static boolean isPid(String name) {
+        if (name.isEmpty()) return false;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < '0' || c > '9') return false;
+        }
+        return true;
     }
 
     /** Returns the PATH entry that holds {@code command}, or null; for commands without a slash. */
