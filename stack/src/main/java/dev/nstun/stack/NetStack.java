@@ -285,8 +285,13 @@ public final class NetStack implements Runnable {
         }
     }
 
-    /** Asks the loop to end; safe from any thread. */
+    /**
+     * Asks the loop to end; safe from any thread. Only the first call wakes the device: once the
+     * loop has let go of it ({@link #awaitDeviceReleased}) it may be closed, and a later call must
+     * not touch it.
+     */
     public void stop() {
+        if (stopping) return;
         stopping = true;
         device.wakeUp();
         selector.wakeup();
