@@ -11,36 +11,41 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /** {@code nstun check [--probe] FILE}: validates a policy file, printing every problem as file:line:column; probes it on request. */
-@Command(name = "check", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Checks a policy file and prints every problem in it, as FILE:LINE:COLUMN: message.",
-            "With --probe, then tries each socks5 and http outbound (connect, authenticate, CONNECT to the DNS upstream,",
-            "UDP ASSOCIATE with udp: true) and one DNS query through dns.via, printing one line per check."},
-        exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {"0:the file is valid (and, with --probe, every check passed)",
-            "1:with --probe: the file is valid but a check failed", ExitCodes.FAILED_ENTRY},
-        footer = {"", "Examples:", "  nstun check work.yaml", "  nstun check --probe work.yaml"})
 public final class CheckCommand implements Callable<Integer> {
-    @Spec CommandSpec spec;
-    @Mixin LoggingOptions logging;
+    private final OptionSpec probe = CommandModel.flag("Also contact each proxy and the DNS upstream (each check within 5 s, all at once).",
+            "--probe");
+    private final PositionalParamSpec file = PositionalParamSpec.builder().required(true).paramLabel("FILE").type(Path.class)
+            .description("The policy file (YAML).").build();
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("check");
 
-    @Option(names = "--probe", description = "Also contact each proxy and the DNS upstream (each check within 5 s, all at once).")
-    boolean probe;
+    CheckCommand() {
+        LoggingOptions.addTo(spec);
+        spec.addOption(probe).addPositional(file);
+        CommandModel.addStandardHelp(spec);
+        spec.usageMessage()
+                .description("Checks a policy file and prints every problem in it, as FILE:LINE:COLUMN: message.",
+                        "With --probe, then tries each socks5 and http outbound (connect, authenticate, CONNECT to the DNS upstream,",
+                        "UDP ASSOCIATE with udp: true) and one DNS query through dns.via, printing one line per check.")
+                .exitCodeListHeading(ExitCodes.HEADING)
+                .exitCodeList(ExitCodes.list("0:the file is valid (and, with --probe, every check passed)",
+                        "1:with --probe: the file is valid but a check failed", ExitCodes.FAILED_ENTRY))
+                .footer("", "Examples:", "  nstun check work.yaml", "  nstun check --probe work.yaml");
+    }
 
-    @Parameters(paramLabel = "FILE", description = "The policy file (YAML).")
-    Path file;
+    private boolean probe() {
+        return probe.getValue();
+    }
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Path file = this.file.getValue();
         Policy policy;
         try {
             policy = UserFiles.ofInvoker().loadPolicy(file, Environment.system());
@@ -49,7 +54,7 @@ public final class CheckCommand implements Callable<Integer> {
             return ExitCodes.NSTUN_FAILED;
         }
         out.printf("%s: valid (%d outbound(s), %d rule(s))%n", file, policy.outbounds().size(), policy.rules().size());
-        if (!probe) return 0;
+        if (!probe()) return 0;
         List<Probe.Result> results = Probe.run(policy, new Connectors(Outbound.DEFAULT_CONNECT_TIMEOUT, new KernelSocketTuner()), Probe.DEFAULT_TIMEOUT);
         for (Probe.Result r : results) out.println(r.line());
         out.flush();

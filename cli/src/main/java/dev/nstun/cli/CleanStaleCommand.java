@@ -3,9 +3,6 @@ package dev.nstun.cli;
 import dev.nstun.netns.RunRegistry;
 import java.io.IOException;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -15,10 +12,13 @@ import picocli.CommandLine.Model.CommandSpec;
  * cannot be told apart; this runs before it, in the user's own namespace, and only when the
  * launcher saw a record of a run whose nstun is gone.
  */
-@Command(name = "clean-stale", hidden = true, description = "Kills what runs of this user's that were killed left behind.")
 public final class CleanStaleCommand implements Callable<Integer> {
-    @Spec CommandSpec spec;
-    @Mixin LoggingOptions logging;
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("clean-stale");
+
+    CleanStaleCommand() {
+        LoggingOptions.addTo(spec);
+        spec.usageMessage().hidden(true).description("Kills what runs of this user's that were killed left behind.");
+    }
 
     @Override
     public Integer call() {

@@ -14,32 +14,35 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code nstun doctor}: what this machine allows nstun, each problem with its fix, and a trial run. */
-@Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Checks what `nstun run` needs from this machine and says how to fix what is missing.",
-            "One line per check, for this user (rootless) or root: ✓ as needed, ! works with a limit, ✗ must be fixed",
-            "(with the fix); then `nstun run -- true` as a trial. Under sudo it also checks what the user who ran sudo",
-            "needs without it. Exits 0 when `nstun run` works for this user, 1 when it does not."},
-        exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {"0:`nstun run` works for this user", "1:a check failed (each printed with its fix), or the trial run did",
-            ExitCodes.FAILED_ENTRY},
-        footer = {"", "Examples:", "  nstun doctor", "  sudo nstun doctor"})
 public final class DoctorCommand implements Callable<Integer> {
     private static final long TRIAL_SECONDS = 30;
     /** ✓ and ✗, or what a terminal that cannot show them gets instead. */
     private static final String[] MARKS = marks();
+    private final OptionSpec noTrial = CommandModel.flag("Only read the machine's settings; do not run `nstun run -- true`.", "--no-trial");
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("doctor");
 
-    @Spec CommandSpec spec;
-    @Mixin LoggingOptions logging;
+    DoctorCommand() {
+        LoggingOptions.addTo(spec);
+        spec.addOption(noTrial);
+        CommandModel.addStandardHelp(spec);
+        spec.usageMessage()
+                .description("Checks what `nstun run` needs from this machine and says how to fix what is missing.",
+                        "One line per check, for this user (rootless) or root: ✓ as needed, ! works with a limit, ✗ must be fixed",
+                        "(with the fix); then `nstun run -- true` as a trial. Under sudo it also checks what the user who ran sudo",
+                        "needs without it. Exits 0 when `nstun run` works for this user, 1 when it does not.")
+                .exitCodeListHeading(ExitCodes.HEADING)
+                .exitCodeList(ExitCodes.list("0:`nstun run` works for this user",
+                        "1:a check failed (each printed with its fix), or the trial run did", ExitCodes.FAILED_ENTRY))
+                .footer("", "Examples:", "  nstun doctor", "  sudo nstun doctor");
+    }
 
-    @Option(names = "--no-trial", description = "Only read the machine's settings; do not run `nstun run -- true`.")
-    boolean noTrial;
+    private boolean noTrial() {
+        return noTrial.getValue();
+    }
 
     @Override
     public Integer call() throws InterruptedException {
@@ -54,7 +57,7 @@ public final class DoctorCommand implements Callable<Integer> {
             print(out, checks.all(new HostChecks.Subject(false, false, invoker.uid(),
                     Arrays.stream(Users.groupsOf(invoker)).asLongStream().toArray())));
         }
-        if (!noTrial) ok &= trial(out);
+        if (!noTrial()) ok &= trial(out);
         out.flush();
         return ok ? 0 : 1;
     }

@@ -7,33 +7,37 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * {@code nstun down NAME}: asks the nstun serving NAME to stop (SIGTERM, as systemd does) and waits
  * until it has removed everything; one that does not within {@link #STOP_SECONDS} is killed, and
  * what it left is cleaned up here.
  */
-@Command(name = "down", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Stops the namespace `nstun up NAME` serves.",
-            "Every process in it ends, and its names (/run/netns/NAME, /etc/netns/NAME) and records go."},
-        exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {"0:NAME is down", ExitCodes.FAILED_ENTRY + "; also when no namespace NAME is up"},
-        footer = {"", "Examples:", "  nstun down work", "  sudo nstun down vpn"})
 public final class DownCommand implements Callable<Integer> {
     private static final int SIGTERM = 15;
     private static final int SIGKILL = 9;
     private static final long STOP_SECONDS = 10;
+    private final PositionalParamSpec name = PositionalParamSpec.builder().required(true).index("0").paramLabel("NAME").type(InstanceName.class)
+            .converters(new InstanceNameConverter()).description("The namespace (nstun ls lists them).").build();
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("down");
 
-    @Spec CommandSpec spec;
-    @Mixin LoggingOptions logging;
+    DownCommand() {
+        LoggingOptions.addTo(spec);
+        spec.addPositional(name);
+        CommandModel.addStandardHelp(spec);
+        spec.usageMessage()
+                .description("Stops the namespace `nstun up NAME` serves.",
+                        "Every process in it ends, and its names (/run/netns/NAME, /etc/netns/NAME) and records go.")
+                .exitCodeListHeading(ExitCodes.HEADING)
+                .exitCodeList(ExitCodes.list("0:NAME is down", ExitCodes.FAILED_ENTRY + "; also when no namespace NAME is up"))
+                .footer("", "Examples:", "  nstun down work", "  sudo nstun down vpn");
+    }
 
-    @Parameters(index = "0", paramLabel = "NAME", converter = InstanceNameConverter.class, description = "The namespace (nstun ls lists them).")
-    InstanceName name;
+    private InstanceName name() {
+        return name.getValue();
+    }
 
     @Override
     public Integer call() throws InterruptedException {
@@ -46,9 +50,9 @@ public final class DownCommand implements Callable<Integer> {
             return ExitCodes.NSTUN_FAILED;
         }
         registry.cleanStale();
-        Optional<RunRegistry.Instance> instance = registry.instance(name);
+        Optional<RunRegistry.Instance> instance = registry.instance(name());
         if (instance.isEmpty()) {
-            err.println("nstun: no namespace named " + name + " is up (nstun ls lists this user's; root's are root's only: try sudo)");
+            err.println("nstun: no namespace named " + name() + " is up (nstun ls lists this user's; root's are root's only: try sudo)");
             return ExitCodes.NSTUN_FAILED;
         }
         int pid = (int) instance.get().pid();

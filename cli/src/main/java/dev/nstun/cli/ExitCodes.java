@@ -1,11 +1,14 @@
 package dev.nstun.cli;
 
+import java.util.Map;
+import picocli.CommandLine.Model.UsageMessageSpec;
+
 /**
  * nstun's own exit statuses, as env(1), podman and docker use them; otherwise the command's. Every
  * command exits {@link #NSTUN_FAILED} for a bad option and for a policy file that cannot be read or
  * has problems, so that {@code check}, {@code explain}, {@code reload} and {@code run} agree (and
  * {@code run}'s own status cannot be mistaken for its command's). {@link #HEADING} and
- * {@link #FAILED_ENTRY} go into each command's {@code exitCodeList}, shown by its help and man page.
+ * {@link #FAILED_ENTRY} go into each command's exit code list ({@link #list}), shown by its help and man page.
  */
 final class ExitCodes {
     /** nstun itself failed (bad option, invalid policy, missing privilege, set-up error). */
@@ -26,4 +29,9 @@ final class ExitCodes {
             + " (each printed), or another error it names";
 
     private ExitCodes() {}
+
+    /** A command's exit code list from entries "CODE:meaning", in the order given. */
+    static Map<String, String> list(String... entries) {
+        return UsageMessageSpec.keyValuesMap(entries);
+    }
 }

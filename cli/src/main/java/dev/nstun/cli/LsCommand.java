@@ -10,9 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -21,18 +18,21 @@ import picocli.CommandLine.Model.CommandSpec;
  * instance ({@link RunRegistry.Instance}) and what the instance itself says on its control socket
  * (its live flows and the bytes it carried: {@link StatusView#totals}); "-" where it does not answer.
  */
-@Command(name = "ls", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Lists the namespaces `nstun up` serves.",
-            "One line each, for this user (under sudo: root's): name, nstun's pid, uptime, live flows, bytes carried each way"
-                + " and what their flows follow. `nstun status NAME` shows the flows."},
-        exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {"0:listed (none is not an error)", ExitCodes.FAILED_ENTRY},
-        footer = {"", "Examples:", "  nstun ls", "  sudo nstun ls"})
 public final class LsCommand implements Callable<Integer> {
     private static final String FORMAT = "%-32s %8s %8s %6s %10s %10s  %s";
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("ls");
 
-    @Spec CommandSpec spec;
-    @Mixin LoggingOptions logging;
+    LsCommand() {
+        LoggingOptions.addTo(spec);
+        CommandModel.addStandardHelp(spec);
+        spec.usageMessage()
+                .description("Lists the namespaces `nstun up` serves.",
+                        "One line each, for this user (under sudo: root's): name, nstun's pid, uptime, live flows, bytes carried each way"
+                                + " and what their flows follow. `nstun status NAME` shows the flows.")
+                .exitCodeListHeading(ExitCodes.HEADING)
+                .exitCodeList(ExitCodes.list("0:listed (none is not an error)", ExitCodes.FAILED_ENTRY))
+                .footer("", "Examples:", "  nstun ls", "  sudo nstun ls");
+    }
 
     @Override
     public Integer call() {

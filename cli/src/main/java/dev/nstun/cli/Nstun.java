@@ -3,28 +3,34 @@ package dev.nstun.cli;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** The top-level {@code nstun} command. */
-@Command(name = "nstun", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Runs a command in a network namespace whose only way out is a TUN device.",
-        subcommands = {RunCommand.class, UpCommand.class, ExecCommand.class, DownCommand.class, LsCommand.class, StatusCommand.class,
-            TopCommand.class, CheckCommand.class, ExplainCommand.class, ReloadCommand.class, DoctorCommand.class, CleanStaleCommand.class,
-            CommandLine.HelpCommand.class},
-        footer = {"", "Quick start:",
-            "  nstun run -- curl https://example.com              # every flow direct",
-            "  nstun run --socks5 127.0.0.1:1080 -- firefox       # through a SOCKS5 proxy",
-            "  nstun run -p work.yaml -- bash                     # as a policy's rules say",
-            "  nstun explain work.yaml example.com:443            # which rule a flow meets",
-            "  nstun up --background work -p work.yaml            # a namespace that stays",
-            "  nstun exec work -- curl https://example.com        # run a command in it",
-            "", "No sudo needed: as a plain user nstun runs rootless ('nstun doctor' checks this machine).",
-            "Each command has its own --help and man page (man nstun-run)."},
-        exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {"N:run, exec: its command's own status (128+N when signal N killed it)", ExitCodes.FAILED_ENTRY})
 public final class Nstun implements Runnable {
-    @CommandLine.Mixin LoggingOptions logging;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("nstun");
+
+    private Nstun() {
+        LoggingOptions.addTo(spec);
+        CommandModel.addStandardHelp(spec);
+        spec.usageMessage()
+                .description("Runs a command in a network namespace whose only way out is a TUN device.")
+                .footer("", "Quick start:",
+                        "  nstun run -- curl https://example.com              # every flow direct",
+                        "  nstun run --socks5 127.0.0.1:1080 -- firefox       # through a SOCKS5 proxy",
+                        "  nstun run -p work.yaml -- bash                     # as a policy's rules say",
+                        "  nstun explain work.yaml example.com:443            # which rule a flow meets",
+                        "  nstun up --background work -p work.yaml            # a namespace that stays",
+                        "  nstun exec work -- curl https://example.com        # run a command in it",
+                        "", "No sudo needed: as a plain user nstun runs rootless ('nstun doctor' checks this machine).",
+                        "Each command has its own --help and man page (man nstun-run).")
+                .exitCodeListHeading(ExitCodes.HEADING)
+                .exitCodeList(ExitCodes.list("N:run, exec: its command's own status (128+N when signal N killed it)", ExitCodes.FAILED_ENTRY));
+        for (CommandSpec command : List.of(new RunCommand().spec, new UpCommand().spec, new ExecCommand().spec, new DownCommand().spec,
+                new LsCommand().spec, new StatusCommand().spec, new TopCommand().spec, new CheckCommand().spec, new ExplainCommand().spec,
+                new ReloadCommand().spec, new DoctorCommand().spec, new CleanStaleCommand().spec, new HelpCommand().spec)) {
+            spec.addSubcommand(command.name(), command);
+        }
+    }
 
     @Override
     public void run() {
@@ -33,7 +39,7 @@ public final class Nstun implements Runnable {
 
     /** The one factory for the command line, shared by {@link Main} and the tests. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Nstun());
+        CommandLine cl = new CommandLine(new Nstun().spec);
         cl.setOut(out);
         cl.setErr(err);
         // `nstun run [opts] -- cmd -x`: everything from COMMAND on belongs to the command, not to nstun.

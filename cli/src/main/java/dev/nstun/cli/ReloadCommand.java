@@ -7,34 +7,37 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * {@code nstun reload [TARGET]}: asks a running {@code nstun run -p FILE} or {@code nstun up NAME -p FILE} to re-read its policy (the
  * same as sending it SIGHUP) and prints what came of it. New flows follow the new policy; open ones
  * keep the outbound they have.
  */
-@Command(name = "reload", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Makes a running `nstun run -p FILE` (or `nstun up NAME -p FILE`) re-read FILE (as SIGHUP to it does) and prints the outcome.",
-            "New flows follow the new policy; open flows stay where they are; a file with problems changes nothing."},
-        exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {"0:the running nstun re-read its policy file", "3:no live run with a policy (none of this user's, or none that TARGET names)",
-            ExitCodes.FAILED_ENTRY + "; also when several runs have a policy and no TARGET says which (a file with problems leaves the run's policy as it was)"},
-        footer = {"", "Examples:", "  nstun reload", "  nstun reload 4242", "  nstun reload work        # nstun up work -p FILE",
-            "  sudo nstun reload       # runs started with sudo"})
 public final class ReloadCommand implements Callable<Integer> {
     private static final int SIGHUP = 1;
     private static final long ANSWER_MILLIS = 10_000;
+    private final PositionalParamSpec target = PositionalParamSpec.builder().arity("0..1").paramLabel("TARGET").type(String.class)
+            .description(RunTargets.DESCRIPTION).build();
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("reload");
 
-    @Spec CommandSpec spec;
-    @Mixin LoggingOptions logging;
-
-    @Parameters(arity = "0..1", paramLabel = "TARGET", description = RunTargets.DESCRIPTION)
-    String target;
+    ReloadCommand() {
+        LoggingOptions.addTo(spec);
+        spec.addPositional(target);
+        CommandModel.addStandardHelp(spec);
+        spec.usageMessage()
+                .description("Makes a running `nstun run -p FILE` (or `nstun up NAME -p FILE`) re-read FILE (as SIGHUP to it does) and prints"
+                                + " the outcome.",
+                        "New flows follow the new policy; open flows stay where they are; a file with problems changes nothing.")
+                .exitCodeListHeading(ExitCodes.HEADING)
+                .exitCodeList(ExitCodes.list("0:the running nstun re-read its policy file",
+                        "3:no live run with a policy (none of this user's, or none that TARGET names)",
+                        ExitCodes.FAILED_ENTRY + "; also when several runs have a policy and no TARGET says which (a file with problems leaves"
+                                + " the run's policy as it was)"))
+                .footer("", "Examples:", "  nstun reload", "  nstun reload 4242", "  nstun reload work        # nstun up work -p FILE",
+                        "  sudo nstun reload       # runs started with sudo");
+    }
 
     @Override
     public Integer call() throws InterruptedException {
@@ -49,7 +52,7 @@ public final class ReloadCommand implements Callable<Integer> {
         }
         List<RunRegistry.Run> withPolicy = registry.live().stream().filter(r -> r.policy().isPresent()).toList();
         RunRegistry.Run run;
-        switch (RunTargets.resolve(withPolicy, Optional.ofNullable(target), "nstun reload", false)) {
+        switch (RunTargets.resolve(withPolicy, Optional.ofNullable(target.getValue()), "nstun reload", false)) {
             case RunTargets.Found found -> run = found.run();
             case RunTargets.Refusal refusal -> {
                 err.println(refusal.line());

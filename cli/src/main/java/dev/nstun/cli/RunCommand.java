@@ -9,35 +9,42 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /** {@code nstun run [options] -- COMMAND [ARGS...]}. */
-@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {
-            "Runs COMMAND in a new network namespace whose only way out is a TUN device served by nstun."},
-        exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {"N:COMMAND's own status (128+N when signal N killed it)", ExitCodes.FAILED_ENTRY,
-            "126:COMMAND cannot be executed", "127:COMMAND was not found"},
-        footer = {"", "Without sudo, nstun runs rootless (in a user namespace of the user's own; 'nstun doctor' checks the machine);",
-            "sudo is needed only for a direct outbound's interface or fwmark.",
-            "", "Examples:", "  nstun run -- curl http://example.com/", "  nstun run --pcap trace.pcap -- ping -c1 198.18.0.9"})
 public final class RunCommand implements Callable<Integer> {
-    @Spec CommandSpec spec;
-    @Mixin LoggingOptions logging;
-    @Mixin RunOptions options;
-    @Mixin CommandOptions who;
+    final RunOptions options = new RunOptions();
+    final CommandOptions who = new CommandOptions();
+    private final PositionalParamSpec command = PositionalParamSpec.builder().required(true).arity("1..*").paramLabel("COMMAND")
+            .type(List.class).auxiliaryTypes(String.class).description("The command to run, and its arguments.").build();
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("run");
 
-    @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The command to run, and its arguments.")
-    List<String> command;
+    RunCommand() {
+        LoggingOptions.addTo(spec);
+        options.addTo(spec);
+        who.addTo(spec);
+        spec.addPositional(command);
+        CommandModel.addStandardHelp(spec);
+        spec.usageMessage()
+                .description("Runs COMMAND in a new network namespace whose only way out is a TUN device served by nstun.")
+                .exitCodeListHeading(ExitCodes.HEADING)
+                .exitCodeList(ExitCodes.list("N:COMMAND's own status (128+N when signal N killed it)", ExitCodes.FAILED_ENTRY,
+                        "126:COMMAND cannot be executed", "127:COMMAND was not found"))
+                .footer("", "Without sudo, nstun runs rootless (in a user namespace of the user's own; 'nstun doctor' checks the machine);",
+                        "sudo is needed only for a direct outbound's interface or fwmark.",
+                        "", "Examples:", "  nstun run -- curl http://example.com/", "  nstun run --pcap trace.pcap -- ping -c1 198.18.0.9");
+    }
+
+    /** Returns COMMAND and its arguments. */
+    List<String> command() {
+        return command.getValue();
+    }
 
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        return switch (RunPlan.of(options, who, command)) {
+        return switch (RunPlan.of(options, who, command())) {
             case RunPlan.Refused refused -> {
                 refused.lines().forEach(err::println);
                 yield refused.status();

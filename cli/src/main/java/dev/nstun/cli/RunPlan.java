@@ -107,42 +107,42 @@ record RunPlan(Privileges.Mode mode, TunSpec tun, Credentials user, boolean root
      * name, in the order users learn of problems (the machine, then each option), and decides the run.
      */
     static Outcome of(RunOptions options, CommandOptions who, List<String> command) {
-        return decide(options, who, command, Optional.empty());
+        return decide(options, who.user(), who.rootInside(), command, Optional.empty());
     }
 
     /** Decides {@code nstun up NAME}: a namespace as {@code options} say, named {@code name}, with no command in it. */
     static Outcome forUp(RunOptions options, InstanceName name) {
-        return decide(options, new CommandOptions(), List.of(), Optional.of(name));
+        return decide(options, null, false, List.of(), Optional.of(name));
     }
 
-    private static Outcome decide(RunOptions options, CommandOptions commandOptions, List<String> command, Optional<InstanceName> name) {
+    private static Outcome decide(RunOptions options, String user, boolean rootInside, List<String> command, Optional<InstanceName> name) {
         Privileges.Mode mode = Privileges.mode();
         List<HostChecks.Check> blockers = HostChecks.system().blockers(mode, System.getProperty("nstun.launcher") != null);
         if (!blockers.isEmpty()) {
             return new Refused(ExitCodes.NSTUN_FAILED, blockers.stream().map(b -> "nstun: " + b.subject() + ": " + b.found() + ": " + b.fix()).toList());
         }
-        if (options.mtu < TunSpec.MIN_MTU || options.mtu > TunSpec.MAX_MTU) {
+        if (options.mtu() < TunSpec.MIN_MTU || options.mtu() > TunSpec.MAX_MTU) {
             return new Refused(ExitCodes.NSTUN_FAILED,
-                    "nstun: --mtu " + options.mtu + " is out of range (expected " + TunSpec.MIN_MTU + " to " + TunSpec.MAX_MTU + ")");
+                    "nstun: --mtu " + options.mtu() + " is out of range (expected " + TunSpec.MIN_MTU + " to " + TunSpec.MAX_MTU + ")");
         }
         List<String> said = new ArrayList<>();
-        Credentials who = credentials(commandOptions.user, said);
+        Credentials who = credentials(user, said);
         if (who == null) return new Refused(ExitCodes.NSTUN_FAILED, said);
         Map<String, String> env = environment(who);
         Integer notRunnable = command.isEmpty() ? null : checkRunnable(command.get(0), env.get("PATH"), said);
         if (notRunnable != null) return new Refused(notRunnable, said);
 
         Optional<DnsSettings.Upstream> override = Optional.empty();
-        if (options.dnsUpstream != null) {
-            override = parseDnsUpstream(options.dnsUpstream);
+        if (options.dnsUpstream() != null) {
+            override = parseDnsUpstream(options.dnsUpstream());
             if (override.isEmpty()) {
-                return new Refused(ExitCodes.NSTUN_FAILED, "nstun: --dns-upstream " + options.dnsUpstream
+                return new Refused(ExitCodes.NSTUN_FAILED, "nstun: --dns-upstream " + options.dnsUpstream()
                         + ": expected an address with an optional port and transport, e.g. 127.0.0.1:5353, [::1]:53 or tcp://10.0.0.53:53");
             }
         }
-        String socks5Url = options.socks5Url;
-        String httpUrl = options.httpUrl;
-        Path policyFile = options.policyFile;
+        String socks5Url = options.socks5Url();
+        String httpUrl = options.httpUrl();
+        Path policyFile = options.policyFile();
         if ((policyFile != null ? 1 : 0) + (socks5Url != null ? 1 : 0) + (httpUrl != null ? 1 : 0) > 1) {
             return new Refused(ExitCodes.NSTUN_FAILED, "nstun: give one of -p FILE, --socks5 URL and --http URL (a policy file can name several proxies)");
         }
@@ -154,13 +154,13 @@ record RunPlan(Privileges.Mode mode, TunSpec tun, Credentials user, boolean root
             return new Refused(ExitCodes.NSTUN_FAILED,
                     "nstun: --http " + ProxyUrl.redact(httpUrl) + ": expected an http:// URL (for a SOCKS5 proxy, use --socks5)");
         }
-        if (options.learnFile != null && policyFile != null) {
+        if (options.learnFile() != null && policyFile != null) {
             return new Refused(ExitCodes.NSTUN_FAILED, "nstun: --learn writes a policy from this run's own flows: not with -p (it combines with"
                     + " --socks5, --http, --allow and --deny)");
         }
         AccessList access;
         try {
-            access = AccessList.parse(options.allow, options.deny);
+            access = AccessList.parse(options.allow(), options.deny());
         } catch (PolicyException e) {
             return new Refused(ExitCodes.NSTUN_FAILED, e.problems().stream().map(problem -> "nstun: " + problem).toList());
         }
@@ -182,7 +182,7 @@ record RunPlan(Privileges.Mode mode, TunSpec tun, Credentials user, boolean root
         }
         Optional<DnsSettings.Upstream> direct = override.isPresent() || policy != null ? override : hostUpstream();
         Optional<Learning> learning = Optional.empty();
-        if (!access.isEmpty() || options.learnFile != null) {
+        if (!access.isEmpty() || options.learnFile() != null) {
             try {
                 if (policyFile != null) {
                     policy = access.prependTo(policy);
@@ -195,28 +195,28 @@ record RunPlan(Privileges.Mode mode, TunSpec tun, Credentials user, boolean root
                     }
                     policy = access.restrict(Policy.direct(direct.get(), "command line"));
                 }
-                if (options.learnFile != null) {
-                    learning = Optional.of(new Learning(options.learnFile, files.startLearning(options.learnFile, policy, policyEnvironment)));
+                if (options.learnFile() != null) {
+                    learning = Optional.of(new Learning(options.learnFile(), files.startLearning(options.learnFile(), policy, policyEnvironment)));
                 }
             } catch (PolicyException e) {
                 return new Refused(ExitCodes.NSTUN_FAILED, e.problems().stream().map(problem -> "nstun: " + problem).toList());
             }
         }
         Optional<FaultInjectingDevice.Faults> faults = Optional.empty();
-        if (options.debugFaults != null) {
+        if (options.debugFaults() != null) {
             try {
-                faults = Optional.of(FaultInjectingDevice.Faults.parse(options.debugFaults));
+                faults = Optional.of(FaultInjectingDevice.Faults.parse(options.debugFaults()));
             } catch (IllegalArgumentException e) {
-                return new Refused(ExitCodes.NSTUN_FAILED, "nstun: --debug-faults " + options.debugFaults + ": " + e.getMessage());
+                return new Refused(ExitCodes.NSTUN_FAILED, "nstun: --debug-faults " + options.debugFaults() + ": " + e.getMessage());
             }
         }
         String followed = (policyFile != null ? "-p " + policyFile.toAbsolutePath()
                 : socks5Url != null ? "--socks5 " + ProxyUrl.redact(socks5Url)
                 : httpUrl != null ? "--http " + ProxyUrl.redact(httpUrl)
                 : "direct") + (access.isEmpty() ? "" : " with --allow/--deny");
-        return new Ready(new RunPlan(mode, NstunAddresses.tun(options.mtu), who, commandOptions.rootInside, command, env, Optional.ofNullable(policy),
-                Optional.ofNullable(policyFile), access, policyEnvironment, new Dns(override, direct), learning, options.hostLoopback,
-                faults, Optional.ofNullable(options.pcap), options.report || LoggingOptions.verbose(), files,
+        return new Ready(new RunPlan(mode, NstunAddresses.tun(options.mtu()), who, rootInside, command, env, Optional.ofNullable(policy),
+                Optional.ofNullable(policyFile), access, policyEnvironment, new Dns(override, direct), learning, options.hostLoopback(),
+                faults, Optional.ofNullable(options.pcap()), options.report() || LoggingOptions.verbose(), files,
                 name.map(n -> new Up(n, followed))));
     }
 

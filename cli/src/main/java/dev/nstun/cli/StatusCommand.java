@@ -8,31 +8,34 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /** {@code nstun status [TARGET] [--json]}: what a live run is doing, asked on its control socket. */
-@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Shows a live run's flows (protocol, source, destination with the name of a fake address, rule, outbound,"
-            + " bytes each way, age) and its counters (flows by rule and outbound, refusals and drops by reason, DNS answers)."},
-        exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {"0:the run answered", "3:no live run (none of this user's, or none that TARGET names)",
-            ExitCodes.FAILED_ENTRY + "; also when several runs are live and no TARGET says which, or the run cannot answer"},
-        footer = {"", "A plain user sees the runs it started; root sees every user's.",
-            "", "Examples:", "  nstun status", "  nstun status 4242 --json | jq '.flows[].destination'"})
 public final class StatusCommand implements Callable<Integer> {
-    @Spec CommandSpec spec;
-    @Mixin LoggingOptions logging;
+    private final PositionalParamSpec target = PositionalParamSpec.builder().arity("0..1").paramLabel("TARGET").type(String.class)
+            .description(RunTargets.DESCRIPTION).build();
+    private final OptionSpec json = CommandModel.flag("The run's answer as one JSON document (the form scripts should read).", "--json");
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("status");
 
-    @Parameters(arity = "0..1", paramLabel = "TARGET", description = RunTargets.DESCRIPTION)
-    String target;
+    StatusCommand() {
+        LoggingOptions.addTo(spec);
+        spec.addOption(json).addPositional(target);
+        CommandModel.addStandardHelp(spec);
+        spec.usageMessage()
+                .description("Shows a live run's flows (protocol, source, destination with the name of a fake address, rule, outbound,"
+                        + " bytes each way, age) and its counters (flows by rule and outbound, refusals and drops by reason, DNS answers).")
+                .exitCodeListHeading(ExitCodes.HEADING)
+                .exitCodeList(ExitCodes.list("0:the run answered", "3:no live run (none of this user's, or none that TARGET names)",
+                        ExitCodes.FAILED_ENTRY + "; also when several runs are live and no TARGET says which, or the run cannot answer"))
+                .footer("", "A plain user sees the runs it started; root sees every user's.",
+                        "", "Examples:", "  nstun status", "  nstun status 4242 --json | jq '.flows[].destination'");
+    }
 
-    @Option(names = "--json", description = "The run's answer as one JSON document (the form scripts should read).")
-    boolean json;
+    private boolean json() {
+        return json.getValue();
+    }
 
     @Override
     public Integer call() {
@@ -40,7 +43,7 @@ public final class StatusCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         RunTargets.Resolution resolution;
         try {
-            resolution = RunTargets.resolve(liveRuns(), Optional.ofNullable(target), "nstun status", Privileges.isHostRoot());
+            resolution = RunTargets.resolve(liveRuns(), Optional.ofNullable(target.getValue()), "nstun status", Privileges.isHostRoot());
         } catch (IOException e) {
             err.println("nstun: " + e.getMessage());
             return ExitCodes.NSTUN_FAILED;
@@ -56,7 +59,7 @@ public final class StatusCommand implements Callable<Integer> {
         String answer;
         try {
             answer = ask(run);
-            if (json) {
+            if (json()) {
                 StatusView.parse(answer); // an error the run gave is said as one, not printed as a status
                 out.println(answer);
             } else {

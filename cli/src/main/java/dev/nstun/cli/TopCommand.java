@@ -16,34 +16,34 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * {@code nstun top [TARGET]}: {@link StatusCommand}'s view, redrawn every second in the terminal's
  * alternate screen. Keys are read from {@code /dev/tty} with canonical mode and echo off (through
  * stty); the terminal is put back as it was when it quits (q, Ctrl-C, or the run's end).
  */
-@Command(name = "top", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Shows a live run's flows and counters as `nstun status` does, refreshed every second, until q.",
-            "Keys: b sorts by bytes (both ways), a by age (oldest first), q quits. It quits by itself when the run ends."},
-        exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {"0:quit with q, or the run ended", "3:no live run (none of this user's, or none that TARGET names)",
-            ExitCodes.FAILED_ENTRY + "; also when several runs are live and no TARGET says which, or there is no terminal"},
-        footer = {"", "Examples:", "  nstun top", "  sudo nstun top 4242"})
 public final class TopCommand implements Callable<Integer> {
     private static final long REFRESH_MILLIS = 1000;
     private static final String ALTERNATE_SCREEN = "\033[?1049h\033[?25l";
     private static final String NORMAL_SCREEN = "\033[?25h\033[?1049l";
+    private final PositionalParamSpec target = PositionalParamSpec.builder().arity("0..1").paramLabel("TARGET").type(String.class)
+            .description(RunTargets.DESCRIPTION).build();
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("top");
 
-    @Spec CommandSpec spec;
-    @Mixin LoggingOptions logging;
-
-    @Parameters(arity = "0..1", paramLabel = "TARGET", description = RunTargets.DESCRIPTION)
-    String target;
+    TopCommand() {
+        LoggingOptions.addTo(spec);
+        spec.addPositional(target);
+        CommandModel.addStandardHelp(spec);
+        spec.usageMessage()
+                .description("Shows a live run's flows and counters as `nstun status` does, refreshed every second, until q.",
+                        "Keys: b sorts by bytes (both ways), a by age (oldest first), q quits. It quits by itself when the run ends.")
+                .exitCodeListHeading(ExitCodes.HEADING)
+                .exitCodeList(ExitCodes.list("0:quit with q, or the run ended", "3:no live run (none of this user's, or none that TARGET names)",
+                        ExitCodes.FAILED_ENTRY + "; also when several runs are live and no TARGET says which, or there is no terminal"))
+                .footer("", "Examples:", "  nstun top", "  sudo nstun top 4242");
+    }
 
     @Override
     public Integer call() throws InterruptedException {
@@ -51,7 +51,7 @@ public final class TopCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         RunRegistry.Run run;
         try {
-            switch (RunTargets.resolve(StatusCommand.liveRuns(), Optional.ofNullable(target), "nstun top", Privileges.isHostRoot())) {
+            switch (RunTargets.resolve(StatusCommand.liveRuns(), Optional.ofNullable(target.getValue()), "nstun top", Privileges.isHostRoot())) {
                 case RunTargets.Found found -> run = found.run();
                 case RunTargets.Refusal refusal -> {
                     err.println(refusal.line());

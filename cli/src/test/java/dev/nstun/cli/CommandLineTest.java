@@ -39,22 +39,22 @@ class CommandLineTest {
     @Test
     void optionsAfterTheCommandBelongToTheCommand() {
         RunCommand run = parseRun("run", "--mtu", "1500", "curl", "-v", "--mtu", "x");
-        assertEquals(1500, run.options.mtu);
-        assertEquals(List.of("curl", "-v", "--mtu", "x"), run.command);
+        assertEquals(1500, run.options.mtu());
+        assertEquals(List.of("curl", "-v", "--mtu", "x"), run.command());
     }
 
     @Test
     void doubleDashEndsNstunsOptions() {
         RunCommand run = parseRun("run", "-v", "--", "sh", "-c", "exit 3");
-        assertEquals(List.of("sh", "-c", "exit 3"), run.command);
-        assertEquals(RunOptions.DEFAULT_MTU, run.options.mtu);
-        assertNull(run.options.pcap);
+        assertEquals(List.of("sh", "-c", "exit 3"), run.command());
+        assertEquals(RunOptions.DEFAULT_MTU, run.options.mtu());
+        assertNull(run.options.pcap());
     }
 
     @Test
     void atFilesAreTheCommandsArguments() {
         RunCommand run = parseRun("run", "--", "curl", "--data-binary", "@/nonexistent/upload.bin", "@.");
-        assertEquals(List.of("curl", "--data-binary", "@/nonexistent/upload.bin", "@."), run.command);
+        assertEquals(List.of("curl", "--data-binary", "@/nonexistent/upload.bin", "@."), run.command());
     }
 
     @Test
@@ -117,6 +117,17 @@ class CommandLineTest {
         assertEquals(ExitCodes.NSTUN_FAILED, cl.execute("explain", policy.toString(), "example.com:443"));
         assertTrue(err.toString().contains(problem), err.toString());
         assertEquals("", out.toString());
+    }
+
+    @Test
+    void startingReadsNoAnnotations() throws Exception {
+        // Issue 11: each annotation type read makes the JVM generate a Proxy class at start, which no class-data archive keeps.
+        Process java = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xlog:class+load=info",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--version").redirectErrorStream(true).start();
+        List<String> loaded = new String(java.getInputStream().readAllBytes()).lines().toList();
+        assertEquals(0, java.waitFor(), String.join("\n", loaded));
+        assertTrue(loaded.stream().anyMatch(l -> l.contains(" dev.nstun.cli.LoggingOptions ")), "the log lists the classes loaded: " + loaded);
+        assertEquals(List.of(), loaded.stream().filter(l -> l.contains("source: __dynamic_proxy__")).toList());
     }
 
     @Test
@@ -200,8 +211,8 @@ class CommandLineTest {
     void execTakesEverythingAfterNameAsTheCommandWithOrWithoutDashes() {
         for (List<String> args : List.of(List.of("exec", "-u", "root", "vpn", "--", "curl", "-v"), List.of("exec", "-u", "root", "vpn", "curl", "-v"))) {
             ExecCommand exec = (ExecCommand) cl.parseArgs(args.toArray(String[]::new)).subcommand().commandSpec().userObject();
-            assertEquals("vpn", exec.name.value());
-            assertEquals("root", exec.who.user);
+            assertEquals("vpn", exec.name().value());
+            assertEquals("root", exec.who.user());
             assertEquals(List.of("curl", "-v"), exec.argv(), args.toString());
         }
     }

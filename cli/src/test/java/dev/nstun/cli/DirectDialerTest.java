@@ -12,11 +12,15 @@ import dev.nstun.stack.flow.PendingConnect;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.UnknownHostException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -72,6 +76,24 @@ class DirectDialerTest {
                 assertTrue(selector.select(5000) >= 1, "the refusal arrives");
                 IOException e = assertThrows(IOException.class, ch::finishConnect);
                 assertEquals(DialFailure.REFUSED, refused.failure().apply(e).failure(), "what the command is told");
+            }
+        }
+    }
+
+    /** A dual-stack socket (the JDK's default) is listed in /proc/net/tcp6, with a v4-mapped address. */
+    @Test
+    void anIpv4DestinationGetsAnIpv4Socket() throws Exception {
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.INET).bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+            try (SocketChannel started = dialer(true).startTcp(flow("198.18.0.2", port)).orElseThrow().channel();
+                 SocketChannel blocking = dialer(true).connectTcp(flow("198.18.0.2", port));
+                 Selector selector = Selector.open()) {
+                started.register(selector, SelectionKey.OP_CONNECT);
+                assertTrue(started.isConnected() || selector.select(5000) == 1 && started.finishConnect(), "connected");
+                for (SocketChannel ch : List.of(started, blocking)) {
+                    String local = String.format(":%04X ", ((InetSocketAddress) ch.getLocalAddress()).getPort());
+                    assertFalse(Files.readString(Path.of("/proc/net/tcp6")).contains(local), "in /proc/net/tcp6: local port" + local);
+                }
             }
         }
     }

@@ -38,7 +38,7 @@ class RunPlanTest {
     private RunPlan.Outcome plan(String... args) {
         CommandLine.ParseResult r = cl.parseArgs(args);
         RunCommand run = (RunCommand) r.subcommand().commandSpec().userObject();
-        return RunPlan.of(run.options, run.who, run.command);
+        return RunPlan.of(run.options, run.who, run.command());
     }
 
     private void assertRefused(int status, String line, String... args) {

@@ -11,6 +11,12 @@ import java.util.Collection;
  * one thread takes them with sigwait(3). Unlike a JVM signal handler this works for every signal,
  * SIGQUIT (the JVM's thread dump) and SIGUSR2 (its suspend/resume signal, moved away by the
  * launcher) included.
+ *
+ * <p>Every nstun command makes these calls from its first moment (the thread that takes blocked
+ * signals starts before arguments are parsed), through {@link LibC}, on every JDK. Java's FFM API,
+ * which bound them on JDK 22+ before, cost more: in a fresh JVM with nstun's class-data archive
+ * (JDK 25), binding getpgrp, tcgetpgrp and sigwait through FFM and calling two took 63-89 ms (the
+ * process's CPU 180-240 ms); LibC's first use, every function looked up, 36-42 ms (130-140 ms).
  */
 public final class BlockedSignals {
     /** Longs in a glibc sigset_t (1024 bits). */
@@ -41,7 +47,7 @@ public final class BlockedSignals {
         long[] set = new long[SIGSET_LONGS];
         for (int s : signals) set[(s - 1) / 64] |= 1L << (s - 1) % 64;
         int[] taken = new int[1];
-        int error = SignalCalls.get().sigwait(set, taken);
+        int error = LibC.INSTANCE.sigwait(set, taken);
         if (error != 0) throw new NativeException("sigwait", error);
         return taken[0];
     }
@@ -51,7 +57,7 @@ public final class BlockedSignals {
      * the terminal sends (Ctrl-C, a window resize) reached the whole group, the command too.
      */
     public static boolean inForegroundOfTerminal() {
-        SignalCalls c = SignalCalls.get();
+        LibC c = LibC.INSTANCE;
         int foreground = c.tcgetpgrp(0);
         return foreground > 0 && foreground == c.getpgrp();
     }

@@ -132,13 +132,13 @@ final class CommandMounts {
     }
 
     private static void bind(Path source, Path target, String failure) throws IOException {
-        if (LibC.INSTANCE.mount(source.toString(), target.toString(), null, LibC.MS_BIND, null) != 0) {
+        if (LibC.INSTANCE.mount(source.toString(), target.toString(), null, LibC.MS_BIND) != 0) {
             throw new IOException(failure + ": " + LibC.lastError());
         }
     }
 
     private static void mount(String source, Path target, String type, long flags, String what) throws NativeException {
-        if (LibC.INSTANCE.mount(source, target.toString(), type, flags, null) != 0) throw NativeException.last(what);
+        if (LibC.INSTANCE.mount(source, target.toString(), type, flags) != 0) throw NativeException.last(what);
     }
 
     private static void write(Path file, String text, String failure) throws IOException {

@@ -4,9 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
+import com.kenai.jffi.MemoryIO;
 
 /**
  * Reads the ICMP errors a ping socket's requests provoked from its error queue ({@code
@@ -23,12 +21,15 @@ final class IcmpErrorQueue {
     private static final int CONTROL = 256;
     private static final ByteBuffer ENABLE = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).putInt(0, 1);
 
-    private final int pointer;
-    private final int cmsgData;
-    private final Pointer msg;
-    private final Pointer iov;
-    private final Pointer data;
-    private final Pointer control;
+    /** The size of a pointer and of size_t (LibC is for 64-bit Linux). */
+    private static final int POINTER = 8;
+    /** CMSG_DATA: after size_t cmsg_len and two ints, aligned. */
+    private static final int CMSG_DATA = align(POINTER + 8);
+
+    private final ByteBuffer msg = ByteBuffer.allocateDirect(7 * POINTER).order(ByteOrder.nativeOrder());
+    private final ByteBuffer iov = ByteBuffer.allocateDirect(2 * POINTER).order(ByteOrder.nativeOrder());
+    private final ByteBuffer data = ByteBuffer.allocateDirect(DATA);
+    private final ByteBuffer control = ByteBuffer.allocateDirect(CONTROL).order(ByteOrder.nativeOrder());
 
     int type;
     int code;
@@ -38,15 +39,11 @@ final class IcmpErrorQueue {
     InetAddress reporter;
 
     IcmpErrorQueue() {
-        Runtime runtime = Runtime.getRuntime(C);
-        pointer = runtime.addressSize();
-        cmsgData = align(pointer + 8); // CMSG_DATA: after size_t cmsg_len and two ints, aligned
-        msg = Memory.allocateDirect(runtime, 7 * pointer, true);
-        iov = Memory.allocateDirect(runtime, 2 * pointer, true);
-        data = Memory.allocateDirect(runtime, DATA, true);
-        control = Memory.allocateDirect(runtime, CONTROL, true);
-        iov.putAddress(0, data.address());
-        iov.putAddress(pointer, DATA);
+        MemoryIO memory = MemoryIO.getInstance();
+        iov.putLong(0, memory.getDirectBufferAddress(data)).putLong(POINTER, DATA);
+        // struct msghdr: name, namelen (padded to a pointer), iov, iovlen, control, controllen, flags
+        msg.putLong(2 * POINTER, memory.getDirectBufferAddress(iov)).putLong(3 * POINTER, 1);
+        msg.putLong(4 * POINTER, memory.getDirectBufferAddress(control));
     }
 
     /** Turns the error queue on for a fresh ping socket; returns false when the kernel refuses. */
@@ -59,14 +56,8 @@ final class IcmpErrorQueue {
      * requests (the fields are set), 0 for anything else, -1 when the queue is empty.
      */
     int receive(int fd, boolean v6) {
-        // struct msghdr: name, namelen (padded to a pointer), iov, iovlen, control, controllen, flags
-        msg.putAddress(0, 0);
-        msg.putInt(pointer, 0);
-        msg.putAddress(2L * pointer, iov.address());
-        msg.putAddress(3L * pointer, 1);
-        msg.putAddress(4L * pointer, control.address());
-        msg.putAddress(5L * pointer, CONTROL);
-        msg.putInt(6L * pointer, 0);
+        // The kernel rewrites namelen, controllen and flags: set them again.
+        msg.putLong(0, 0).putInt(POINTER, 0).putLong(5 * POINTER, CONTROL).putInt(6 * POINTER, 0);
         long n;
         do {
             n = C.recvmsg(fd, msg, LibC.MSG_ERRQUEUE | LibC.MSG_DONTWAIT);
@@ -74,29 +65,29 @@ final class IcmpErrorQueue {
         if (n < 0) return -1;
         // The data is the start of what we sent: our echo request's header.
         int request = v6 ? IcmpInbound.V6_ECHO_REQUEST : IcmpInbound.V4_ECHO_REQUEST;
-        if (n < IcmpInbound.ICMP_HEADER || (data.getByte(0) & 0xff) != request) return 0;
-        sequence = (data.getByte(6) & 0xff) << 8 | data.getByte(7) & 0xff;
-        long used = msg.getAddress(5L * pointer);
-        for (long at = 0; at + cmsgData <= used; ) {
-            long length = control.getAddress(at);
-            if (length < cmsgData || at + length > used) return 0;
-            int level = control.getInt(at + pointer);
-            int kind = control.getInt(at + pointer + 4);
+        if (n < IcmpInbound.ICMP_HEADER || (data.get(0) & 0xff) != request) return 0;
+        sequence = (data.get(6) & 0xff) << 8 | data.get(7) & 0xff;
+        long used = Math.min(msg.getLong(5 * POINTER), CONTROL);
+        for (int at = 0; at + CMSG_DATA <= used; ) {
+            long length = control.getLong(at);
+            if (length < CMSG_DATA || at + length > used) return 0;
+            int level = control.getInt(at + POINTER);
+            int kind = control.getInt(at + POINTER + 4);
             if (v6 ? level == LibC.SOL_IPV6 && kind == LibC.IPV6_RECVERR : level == LibC.SOL_IP && kind == LibC.IP_RECVERR) {
-                return readExtendedError(at + cmsgData, at + length, v6);
+                return readExtendedError(at + CMSG_DATA, (int) (at + length), v6);
             }
-            at += align(length);
+            at += (int) align(length);
         }
         return 0;
     }
 
     /** struct sock_extended_err: errno, origin, type, code, pad, info, data; then the offender's sockaddr. */
-    private int readExtendedError(long at, long end, boolean v6) {
+    private int readExtendedError(int at, int end, boolean v6) {
         if (end - at < 16) return 0;
-        int origin = control.getByte(at + 4) & 0xff;
+        int origin = control.get(at + 4) & 0xff;
         if (origin != (v6 ? SO_EE_ORIGIN_ICMP6 : SO_EE_ORIGIN_ICMP)) return 0;
-        type = control.getByte(at + 5) & 0xff;
-        code = control.getByte(at + 6) & 0xff;
+        type = control.get(at + 5) & 0xff;
+        code = control.get(at + 6) & 0xff;
         restOfHeader = restOfHeader(v6, type, code, control.getInt(at + 8));
         reporter = offender(at + 16, end, v6);
         return 1;
@@ -112,15 +103,15 @@ final class IcmpErrorQueue {
         return 0;
     }
 
-    private InetAddress offender(long at, long end, boolean v6) {
+    private InetAddress offender(int at, int end, boolean v6) {
         int family = control.getShort(at) & 0xffff;
         byte[] address;
         if (!v6 && family == LibC.AF_INET && end - at >= 8) {
             address = new byte[4];
-            control.get(at + 4, address, 0, 4);
+            control.get(at + 4, address);
         } else if (v6 && family == LibC.AF_INET6 && end - at >= 24) {
             address = new byte[16];
-            control.get(at + 8, address, 0, 16);
+            control.get(at + 8, address);
         } else {
             return null;
         }
@@ -131,11 +122,11 @@ final class IcmpErrorQueue {
         }
     }
 
-    private long align(long length) {
-        return (length + pointer - 1) & -pointer;
+    private static long align(long length) {
+        return (length + POINTER - 1) & -POINTER;
     }
 
-    private int align(int length) {
-        return (length + pointer - 1) & -pointer;
+    private static int align(int length) {
+        return (length + POINTER - 1) & -POINTER;
     }
 }

@@ -53,7 +53,7 @@ public final class NamedNamespace {
         }
         shareRunNetns();
         Files.createFile(run, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("r--r--r--")));
-        if (LibC.INSTANCE.mount(namespacePath, run.toString(), "none", LibC.MS_BIND, null) != 0) {
+        if (LibC.INSTANCE.mount(namespacePath, run.toString(), "none", LibC.MS_BIND) != 0) {
             NativeException e = NativeException.last("bind the namespace to " + run);
             Files.deleteIfExists(run);
             throw e;
@@ -101,11 +101,11 @@ public final class NamedNamespace {
     private static void shareRunNetns() throws IOException {
         Files.createDirectories(RUN_NETNS);
         String dir = RUN_NETNS.toString();
-        if (LibC.INSTANCE.mount("", dir, "none", LibC.MS_SHARED | LibC.MS_REC, null) == 0) return;
+        if (LibC.INSTANCE.mount("", dir, "none", LibC.MS_SHARED | LibC.MS_REC) == 0) return;
         if (LibC.errno() != NativeException.EINVAL) throw NativeException.last("make " + dir + " a shared mount");
         // Not a mount point yet: make it one (a bind mount on itself), then shared.
-        if (LibC.INSTANCE.mount(dir, dir, "none", LibC.MS_BIND | LibC.MS_REC, null) != 0) throw NativeException.last("bind " + dir + " on itself");
-        if (LibC.INSTANCE.mount("", dir, "none", LibC.MS_SHARED | LibC.MS_REC, null) != 0) throw NativeException.last("make " + dir + " a shared mount");
+        if (LibC.INSTANCE.mount(dir, dir, "none", LibC.MS_BIND | LibC.MS_REC) != 0) throw NativeException.last("bind " + dir + " on itself");
+        if (LibC.INSTANCE.mount("", dir, "none", LibC.MS_SHARED | LibC.MS_REC) != 0) throw NativeException.last("make " + dir + " a shared mount");
     }
 
     private static void unbind(Path run) {

@@ -1,11 +1,12 @@
 package dev.nstun.netns;
 
 /**
- * Binds the native calls a run needs ({@link LibC}, and under sudo jnr-posix for {@link Users}'
- * look-up of the invoking user) on a thread of its own, while the main thread is still parsing
- * arguments: jnr-ffi's first load of an interface costs tens of milliseconds of CPU (its own
- * classes, jffi, the interface's proxy), and without this the main thread would wait for them
- * when it first needs them.
+ * Binds the native calls a run needs ({@link LibC}, and under sudo the user database's look-up of
+ * the invoking user, whose first call loads glibc's NSS modules) on a thread of its own, while the
+ * main thread is still parsing arguments (the thread that takes blocked signals has usually begun
+ * LibC's binding already, and this one then waits for it): LibC's first use loads jffi and its
+ * native library and looks up every function (20 to 40 ms in a fresh JVM), and without this the
+ * main thread would wait for it when it first needs it.
  */
 public final class NativeBindings {
     private NativeBindings() {}

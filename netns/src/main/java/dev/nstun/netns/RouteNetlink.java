@@ -118,7 +118,7 @@ public final class RouteNetlink implements AutoCloseable {
 
     private void transact(String what) throws NativeException {
         int length = request.position();
-        request.putInt(0, length).flip(); // jnr passes a direct buffer's address plus its position
+        request.putInt(0, length).flip(); // LibC passes a direct buffer's address plus its position
         if (C.send(fd, request, length, 0) != length) throw NativeException.last("netlink " + what);
         while (true) {
             reply.clear();

@@ -1,33 +1,45 @@
 package dev.nstun.netns;
 
+import com.kenai.jffi.MemoryIO;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import jnr.posix.POSIX;
-import jnr.posix.Passwd;
 
-/** Looks up who the wrapped command should run as. */
+/**
+ * Looks up who the wrapped command should run as, in the user database through {@link LibC}'s
+ * getpwnam_r and getpwuid_r: each lookup fills buffers of its own, so threads never share a
+ * record. (jnr-posix did this before: under sudo its binding, about 150 functions, cost a fresh JVM
+ * 480-580 ms and 0.5 s of CPU, on the path of every {@code sudo nstun run}, where LibC's lookup
+ * costs a millisecond.)
+ */
 public final class Users {
     /** Fields of the Uid: line of /proc/self/status: real, effective, saved, file-system. */
     private static final int REAL = 0;
     private static final int EFFECTIVE = 1;
-
-    /** Held while a user-database record is looked up and copied ({@link #byName}). */
-    private static final Object DATABASE = new Object();
+    /** struct passwd (64-bit): name, passwd, uid, gid, gecos, dir, shell. */
+    private static final int PASSWD_SIZE = 48;
+    private static final int PW_NAME = 0;
+    private static final int PW_UID = 16;
+    private static final int PW_GID = 20;
+    private static final int PW_DIR = 32;
+    private static final int ERANGE = 34;
+    /** Where growing the buffer for a record's strings stops: far beyond any real entry. */
+    private static final int MAX_RECORD = 1 << 20;
 
     private Users() {}
 
-    /**
-     * Returns the credentials of user {@code name} (or a numeric uid), or null if unknown. libc's
-     * getpwnam and getpwuid return one static record, which the next call on any thread overwrites,
-     * and jnr-posix reads its fields from there: every lookup copies them out under {@link #DATABASE}.
-     */
+    /** Returns the credentials of user {@code name} (or a numeric uid), or null if unknown. */
     public static Credentials byName(String name) {
-        synchronized (DATABASE) {
-            Passwd pw = Posix.BINDING.getpwnam(name);
-            if (pw == null && name.chars().allMatch(Character::isDigit) && !name.isEmpty()) {
-                pw = Posix.BINDING.getpwuid(Integer.parseInt(name));
+        Credentials c = lookUp(name, 0);
+        if (c == null && !name.isEmpty() && name.chars().allMatch(Character::isDigit)) {
+            try {
+                c = lookUp(null, Integer.parseInt(name));
+            } catch (NumberFormatException e) {
+                return null;
             }
-            return pw == null ? null : of(pw);
         }
+        return c;
     }
 
     /**
@@ -47,10 +59,8 @@ public final class Users {
             return Credentials.UNCHANGED;
         }
         if (u == 0) return Credentials.UNCHANGED;
-        synchronized (DATABASE) {
-            Passwd pw = Posix.BINDING.getpwuid(u);
-            return pw == null ? new Credentials(u, g, null, null) : new Credentials(u, g, pw.getLoginName(), pw.getHome());
-        }
+        Credentials pw = lookUp(null, u);
+        return pw == null ? new Credentials(u, g, null, null) : new Credentials(u, g, pw.userName(), pw.home());
     }
 
     /**
@@ -69,9 +79,8 @@ public final class Users {
 
     /**
      * Returns one of nstun's uids as the kernel lists them in /proc/self/status (what getuid(2)
-     * and geteuid(2) return, in nstun's user namespace): a run by root or rootless, not started
-     * by sudo, then binds no jnr-posix, whose load costs more CPU than the rest of the start's
-     * native bindings together. Where /proc cannot be read, jnr-posix asks the kernel.
+     * and geteuid(2) return, in nstun's user namespace), read without a native call; where /proc
+     * cannot be read, libc asks the kernel.
      */
     private static int processUid(int field) {
         String[] uids = Privileges.status("Uid:").split("\\s+");
@@ -79,10 +88,10 @@ public final class Users {
             try {
                 return Integer.parseInt(uids[field]);
             } catch (NumberFormatException e) {
-                // Asked of jnr-posix below.
+                // Asked of libc below.
             }
         }
-        return field == REAL ? Posix.BINDING.getuid() : Posix.BINDING.geteuid();
+        return field == REAL ? LibC.INSTANCE.getuid() : LibC.INSTANCE.geteuid();
     }
 
     /** Returns the group ids of {@code user} (the group database's; only its primary group for a uid without a name). */
@@ -90,16 +99,29 @@ public final class Users {
         return FileSystemIdentity.groupsOf(user);
     }
 
-    private static Credentials of(Passwd pw) {
-        return new Credentials((int) pw.getUID(), (int) pw.getGID(), pw.getLoginName(), pw.getHome());
+    /** Looks up user {@code name}, or uid {@code uid} when {@code name} is null; null when the database has no such user. */
+    private static Credentials lookUp(String name, int uid) {
+        ByteBuffer pwd = ByteBuffer.allocateDirect(PASSWD_SIZE).order(ByteOrder.nativeOrder());
+        ByteBuffer result = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+        for (int size = 1024; ; size *= 2) {
+            ByteBuffer strings = ByteBuffer.allocateDirect(size);
+            int error = name != null ? LibC.INSTANCE.getpwnam_r(name, pwd, strings, result) : LibC.INSTANCE.getpwuid_r(uid, pwd, strings, result);
+            if (error == ERANGE && size < MAX_RECORD) continue;
+            if (error != 0 || result.getLong(0) == 0) return null;
+            long base = MemoryIO.getInstance().getDirectBufferAddress(strings);
+            return new Credentials(pwd.getInt(PW_UID), pwd.getInt(PW_GID), string(strings, pwd.getLong(PW_NAME) - base),
+                    string(strings, pwd.getLong(PW_DIR) - base));
+        }
     }
 
-    /**
-     * jnr-posix, bound at its first use, for the user database: {@link #invoker} outside sudo
-     * needs none, so that {@code nstun check} and {@code explain} load no jnr-ffi at all, and
-     * {@code nstun run} only {@link LibC}.
-     */
-    private static final class Posix {
-        static final POSIX BINDING = JnrBindings.posix();
+    /** Returns the NUL-terminated string at {@code offset} of {@code strings} (where the record's pointers point), or null. */
+    private static String string(ByteBuffer strings, long offset) {
+        if (offset < 0 || offset >= strings.capacity()) return null;
+        int start = (int) offset;
+        int end = start;
+        while (end < strings.capacity() && strings.get(end) != 0) end++;
+        byte[] bytes = new byte[end - start];
+        strings.get(start, bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 }

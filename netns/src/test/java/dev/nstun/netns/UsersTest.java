@@ -55,6 +55,24 @@ class UsersTest {
         assertEquals(new Credentials(Integer.parseInt(nobody[2]), Integer.parseInt(nobody[3]), "nobody", nobody[5]), got);
     }
 
+    @Test
+    void lookupsOnManyThreadsAtOnceEachGetTheirOwnUser() throws Exception {
+        String[] names = {"root", "nobody"};
+        java.util.List<Thread> threads = new java.util.ArrayList<>();
+        java.util.concurrent.ConcurrentLinkedQueue<String> wrong = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        for (int t = 0; t < 8; t++) {
+            String name = names[t % 2];
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 500; i++) {
+                    Credentials got = Users.byName(name);
+                    if (got == null || !name.equals(got.userName())) wrong.add(name + " -> " + got);
+                }
+            }));
+        }
+        for (Thread t : threads) t.join();
+        assertEquals(java.util.List.of(), java.util.List.copyOf(wrong), "lookups that came back with another user");
+    }
+
     private static String output(String... argv) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

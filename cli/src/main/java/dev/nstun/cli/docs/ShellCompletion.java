@@ -21,13 +21,27 @@ final class ShellCompletion {
     /**
      * picocli's bash script, for share/bash-completion/completions/nstun. picocli takes an option
      * for one that needs a value unless its type is boolean, so a repeatable flag (-v, -vv: a
-     * boolean[]) would get a case that offers nothing after it; those cases are taken out.
+     * boolean[]) would get a case that offers nothing after it; those cases are taken out. And it
+     * offers the names of the commands after {@code help} only when that command is picocli's own
+     * {@link CommandLine.HelpCommand} class: nstun's is built in code, so the names are put in here.
      */
     static String bash(CommandLine cl) {
-        String script = AutoComplete.bash(cl.getCommandName(), cl);
+        String script = withCommandsAfterHelp(AutoComplete.bash(cl.getCommandName(), cl), cl);
         for (OptionSpec flag : repeatableFlags(cl.getCommandSpec())) {
             String names = String.join("|", Arrays.stream(flag.names()).map(n -> "'" + n + "'").toList());
             script = script.replace("\n    " + names + ")\n      return\n      ;;", "");
+        }
+        return script;
+    }
+
+    private static String withCommandsAfterHelp(String script, CommandLine cl) {
+        for (CommandLine help : cl.getSubcommands().values()) {
+            if (!help.getCommandSpec().helpCommand() || help.getCommand() instanceof CommandLine.HelpCommand) continue;
+            String names = String.join(" ", cl.getSubcommands().values().stream()
+                    .filter(c -> c != help && !c.getCommandSpec().usageMessage().hidden()).map(CommandLine::getCommandName).distinct().toList());
+            String none = "\n  local commands=\"\"\n";
+            int at = script.indexOf(none, script.indexOf("\nfunction _picocli_" + cl.getCommandName() + "_" + help.getCommandName() + "() {\n"));
+            script = script.substring(0, at) + "\n  local commands=\"" + names + "\"\n" + script.substring(at + none.length());
         }
         return script;
     }

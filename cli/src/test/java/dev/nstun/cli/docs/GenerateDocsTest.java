@@ -66,6 +66,13 @@ class GenerateDocsTest {
     }
 
     @Test
+    void bashOffersTheCommandsAfterHelp() throws Exception {
+        String bash = Files.readString(dir.resolve("completion/nstun.bash"));
+        String help = bash.substring(bash.indexOf("\nfunction _picocli_nstun_help() {\n"));
+        assertTrue(help.contains("\n  local commands=\"run up exec down ls status top check explain reload doctor\"\n"), help);
+    }
+
+    @Test
     void zshLoadsPicocliScriptThroughBashcompinitAndCompletesAtOnce() throws Exception {
         String zsh = Files.readString(dir.resolve("completion/_nstun"));
         String bash = Files.readString(dir.resolve("completion/nstun.bash"));

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The launcher's JVM options differ by JDK (--sun-misc-unsafe-memory-access from 23, -Xlog:aot from
- * 24, a class-data archive per major version): whatever JDK runs the suite, a whole run (jnr's
- * Unsafe, the FFM calls) says nothing on stderr and leaves the archive of that JDK, a fresh one
+ * 24, a class-data archive per major version): whatever JDK runs the suite, a whole run (jffi's
+ * Unsafe) says nothing on stderr and leaves the archive of that JDK, a fresh one
  * when the archive there is older than the jar. CI runs this on
  * the host's JDK 25 and on Debian 13's openjdk-21 (test-vms/rootfs).
  */
@@ -41,7 +41,7 @@ class LauncherIT {
     }
 
     /**
-     * picocli, jffi and jnr-ffi's ASM are compiled for Java 5, whose class files no class-data
+     * picocli and jffi are compiled for Java 5, whose class files no class-data
      * archive holds: the build rewrites them as format 50 (ClassFileUpgrade), so that a command
      * started again loads picocli, which every command parses with, from the archive, not from the
      * jar. (Only picocli's: a class a background thread loads, the signal thread's binding on JDK

@@ -25,6 +25,8 @@ import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -259,8 +261,16 @@ public final class TcpFlows {
         if (started.isEmpty()) return false;
         flow.pending = started.get();
         SocketChannel ch = flow.pending.channel();
-        if (ch.isConnected()) {
-            connected(flow, ch);
+        try {
+            // A connect to a local or veth peer has usually completed inside connect(2) itself (the
+            // kernel ran the handshake on this thread): finish it now, and answer the SYN this turn,
+            // rather than register for OP_CONNECT and wait a turn for it.
+            if (ch.isConnected() || ch.isConnectionPending() && ch.finishConnect()) {
+                connected(flow, ch);
+                return true;
+            }
+        } catch (IOException e) {
+            pendingFailed(flow, e);
             return true;
         }
         try {
@@ -467,7 +477,7 @@ public final class TcpFlows {
             flow.halfOpen = false;
             halfOpenFlows.remove(flow);
         }
-        updateInterest(flow);
+        updateInterest(flow, now);
         long at = conn.pollAt();
         if (at == Long.MIN_VALUE) {
             markDirty(flow);
@@ -512,7 +522,9 @@ public final class TcpFlows {
             }
             if (conn.inputShutdown() && !flow.upstreamOutputShut) {
                 flow.upstreamOutputShut = true;
-                flow.channel.shutdownOutput();
+                // With the upstream's EOF already in, serviceOne closes the socket right after this, and
+                // its close sends the FIN: a shutdown first would only cost a syscall.
+                if (!flow.upstreamInputDone) flow.channel.shutdownOutput();
             }
         } catch (IOException e) {
             upstreamFailed(flow, e);
@@ -552,13 +564,37 @@ public final class TcpFlows {
         }
     }
 
-    private void updateInterest(TcpFlow flow) {
-        SelectionKey key = flow.selectionKey;
-        if (key == null || !key.isValid() || flow.channel == null) return; // a connect under way waits for OP_CONNECT
+    /**
+     * Registers for what the flow waits on upstream. Once the upstream's EOF is in and nothing waits
+     * to be written, the key is cancelled rather than left with no interest: the selector drops it at
+     * its next select, so the socket's close later is a plain close(2) (a channel still registered is
+     * closed by the JDK with a getsockopt, a shutdown and a close deferred to the selector). Should
+     * the command's bytes later fill the socket, the channel registers anew.
+     */
+    private void updateInterest(TcpFlow flow, long now) {
+        if (flow.channel == null) return; // a connect under way waits for OP_CONNECT
         int ops = 0;
         if (!flow.upstreamInputDone && !flow.readPaused) ops |= SelectionKey.OP_READ;
         if (flow.writeBlocked) ops |= SelectionKey.OP_WRITE;
-        if (key.interestOps() != ops) key.interestOps(ops);
+        SelectionKey key = flow.selectionKey;
+        if (key == null) {
+            if (ops == 0 || !flow.upstreamInputDone || !flow.channel.isOpen()) return;
+            try {
+                flow.selectionKey = flow.channel.register(selector, ops, flow);
+            } catch (CancelledKeyException e) {
+                arm(flow, now); // cancelled this turn: the selector drops the old key at the next select
+            } catch (ClosedChannelException e) {
+                upstreamFailed(flow, e);
+            }
+            return;
+        }
+        if (!key.isValid()) return;
+        if (ops == 0 && flow.upstreamInputDone) {
+            key.cancel();
+            flow.selectionKey = null;
+        } else if (key.interestOps() != ops) {
+            key.interestOps(ops);
+        }
     }
 
     private void upstreamFailed(TcpFlow flow, IOException e) {

@@ -28,6 +28,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.SelectionKey;
@@ -42,6 +43,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -75,6 +77,10 @@ class TcpFlowsTest {
     private InetSocketAddress connectOnLoop;
     /** Connects started on the loop never complete (a destination that does not answer). */
     private boolean connectsNeverComplete;
+    /** SO_SNDBUF of the upstream channels the dialer opens; 0: the kernel's default. */
+    private int upstreamSendBuffer;
+    /** Connects started on the loop have ended in the kernel (as to a local peer) before the dialer returns them. */
+    private boolean connectsEndBeforeReturn;
     /** The connect-timeout of connects started on the loop; null: none. */
     private Duration loopConnectTimeout;
     /** What the failure mapping of connects started on the loop was asked about. */
@@ -97,7 +103,9 @@ class TcpFlowsTest {
             public SocketChannel connectTcp(FlowId flow) throws IOException {
                 dials++;
                 if (dialFailure != null) throw new DialException(dialFailure, "test: " + dialFailure);
-                SocketChannel ch = SocketChannel.open(server.getLocalAddress());
+                SocketChannel ch = SocketChannel.open();
+                if (upstreamSendBuffer > 0) ch.setOption(StandardSocketOptions.SO_SNDBUF, upstreamSendBuffer);
+                ch.connect(server.getLocalAddress());
                 dialed.add(ch);
                 return ch;
             }
@@ -114,6 +122,7 @@ class TcpFlowsTest {
                 SocketChannel ch = SocketChannel.open();
                 ch.configureBlocking(false);
                 if (!connectsNeverComplete) ch.connect(connectOnLoop);
+                if (connectsEndBeforeReturn) awaitConnectable(ch);
                 dialed.add(ch);
                 return Optional.of(new PendingConnect(ch, e -> {
                     loopFailures.add(e);
@@ -179,6 +188,52 @@ class TcpFlowsTest {
         flows.tick(1100 * MS);
         flows.service(1100 * MS);
         assertEquals(0, flows.size(), "the flow is gone after TIME-WAIT");
+    }
+
+    @Test
+    void theUpstreamLeavesTheSelectorOnceItsEofIsInAndItsCloseSendsAFin() throws IOException {
+        SocketChannel accepted = handshake(0);
+        accepted.write(ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)));
+        accepted.shutdownOutput();
+        upstreamReadable(10);
+        assertTrue(lastSent().fin(), "FIN with the data");
+        selector.selectNow();
+        assertEquals(Set.of(), selector.keys(), "keys on the selector once the upstream's EOF is in");
+
+        command(20, TcpSegment.ACK | TcpSegment.FIN, 1, "", ourIsn + 1 + 5 + 1);
+        assertFalse(dialed.get(0).isOpen(), "the upstream socket is closed");
+        assertEquals(-1, accepted.read(ByteBuffer.allocate(1)), "the upstream's peer reads EOF (a FIN, not a reset)");
+    }
+
+    @Test
+    void bytesThatFillTheUpstreamAfterItsEofWaitForItToBeWritableAgain() throws IOException {
+        upstreamSendBuffer = 4096;
+        server.setOption(StandardSocketOptions.SO_RCVBUF, 4096);
+        SocketChannel accepted = handshake(0);
+        accepted.shutdownOutput();
+        upstreamReadable(10);
+        selector.selectNow();
+        assertEquals(Set.of(), selector.keys(), "keys once the upstream's EOF is in");
+
+        // 60,000 bytes in the command's window (65,535 without scaling): more than the socket buffers take.
+        int sent = 0;
+        String chunk = "x".repeat(1000);
+        for (int i = 0; i < 60; i++, sent += chunk.length()) command(20, TcpSegment.ACK, 1 + sent, chunk, ourIsn + 1 + 1);
+        assertEquals(List.of(SelectionKey.OP_WRITE), selector.keys().stream().map(SelectionKey::interestOps).toList(),
+                "the upstream registered anew, for OP_WRITE");
+
+        accepted.configureBlocking(false);
+        ByteBuffer got = ByteBuffer.allocate(sent + 1);
+        for (int turns = 0; got.position() < sent && turns < 10_000; turns++) {
+            accepted.read(got);
+            if (selector.selectNow() > 0) {
+                flows.tick(30 * MS);
+                for (SelectionKey key : selector.selectedKeys()) flows.onWritable(key);
+                selector.selectedKeys().clear();
+            }
+            flows.service(30 * MS);
+        }
+        assertEquals(sent, got.position(), "bytes the upstream's peer read");
     }
 
     @Test
@@ -292,6 +347,39 @@ class TcpFlowsTest {
         accepted.configureBlocking(true);
         command(3, TcpSegment.ACK | TcpSegment.PSH, 1, "GET /");
         assertEquals("GET /", readAll(accepted, 5), "relayed upstream");
+    }
+
+    @Test
+    void aConnectTheKernelHasCompletedWhenTheDialerReturnsIsAnsweredInTheSynsOwnTurn() throws IOException {
+        connectOnLoop = (InetSocketAddress) server.getLocalAddress();
+        connectsEndBeforeReturn = true;
+        syn(0);
+        assertEquals(1, sent.size(), "segments sent in the SYN's turn, with no select in between");
+        synAck = lastSent();
+        assertTrue(synAck.syn() && synAck.ack(), "SYN-ACK: " + synAck);
+        assertEquals(List.of(SelectionKey.OP_READ), selector.keys().stream().map(SelectionKey::interestOps).toList(),
+                "the upstream waits for data only, never for OP_CONNECT");
+        ourIsn = synAck.seqNumber();
+        command(1, TcpSegment.ACK, 1, "");
+        SocketChannel accepted = server.accept();
+        accepted.configureBlocking(true);
+        command(2, TcpSegment.ACK | TcpSegment.PSH, 1, "GET /");
+        assertEquals("GET /", readAll(accepted, 5), "relayed upstream");
+    }
+
+    @Test
+    void aConnectTheKernelHasRefusedWhenTheDialerReturnsIsAnsweredWithResetInTheSynsOwnTurn() throws IOException {
+        ServerSocketChannel closed = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        connectOnLoop = (InetSocketAddress) closed.getLocalAddress();
+        closed.close();
+        connectsEndBeforeReturn = true;
+        syn(0);
+        assertEquals(1, sent.size(), "segments sent in the SYN's turn");
+        TcpSegment rst = lastSent();
+        assertTrue(rst.rst() && rst.ack(), "RST|ACK for a refused connect: " + rst);
+        assertEquals(1, loopFailures.size(), "the dialer's mapping asked once");
+        assertEquals(0, flows.size(), "flows left");
+        assertFalse(dialed.get(0).isOpen(), "the upstream channel is closed");
     }
 
     @Test
@@ -467,6 +555,14 @@ class TcpFlowsTest {
             }
             selector.selectedKeys().clear();
             flows.service(at * MS);
+        }
+    }
+
+    /** Waits, on a selector of its own, until the kernel has ended {@code ch}'s connect one way or the other. */
+    private static void awaitConnectable(SocketChannel ch) throws IOException {
+        try (Selector own = Selector.open()) {
+            ch.register(own, SelectionKey.OP_CONNECT);
+            assertTrue(own.select(5000) > 0, "the connect ends");
         }
     }
 
