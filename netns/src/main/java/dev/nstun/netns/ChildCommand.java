@@ -9,14 +9,16 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The argv that turns a fresh child into the wrapped command, using util-linux only: the child
- * dies with nstun from its first instruction (setpriv --pdeathsig), enters the network namespace
- * nstun made (nsenter, through nstun's fd on it), gets a private mount namespace (unshare) where
- * child-setup.sh mounts its resolver files, then drops privileges and execs the command (setpriv
- * again: the death signal is cleared when credentials change, so it is set anew).
+ * The argv that turns a fresh child into the wrapped command, using util-linux only. Where nstun's
+ * keeper thread has made the child's network and mount namespaces already, one setpriv drops
+ * privileges, sets the death signal (the child dies with nstun) and execs the command. Rootless,
+ * joining another nstun's namespace, the child does more itself: it dies with nstun from its first
+ * instruction (setpriv --pdeathsig), enters the user and network namespaces (nsenter), gets a
+ * private mount namespace (unshare) where child-setup.sh mounts its resolver files, then drops
+ * privileges and execs the command (setpriv again: the death signal is cleared when credentials
+ * change, so it is set anew).
  */
 final class ChildCommand {
-    private static final String SETUP_SCRIPT = loadScript();
 
     private ChildCommand() {}
 
@@ -48,25 +50,40 @@ final class ChildCommand {
     }
 
     /**
-     * Returns the child's argv: it enters the namespace as {@code entry} says, gets {@code resolvConf}
-     * and {@code nsswitchConf} (empty: the host has none) as its resolver files, and runs as
-     * {@code user} with {@code privilege}.
+     * Returns the child's argv when the calling thread has made its namespaces already (entered the
+     * network namespace, mounted the resolver files: {@link CommandMounts}): one exec of setpriv
+     * runs the command as {@code user} with {@code privilege}, dying with nstun (a privilege that
+     * nests a user namespace adds util-linux's unshare and another setpriv).
      */
-    static List<String> argv(Sandbox.Entry entry, String resolvConf, Optional<String> nsswitchConf, Credentials user, Privilege privilege,
-                             List<String> command) {
-        List<String> argv = new ArrayList<>(List.of("setpriv", "--pdeathsig=KILL", "--"));
-        if (entry.userNamespace().isPresent()) {
-            // Rootless, joining another nstun's namespace: its user namespace owns the network
-            // namespace, so that one is entered first. The user keeps their uid there, and an exec
-            // would take the capabilities setns gave: a user namespace of the child's own, nested in
-            // it, gives them for the mount namespace (the network namespace stays out of reach).
-            argv.addAll(List.of("nsenter", "--user=" + entry.userNamespace().get(), "--net=" + entry.network(), "--preserve-credentials", "--",
-                    "unshare", "--user", "--map-current-user", "--keep-caps", "--mount", "--propagation", "private", "--"));
-        } else {
-            argv.addAll(List.of("nsenter", "--net=" + entry.network(), "--",
-                    "unshare", "--mount", "--propagation", "private", "--"));
-        }
-        argv.addAll(List.of("/bin/sh", "-c", SETUP_SCRIPT, "nstun-setup", resolvConf, nsswitchConf.orElse(""), "setpriv"));
+    static List<String> argv(Credentials user, Privilege privilege, List<String> command) {
+        List<String> argv = new ArrayList<>(List.of("setpriv"));
+        addDrop(argv, user, privilege, command);
+        return argv;
+    }
+
+    /**
+     * Returns the child's argv where nstun cannot make its namespaces itself: rootless, joining
+     * another nstun's, whose user namespace owns the network namespace and must be entered first (a
+     * multithreaded process cannot). The child enters both ({@code nsenter}), makes its mount
+     * namespace ({@code unshare}), where child-setup.sh mounts {@code resolvConf} and {@code
+     * nsswitchConf} (empty: the host has none), then runs the command as {@link #argv} does.
+     */
+    static List<String> argvJoiningUserNamespace(Sandbox.Entry entry, String resolvConf, Optional<String> nsswitchConf, Credentials user,
+                                                 Privilege privilege, List<String> command) {
+        if (entry.userNamespace().isEmpty()) throw new IllegalArgumentException("no user namespace to join");
+        // The user keeps their uid there, and an exec would take the capabilities setns gave: a user
+        // namespace of the child's own, nested in it, gives them for the mount namespace (the network
+        // namespace stays out of reach).
+        List<String> argv = new ArrayList<>(List.of("setpriv", "--pdeathsig=KILL", "--",
+                "nsenter", "--user=" + entry.userNamespace().get(), "--net=" + entry.network(), "--preserve-credentials", "--",
+                "unshare", "--user", "--map-current-user", "--keep-caps", "--mount", "--propagation", "private", "--",
+                "/bin/sh", "-c", SetupScript.TEXT, "nstun-setup", resolvConf, nsswitchConf.orElse(""), "setpriv"));
+        addDrop(argv, user, privilege, command);
+        return argv;
+    }
+
+    /** Adds setpriv's options that make the command {@code user} with {@code privilege}, then the command. */
+    private static void addDrop(List<String> argv, Credentials user, Privilege privilege, List<String> command) {
         if (!user.unchanged()) {
             argv.add("--reuid=" + user.uid());
             argv.add("--regid=" + user.gid());
@@ -86,10 +103,15 @@ final class ChildCommand {
             // Making a user namespace changes credentials, which clears the death signal: set anew inside.
             argv.addAll(List.of("--pdeathsig=KILL", "--", "unshare", "--user", "--map-root-user", "--mount", "--", "setpriv"));
         }
+        // Set after the credentials change (setpriv does it last), which would clear it.
         argv.add("--pdeathsig=KILL");
         argv.add("--");
         argv.addAll(command);
-        return argv;
+    }
+
+    /** child-setup.sh, read from the jar when first needed. */
+    private static final class SetupScript {
+        static final String TEXT = loadScript();
     }
 
     private static String loadScript() {

@@ -230,15 +230,22 @@ public final class LibC {
 
     /** mount(2) with no file-system data. */
     public int mount(String source, String target, String fileSystemType, long flags) {
-        long s = cString(source);
+        return mount(source, target, fileSystemType, flags, null);
+    }
+
+    /** mount(2) with the file system's options ("size=64k,mode=0755"); a null string is a null pointer. */
+    public int mount(String source, String target, String fileSystemType, long flags, String data) {
+        long s = source == null ? 0 : cString(source);
         long t = cString(target);
-        long f = cString(fileSystemType);
+        long f = fileSystemType == null ? 0 : cString(fileSystemType);
+        long d = data == null ? 0 : cString(data);
         try {
-            return (int) call(MOUNT, s, t, f, flags, 0);
+            return (int) call(MOUNT, s, t, f, flags, d);
         } finally {
-            free(s);
+            if (s != 0) free(s);
             free(t);
-            free(f);
+            if (f != 0) free(f);
+            if (d != 0) free(d);
         }
     }
 

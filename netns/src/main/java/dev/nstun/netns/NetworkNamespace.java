@@ -38,15 +38,6 @@ public final class NetworkNamespace {
         return Files.readSymbolicLink(THREAD_NS).toString();
     }
 
-    /** Returns the namespace identity of process {@code pid}, or null if it is gone. */
-    static String idOf(long pid) {
-        try {
-            return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "ns", "net")).toString();
-        } catch (IOException | SecurityException e) {
-            return null;
-        }
-    }
-
     private static void requirePlatformThread() {
         if (Thread.currentThread().isVirtual()) {
             throw new IllegalStateException("namespace calls need a platform thread");

@@ -2,14 +2,18 @@ package dev.nstun.netns;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.stream.Stream;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,10 +26,11 @@ import org.slf4j.LoggerFactory;
  * comes back: rootless, nothing may enter the host's namespace again, and a thread left in the
  * command's namespace could hand it to threads it starts, whose sockets would then loop into the
  * TUN. That is {@link #create}; what serves the TUN starts next. Then {@link #launch}: another
- * platform thread, the keeper, stays in the host's namespace, starts the command, which joins the
- * namespace through that fd ({@code nsenter}), and lives as long as the command,
- * because PR_SET_PDEATHSIG fires when the parent thread, not the process, ends. From then on the
- * command's processes are the only holders of the namespace besides the TUN fd and nstun's fd on
+ * platform thread, the keeper, enters the namespace through that fd, makes the command's mount
+ * namespace ({@link CommandMounts}), starts the command (one setpriv), and lives as long as the
+ * command, because PR_SET_PDEATHSIG fires when the parent thread, not the process, ends; it does
+ * nothing else, so no socket of nstun's is ever made in the namespace. From then on the command's
+ * processes are the only holders of the namespace besides the keeper, the TUN fd and nstun's fd on
  * it; when the command exits nstun closes both and the kernel frees everything.
  *
  * <p>{@link #join} is the keeper's half alone, for a command in a namespace another nstun made and
@@ -33,6 +38,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Sandbox implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sandbox.class);
+    /** How long {@link #close} waits for the keeper to kill what the command left behind before it looks itself. */
+    private static final long SWEEP_MILLIS = 2000;
+    private static final Path PROC = Path.of("/proc");
+    private static final Path NET_NS = Path.of("ns", "net");
 
     /**
      * What to run and how. {@code environment} is the command's whole environment. With
@@ -53,6 +62,8 @@ public final class Sandbox implements AutoCloseable {
     private final Namespace namespace;
     private final Entry entry;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    /** Completed once the keeper, after the command's exit, has killed what it left behind in this nstun's namespace. */
+    private final CompletableFuture<Void> swept = new CompletableFuture<>();
     /** The command's first process, once {@link #launch} started it. */
     private volatile Process process;
 
@@ -155,24 +166,31 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    /** The keeper's life: start the command, then wait for it (its death signal fires when this thread ends). */
+    /**
+     * The keeper's life: start the command, then wait for it (its death signal fires when this
+     * thread ends). It starts the command from the command's namespaces, which it enters for good:
+     * it opens no socket and starts no thread of its own afterwards (the JDK's process reaper, which
+     * it may start, only waits for processes).
+     */
     private void keep(CompletableFuture<Process> started) {
         Process p;
         try {
-            p = startCommand(spec, entry);
+            p = startCommand(spec, entry, namespace);
         } catch (SandboxException e) {
             started.completeExceptionally(e);
             return;
         }
         started.complete(p);
-        while (true) {
+        while (!exit.isDone()) {
             try {
                 exit.complete(p.waitFor());
-                return;
             } catch (InterruptedException e) {
                 // Keep waiting: leaving now would fire the command's death signal.
             }
         }
+        // At once, while nstun winds its stack down: what the command left in the namespace would keep it alive.
+        if (namespace != null) killLeftBehind(namespace.id());
+        swept.complete(null);
     }
 
     /** Under sudo where plain users may not make user namespaces: the command stays in the host's, and the log says what that allows. */
@@ -216,15 +234,29 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    private static Process startCommand(Spec spec, Entry entry) throws SandboxException {
+    /**
+     * Starts the command. Where this nstun may, the calling thread enters the network namespace and
+     * makes the command's mount namespace ({@link CommandMounts}) first, and the child is one
+     * setpriv; rootless, joining another nstun's namespace, the child does that itself
+     * ({@link ChildCommand#argvJoiningUserNamespace}).
+     */
+    private static Process startCommand(Spec spec, Entry entry, Namespace namespace) throws SandboxException {
         ChildCommand.Privilege privilege = spec.rootInside() ? ChildCommand.Privilege.MAPPED_ROOT
                 // rootless: nstun's user namespace nests it, or another nstun's (exec)
                 : !Privileges.inInitialUserNamespace() || entry.userNamespace().isPresent() ? ChildCommand.Privilege.DROP
                 : spec.user().unchanged() ? ChildCommand.Privilege.KEEP
                 : HostChecks.system().userNamespacesAllowed() ? ChildCommand.Privilege.DROP_NESTED
                 : dropInHostNamespace();
-        ProcessBuilder pb = new ProcessBuilder(ChildCommand.argv(entry, spec.resolvConf(), ResolverFiles.nsswitchConf(), spec.user(), privilege,
-                spec.command()));
+        List<String> argv;
+        if (entry.userNamespace().isPresent()) {
+            argv = ChildCommand.argvJoiningUserNamespace(entry, spec.resolvConf(), ResolverFiles.nsswitchConf(), spec.user(), privilege,
+                    spec.command());
+        } else {
+            enterNetwork(entry, namespace);
+            CommandMounts.prepare(spec.resolvConf(), ResolverFiles.nsswitchConf());
+            argv = ChildCommand.argv(spec.user(), privilege, spec.command());
+        }
+        ProcessBuilder pb = new ProcessBuilder(argv);
         pb.environment().clear();
         pb.environment().putAll(spec.environment());
         pb.directory(spec.workingDirectory() == null ? null : spec.workingDirectory().toFile());
@@ -235,7 +267,27 @@ public final class Sandbox implements AutoCloseable {
             return p;
         } catch (IOException e) {
             throw new SandboxException(SandboxException.Kind.FAILED,
-                    "cannot start util-linux's setpriv, nsenter and unshare (apt-get install util-linux): " + e.getMessage(), e);
+                    "cannot start util-linux's " + (entry.userNamespace().isPresent() ? "setpriv, nsenter and unshare" : "setpriv")
+                            + " (apt-get install util-linux): " + e.getMessage(), e);
+        }
+    }
+
+    /** Moves the calling thread into the command's network namespace: this nstun's own, or the one {@code entry} opens. */
+    private static void enterNetwork(Entry entry, Namespace namespace) throws SandboxException {
+        try {
+            if (namespace != null) {
+                NetworkNamespace.enter(namespace.fd());
+                return;
+            }
+            int fd = LibC.INSTANCE.open(entry.network(), LibC.O_RDONLY | LibC.O_CLOEXEC);
+            if (fd < 0) throw NativeException.last("open " + entry.network());
+            try {
+                NetworkNamespace.enter(fd);
+            } finally {
+                LibC.INSTANCE.close(fd);
+            }
+        } catch (NativeException e) {
+            throw SandboxException.of("enter the namespace", e);
         }
     }
 
@@ -278,7 +330,8 @@ public final class Sandbox implements AutoCloseable {
      * Ends what is left: kills the command if it still runs; in a namespace of its own, also every
      * process left behind there (they would keep the namespace alive), and closes the TUN and
      * nstun's fd on the namespace. The TUN's close goes first: the kernel's part of it runs on a
-     * thread of its own ({@link TunDevice#close}), while this one looks for what the command left behind.
+     * thread of its own ({@link TunDevice#close}). What the command left behind the keeper kills as
+     * soon as the command has exited; this waits for it (or, with no command, looks itself).
      */
     @Override
     public void close() {
@@ -286,24 +339,66 @@ public final class Sandbox implements AutoCloseable {
         if (p != null && p.isAlive()) LibC.INSTANCE.kill((int) p.pid(), 9);
         if (namespace == null) return;
         namespace.tun().close();
-        for (long pid : processesIn(namespace.id())) {
-            log.debug("killing pid {} left behind in the namespace", pid);
-            LibC.INSTANCE.kill((int) pid, 9);
-        }
+        if (p == null || !awaitSwept()) killLeftBehind(namespace.id());
         namespace.close();
     }
 
-    /** Lists processes whose network namespace is {@code id}. */
-    static long[] processesIn(String id) {
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            return procs.map(p -> p.getFileName().toString())
-                    .filter(n -> !n.isEmpty() && n.chars().allMatch(Character::isDigit))
-                    .mapToLong(Long::parseLong)
-                    .filter(pid -> id.equals(NetworkNamespace.idOf(pid)))
-                    .toArray();
-        } catch (IOException e) {
-            return new long[0];
+    /** Waits for the keeper's sweep of the namespace; returns whether it was done in time. */
+    private boolean awaitSwept() {
+        try {
+            swept.get(SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
+    }
+
+    /** Kills every process whose network namespace is {@code id}. */
+    private static void killLeftBehind(String id) {
+        for (long pid : processesIn(id)) {
+            log.debug("killing pid {} left behind in the namespace", pid);
+            LibC.INSTANCE.kill((int) pid, 9);
+        }
+    }
+
+    /**
+     * Lists processes whose network namespace is {@code id}. It reads one link per process on the
+     * exit path, where the JIT has not compiled it yet: a plain loop, no streams or lambdas (they
+     * cost more to start than the hundred or so links cost to read).
+     */
+    static long[] processesIn(String id) {
+        long[] found = new long[4];
+        int count = 0;
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(PROC)) {
+            for (Path entry : procs) {
+                String name = entry.getFileName().toString();
+                if (!isPid(name)) continue;
+                String ns;
+                try {
+                    ns = Files.readSymbolicLink(entry.resolve(NET_NS)).toString();
+                } catch (IOException | SecurityException e) {
+                    continue; // gone, or not ours to read
+                }
+                if (!ns.equals(id)) continue;
+                if (count == found.length) found = Arrays.copyOf(found, count * 2);
+                found[count++] = Long.parseLong(name);
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            log.debug("cannot list /proc: {}", e.toString());
+        }
+        return Arrays.copyOf(found, count);
+    }
+
+    private static boolean isPid(String name) {
+        if (name.isEmpty()) return false;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < '0' || c > '9') return false;
+        }
+        return true;
     }
 
     /** Returns the PATH entry that holds {@code command}, or null; for commands without a slash. */

@@ -259,6 +259,8 @@ public final class TunDevice implements AutoCloseable {
 
     /** Makes a thread blocked in {@link #awaitReadable} return. */
     public void wakeUp() {
+        // Closed, its wake fd's number may be another file's by now.
+        if (closed) return;
         ByteBuffer one = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1);
         C.write(wakeFd, one, 8);
     }

@@ -1,6 +1,8 @@
-# Runs as the wrapped command's first process, already inside its network namespace and in a
-# fresh private mount namespace (util-linux unshare --mount --propagation private), as root, or
-# rootless as the invoking user with every capability in nstun's user namespace.
+# Runs as the wrapped command's first process where nstun cannot make the command's mount namespace
+# itself (netns/.../CommandMounts.java does the same from Java everywhere else): rootless `nstun exec`
+# into another nstun's namespace, whose user namespace only the child can enter. By then it is inside
+# the network namespace and a fresh private mount namespace (util-linux unshare --mount --propagation
+# private), as the invoking user with every capability in a user namespace of its own.
 # Gives the command its own resolv.conf and nsswitch.conf, hides the host resolver's unix sockets
 # (they cross network namespaces: a DNS leak around nstun), then execs "$@" (setpriv … -- COMMAND).
 # $1: the resolv.conf text; $2: the nsswitch.conf text (netns/.../ResolverFiles.java), empty when

@@ -2,6 +2,7 @@ package dev.nstun.netns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -14,54 +15,41 @@ class ChildCommandTest {
 
     @Test
     void rootKeepsItsIdentityButStillDiesWithNstun() {
-        List<String> argv = ChildCommand.argv(OWN, "nameserver 198.18.0.2\n", Optional.of("hosts: files dns\n"), Credentials.UNCHANGED, ChildCommand.Privilege.KEEP, List.of("curl", "-v"));
-        assertEquals(List.of("setpriv", "--pdeathsig=KILL", "--"), argv.subList(0, 3));
-        int second = argv.lastIndexOf("setpriv");
-        assertEquals(List.of("setpriv", "--pdeathsig=KILL", "--", "curl", "-v"), argv.subList(second, argv.size()));
-        assertTrue(argv.contains("nameserver 198.18.0.2\n"));
-        assertFalse(argv.stream().anyMatch(a -> a.startsWith("--reuid")));
-        assertFalse(argv.contains("--no-new-privs"));
-        assertEquals(List.of("nsenter", "--net=" + NS, "--"), argv.subList(3, 6));
+        List<String> argv = ChildCommand.argv(Credentials.UNCHANGED, ChildCommand.Privilege.KEEP, List.of("curl", "-v"));
+        assertEquals(List.of("setpriv", "--pdeathsig=KILL", "--", "curl", "-v"), argv);
     }
 
     @Test
     void rootlessTheCommandKeepsItsUidButNoCapability() {
-        List<String> argv = ChildCommand.argv(OWN, "", Optional.empty(), Credentials.UNCHANGED, ChildCommand.Privilege.DROP, List.of("id"));
-        List<String> drop = argv.subList(argv.lastIndexOf("setpriv"), argv.size());
-        assertEquals(List.of("setpriv", "--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all", "--pdeathsig=KILL", "--", "id"),
-                drop);
+        List<String> argv = ChildCommand.argv(Credentials.UNCHANGED, ChildCommand.Privilege.DROP, List.of("id"));
+        assertEquals(List.of("setpriv", "--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all", "--pdeathsig=KILL", "--", "id"), argv);
     }
 
     @Test
     void mappedRootIsRootOfANestedUserNamespaceWithMountsOfItsOwn() {
-        List<String> argv = ChildCommand.argv(OWN, "", Optional.empty(), Credentials.UNCHANGED, ChildCommand.Privilege.MAPPED_ROOT, List.of("id"));
-        int setup = argv.indexOf("nstun-setup");
+        List<String> argv = ChildCommand.argv(Credentials.UNCHANGED, ChildCommand.Privilege.MAPPED_ROOT, List.of("id"));
         assertEquals(List.of("setpriv", "--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all", "--pdeathsig=KILL", "--",
-                "unshare", "--user", "--map-root-user", "--mount", "--", "setpriv", "--pdeathsig=KILL", "--", "id"),
-                argv.subList(setup + 3, argv.size()));
+                "unshare", "--user", "--map-root-user", "--mount", "--", "setpriv", "--pdeathsig=KILL", "--", "id"), argv);
     }
 
     @Test
     void underSudoTheUserIsNestedInAUserNamespaceOfItsOwn() {
-        List<String> argv = ChildCommand.argv(OWN, "", Optional.empty(), new Credentials(1000, 1000, "alice", "/home/alice"), ChildCommand.Privilege.DROP_NESTED,
-                List.of("id"));
-        int setup = argv.indexOf("nstun-setup");
+        List<String> argv = ChildCommand.argv(new Credentials(1000, 1000, "alice", "/home/alice"), ChildCommand.Privilege.DROP_NESTED, List.of("id"));
         assertEquals(List.of("setpriv", "--reuid=1000", "--regid=1000", "--init-groups", "--no-new-privs", "--inh-caps=-all",
                 "--ambient-caps=-all", "--pdeathsig=KILL", "--", "unshare", "--user", "--map-current-user", "--", "setpriv",
-                "--pdeathsig=KILL", "--", "id"), argv.subList(setup + 3, argv.size()));
+                "--pdeathsig=KILL", "--", "id"), argv);
     }
 
     @Test
     void anotherUserLosesEveryPrivilege() {
-        List<String> argv = ChildCommand.argv(OWN, "", Optional.empty(), new Credentials(1000, 1000, "alice", "/home/alice"), ChildCommand.Privilege.DROP, List.of("id"));
-        List<String> drop = argv.subList(argv.lastIndexOf("setpriv"), argv.size());
+        List<String> argv = ChildCommand.argv(new Credentials(1000, 1000, "alice", "/home/alice"), ChildCommand.Privilege.DROP, List.of("id"));
         assertEquals(List.of("setpriv", "--reuid=1000", "--regid=1000", "--init-groups", "--no-new-privs",
-                "--inh-caps=-all", "--ambient-caps=-all", "--pdeathsig=KILL", "--", "id"), drop);
+                "--inh-caps=-all", "--ambient-caps=-all", "--pdeathsig=KILL", "--", "id"), argv);
     }
 
     @Test
     void aUidWithoutPasswdEntryGetsNoSupplementaryGroups() {
-        List<String> argv = ChildCommand.argv(OWN, "", Optional.empty(), new Credentials(4242, 4242, null, null), ChildCommand.Privilege.DROP, List.of("id"));
+        List<String> argv = ChildCommand.argv(new Credentials(4242, 4242, null, null), ChildCommand.Privilege.DROP, List.of("id"));
         assertTrue(argv.contains("--clear-groups"));
         assertFalse(argv.contains("--init-groups"));
     }
@@ -69,17 +57,30 @@ class ChildCommandTest {
     @Test
     void rootlessJoiningAnotherNstunsNamespaceEntersItsUserNamespaceFirstAndMountsFromOneOfItsOwn() {
         Sandbox.Entry joined = new Sandbox.Entry("/run/user/1000/nstun/vpn/net", Optional.of("/run/user/1000/nstun/vpn/user"));
-        List<String> argv = ChildCommand.argv(joined, "", Optional.empty(), Credentials.UNCHANGED, ChildCommand.Privilege.DROP, List.of("id"));
-        assertEquals(List.of("nsenter", "--user=/run/user/1000/nstun/vpn/user", "--net=/run/user/1000/nstun/vpn/net", "--preserve-credentials", "--",
+        List<String> argv = ChildCommand.argvJoiningUserNamespace(joined, "", Optional.empty(), Credentials.UNCHANGED, ChildCommand.Privilege.DROP,
+                List.of("id"));
+        assertEquals(List.of("setpriv", "--pdeathsig=KILL", "--",
+                "nsenter", "--user=/run/user/1000/nstun/vpn/user", "--net=/run/user/1000/nstun/vpn/net", "--preserve-credentials", "--",
                 "unshare", "--user", "--map-current-user", "--keep-caps", "--mount", "--propagation", "private", "--", "/bin/sh"),
-                argv.subList(3, 17));
+                argv.subList(0, 17));
+        assertEquals(List.of("setpriv", "--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all", "--pdeathsig=KILL", "--", "id"),
+                argv.subList(argv.lastIndexOf("setpriv"), argv.size()));
     }
 
     @Test
     void theNsswitchTextFollowsTheResolvConfsAndEmptyMeansNone() {
-        List<String> with = ChildCommand.argv(OWN, "r", Optional.of("n"), Credentials.UNCHANGED, ChildCommand.Privilege.KEEP, List.of("id"));
-        List<String> without = ChildCommand.argv(OWN, "r", Optional.empty(), Credentials.UNCHANGED, ChildCommand.Privilege.KEEP, List.of("id"));
+        Sandbox.Entry joined = new Sandbox.Entry("/run/user/1000/nstun/vpn/net", Optional.of("/run/user/1000/nstun/vpn/user"));
+        List<String> with = ChildCommand.argvJoiningUserNamespace(joined, "r", Optional.of("n"), Credentials.UNCHANGED, ChildCommand.Privilege.DROP,
+                List.of("id"));
+        List<String> without = ChildCommand.argvJoiningUserNamespace(joined, "r", Optional.empty(), Credentials.UNCHANGED,
+                ChildCommand.Privilege.DROP, List.of("id"));
         assertEquals(List.of("nstun-setup", "r", "n"), with.subList(with.indexOf("nstun-setup"), with.indexOf("nstun-setup") + 3));
         assertEquals(List.of("nstun-setup", "r", ""), without.subList(without.indexOf("nstun-setup"), without.indexOf("nstun-setup") + 3));
+    }
+
+    @Test
+    void withoutAUserNamespaceToJoinTheShellPathIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> ChildCommand.argvJoiningUserNamespace(OWN, "r", Optional.empty(),
+                Credentials.UNCHANGED, ChildCommand.Privilege.DROP, List.of("id")));
     }
 }

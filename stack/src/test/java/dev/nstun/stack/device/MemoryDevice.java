@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An in-memory link for tests: packets queued to be received, and a record of those transmitted.
@@ -14,6 +15,8 @@ public final class MemoryDevice implements Device {
     public final ArrayDeque<byte[]> toReceive = new ArrayDeque<>();
     /** Every packet transmitted, in order. */
     public final List<byte[]> transmitted = new ArrayList<>();
+    /** How many times {@link #wakeUp} was called. */
+    public final AtomicInteger wakeUps = new AtomicInteger();
 
     @Override
     public int receive(ByteBuffer dst) {
@@ -37,6 +40,7 @@ public final class MemoryDevice implements Device {
 
     @Override
     public void wakeUp() {
+        wakeUps.incrementAndGet();
     }
 
     @Override
