@@ -207,13 +207,6 @@ final class RunSession implements AutoCloseable {
         } catch (IOException e) {
             log.warn("no control socket ({}): nstun status cannot see this run", e.getMessage());
         }
-        // The first step of the clean-up: the TUN's close takes the kernel 10 to 20 ms (it unregisters
-        // the device, waiting for RCU), the longest part of nstun's exit. Begun as soon as the loop has
-        // let go of the device, it overlaps the rest (the loop closing its flows, what follows here).
-        closer.onClose("the TUN, early", () -> {
-            stack.stop();
-            if (stack.awaitDeviceReleased(STACK_STOP_MILLIS)) sandbox.tun().close();
-        });
         // The stack serves the TUN already: the command's first packets are answered at once.
         if (plan.up().isPresent()) {
             publish(plan.up().get(), registry, runId);

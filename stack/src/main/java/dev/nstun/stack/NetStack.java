@@ -29,11 +29,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,8 +53,6 @@ public final class NetStack implements Runnable {
     /** Packets read per turn before the loop looks at its sockets again. */
     private static final int TUN_BUDGET = 256;
     private static final long HOUSEKEEPING_NANOS = 1_000_000_000L;
-    /** How long the ending loop waits for the device's watcher thread (woken by stop()) to end. */
-    private static final long WATCHER_JOIN_MILLIS = 100;
 
     private final Device device;
     /**
@@ -86,8 +81,6 @@ public final class NetStack implements Runnable {
     /** Bounded: 64 datagrams, 4 MiB in all, 30 s each (Linux's ipfrag defaults are of this order). */
     private final FragmentReassembler fragments = new FragmentReassembler(64, 4L << 20, FragmentReassembler.DEFAULT_TIMEOUT_MILLIS);
     private volatile boolean stopping;
-    /** Completed once the loop no longer touches the device (it then closes its flows and endpoints). */
-    private final CompletableFuture<Void> deviceReleased = new CompletableFuture<>();
     private volatile boolean tunReady;
     private volatile Thread watcher;
     /** The device's readiness channel on the selector; null when a watcher thread waits on the device instead. */
@@ -172,49 +165,7 @@ public final class NetStack implements Runnable {
         } catch (IOException | RuntimeException e) {
             if (!stopping) log.error("the stack stopped: {}", e.toString(), e);
         } finally {
-            letGoOfDevice();
             release();
-        }
-    }
-
-    /**
-     * Takes the device's readiness channel off the selector (a channel still registered is closed
-     * only when the selector next selects or closes: the device's close would then happen on this
-     * thread, later), ends the device's watcher if there is one (stop() woke it), and says the
-     * device is free.
-     */
-    private void letGoOfDevice() {
-        if (deviceKey != null) {
-            deviceKey.cancel();
-            try {
-                selector.selectNow();
-            } catch (IOException | RuntimeException e) {
-                log.debug("deregistering the device: {}", e.toString());
-            }
-        }
-        Thread w = watcher;
-        if (w != null && stopping) {
-            try {
-                w.join(WATCHER_JOIN_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (w.isAlive()) return;
-        }
-        deviceReleased.complete(null);
-    }
-
-    /**
-     * Waits up to {@code millis} for the loop, asked to {@link #stop}, to let go of the device: no
-     * thread of the stack reads or writes it any more, so it may be closed while the loop still
-     * closes its flows and endpoints. Returns whether it did.
-     */
-    public boolean awaitDeviceReleased(long millis) throws InterruptedException {
-        try {
-            deviceReleased.get(millis, TimeUnit.MILLISECONDS);
-            return true;
-        } catch (ExecutionException | TimeoutException e) {
-            return false;
         }
     }
 
@@ -286,9 +237,8 @@ public final class NetStack implements Runnable {
     }
 
     /**
-     * Asks the loop to end; safe from any thread. Only the first call wakes the device: once the
-     * loop has let go of it ({@link #awaitDeviceReleased}) it may be closed, and a later call must
-     * not touch it.
+     * Asks the loop to end; safe from any thread. Only the first call wakes the device: by a later
+     * call it may be closed, and must not be touched.
      */
     public void stop() {
         if (stopping) return;
