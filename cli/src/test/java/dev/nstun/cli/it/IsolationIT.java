@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
@@ -55,8 +56,10 @@ class IsolationIT {
         List<String> b = seen.get("b.isolation.test");
         List<String> c = seen.get("c.isolation.test");
         assertAll(
-                () -> assertEquals(2, a.size(), "two streams to a: " + seen),
-                () -> assertEquals(a.get(0), a.get(1), "the same destination keeps its credentials: " + seen),
+                // Two fetches of a; a third stream when curl's happy eyeballs tried IPv6 and IPv4 both (a
+                // first connect slower than its 200 ms, as on a loaded machine): all with the same credentials.
+                () -> assertTrue(a.size() >= 2, "two streams to a: " + seen),
+                () -> assertEquals(1, Set.copyOf(a).size(), "the same destination keeps its credentials: " + seen),
                 () -> assertEquals(3, seen.values().stream().flatMap(List::stream).collect(Collectors.toSet()).size(),
                         "one set per destination: " + seen),
                 () -> assertNotEquals(a.get(0), b.get(0), seen.toString()),
