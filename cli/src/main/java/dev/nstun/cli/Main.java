@@ -9,7 +9,10 @@ public final class Main {
 
     public static void main(String[] args) {
         SignalForwarder.takeBlockedSignals();
-        if (servesNamespace(args)) NativeBindings.bindInBackground();
+        if (servesNamespace(args)) {
+            NativeBindings.bindInBackground();
+            WarmUp.inBackground();
+        }
         int status = Nstun.commandLine(new java.io.PrintWriter(System.out, true),
                 new java.io.PrintWriter(System.err, true)).execute(args);
         if (ImmediateExit.requested()) {

@@ -390,34 +390,51 @@ public final class RunRegistry {
      */
     public int cleanStale() {
         if (!Files.isDirectory(dir)) return 0;
-        int killed = cleanStaleRuns();
-        for (InstanceName name : instanceNames()) {
+        // One listing for the three kinds, sorted out by name: globs and a filter lambda would each
+        // compile a pattern or spin a class, on every run's start.
+        List<String> runs = new ArrayList<>();
+        List<InstanceName> instances = new ArrayList<>();
+        List<Path> drafts = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                String file = entry.getFileName().toString();
+                if (file.endsWith(".run")) runs.add(file.substring(0, file.length() - ".run".length()));
+                if (file.startsWith(".")) drafts.add(entry);
+                if (InstanceName.isValid(file) && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) instances.add(new InstanceName(file));
+            }
+        } catch (IOException e) {
+            log.debug("cannot read {}: {}", dir, e.getMessage());
+            return 0;
+        }
+        int killed = cleanStaleRuns(runs);
+        for (InstanceName name : instances) {
             Optional<String> owner = ownerOf(name);
             if (owner.isEmpty() || !isAlive(owner.get())) removeInstance(name);
         }
-        removeStaleDrafts();
+        removeStaleDrafts(drafts);
         return killed;
     }
 
     /** Removes the drafts of claims ({@code .NAME.RUNID}, see {@link #claim}) whose nstun was killed before it renamed them. */
-    private void removeStaleDrafts() {
-        try (DirectoryStream<Path> drafts = Files.newDirectoryStream(dir, ".*.*.*")) {
-            for (Path draft : drafts) {
-                String[] parts = draft.getFileName().toString().split("\\.");
-                if (parts.length != 4 || isAlive(parts[2] + "." + parts[3])) continue;
+    private void removeStaleDrafts(List<Path> drafts) {
+        for (Path draft : drafts) {
+            String[] parts = draft.getFileName().toString().split("\\.");
+            if (parts.length != 4 || isAlive(parts[2] + "." + parts[3])) continue;
+            try {
                 deleteTree(draft);
+            } catch (IOException e) {
+                log.debug("cannot remove {}: {}", draft, e.getMessage());
             }
-        } catch (IOException e) {
-            log.debug("cannot read {}: {}", dir, e.getMessage());
         }
     }
 
-    private int cleanStaleRuns() {
+    /** Kills what the runs {@code runIds} left, when their nstun is gone, and forgets them. */
+    private int cleanStaleRuns(List<String> runIds) {
         int killed = 0;
-        try (DirectoryStream<Path> runs = Files.newDirectoryStream(dir, "*.run")) {
-            for (Path record : runs) {
-                String runId = record.getFileName().toString().replaceFirst("\\.run$", "");
-                if (isAlive(runId)) continue;
+        for (String runId : runIds) {
+            if (isAlive(runId)) continue;
+            try {
+                Path record = dir.resolve(runId + ".run");
                 List<String> lines = Files.readAllLines(record, StandardCharsets.UTF_8);
                 String namespace = lines.isEmpty() ? "" : lines.get(0).trim();
                 for (long pid : Sandbox.processesIn(namespace)) {
@@ -429,9 +446,9 @@ public final class RunRegistry {
                 Files.deleteIfExists(record);
                 Files.deleteIfExists(dir.resolve(runId + ".reloaded"));
                 deleteTree(runtimeDirectory(runId));
+            } catch (IOException e) {
+                log.debug("cannot clean up after run {} in {}: {}", runId, dir, e.getMessage());
             }
-        } catch (IOException e) {
-            log.debug("cannot read {}: {}", dir, e.getMessage());
         }
         if (killed > 0) log.info("removed {} process(es) left behind by an nstun that was killed", killed);
         return killed;

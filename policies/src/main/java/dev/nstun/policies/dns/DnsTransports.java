@@ -30,22 +30,21 @@ final class DnsTransports {
         String overTcp = "tcp://" + upstream.server() + " (via outbound " + via.name() + ")";
         Opener<SocketChannel> connect = () -> connectors.connect(via, server);
         boolean udp = upstream.transport() == Network.UDP;
-        return switch (via) {
-            case Outbound.Reject reject -> refused(upstream, via);
-            case Outbound.Drop drop -> refused(upstream, via);
-            case Outbound.Direct direct when udp -> new UdpDnsClient(() -> connectors.datagram(direct, server), label, timeout);
-            case Outbound.Socks5 socks5 when udp && socks5.carries(Network.UDP) -> new Socks5UdpDnsClient(socks5, connectors, server, label, timeout,
-                    new TcpDnsClient(connect, overTcp, timeout));
-            // UDP through a group goes through its first member that carries UDP, as flows of the command do.
-            case Outbound.Group group when udp && group.udpMember().isPresent() -> create(upstream, group.udpMember().get(), connectors, timeout);
-            default -> {
-                if (udp) {
-                    log.info("DNS upstream {}: outbound {} ({}) carries TCP only, so queries go over TCP to the same server",
-                            upstream, via.name(), via.type());
-                }
-                yield new TcpDnsClient(connect, overTcp, timeout);
-            }
-        };
+        // instanceof, not a pattern switch: a cold JVM's first pattern switch builds a class (~15 ms), on every run's start.
+        if (via instanceof Outbound.Reject || via instanceof Outbound.Drop) return refused(upstream, via);
+        if (udp && via instanceof Outbound.Direct direct) return new UdpDnsClient(() -> connectors.datagram(direct, server), label, timeout);
+        if (udp && via instanceof Outbound.Socks5 socks5 && socks5.carries(Network.UDP)) {
+            return new Socks5UdpDnsClient(socks5, connectors, server, label, timeout, new TcpDnsClient(connect, overTcp, timeout));
+        }
+        // UDP through a group goes through its first member that carries UDP, as flows of the command do.
+        if (udp && via instanceof Outbound.Group group && group.udpMember().isPresent()) {
+            return create(upstream, group.udpMember().get(), connectors, timeout);
+        }
+        if (udp) {
+            log.info("DNS upstream {}: outbound {} ({}) carries TCP only, so queries go over TCP to the same server",
+                    upstream, via.name(), via.type());
+        }
+        return new TcpDnsClient(connect, overTcp, timeout);
     }
 
     /** Returns a client whose every query fails at once: the outbound carries nothing. */

@@ -1,0 +1,33 @@
+package dev.nstun.cli;
+
+import java.io.IOException;
+import java.nio.channels.spi.SelectorProvider;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+
+/**
+ * Readies, on a thread of its own while the command line is parsed and the run decided, the JDK
+ * pieces a run's start needs and whose first use is slow in a cold JVM: the security providers and
+ * their algorithm tables (the first {@link SecureRandom}: TCP's sequence-number key, and the JDK's
+ * own for UNIX sockets, which the DNS-over-TCP and control sockets are), and the selector provider
+ * (found through a ServiceLoader, which reads the jar's and the JDK image's resources). What it
+ * makes is thrown away; it changes nothing a run does, only when the JDK pays for it.
+ */
+final class WarmUp {
+    private WarmUp() {}
+
+    /** Starts the warm-up on a daemon thread; a run that gets there first just waits on the JDK's own locks. */
+    static void inBackground() {
+        Thread.ofPlatform().name("nstun-warm-up").daemon(true).start(WarmUp::run);
+    }
+
+    private static void run() {
+        try {
+            new SecureRandom().nextBytes(new byte[16]);
+            SecureRandom.getInstance("NativePRNGNonBlocking");
+            SelectorProvider.provider().openSelector().close();
+        } catch (NoSuchAlgorithmException | IOException | RuntimeException e) {
+            // Whatever failed here fails, and is reported, where the run uses it.
+        }
+    }
+}
