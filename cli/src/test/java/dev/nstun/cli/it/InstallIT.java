@@ -40,7 +40,8 @@ class InstallIT {
         // What the launcher starts faster with, made or copied by the install itself.
         try (var files = Files.list(prefix.resolve("lib/nstun"))) {
             List<String> names = files.map(f -> f.getFileName().toString()).toList();
-            assertTrue(names.contains("nstun-java" + Runtime.version().feature() + ".jsa"), "no class-data archive: " + names + "\n" + installOutput);
+            Path archive = NstunProcess.trainedArchive(prefix.resolve("lib/nstun/nstun.jar"));
+            assertTrue(names.contains(archive.getFileName().toString()), "no class-data archive " + archive + ": " + names + "\n" + installOutput);
         }
         try (var libs = Files.list(prefix.resolve("lib/nstun/jffi"))) {
             assertTrue(libs.anyMatch(f -> f.getFileName().toString().startsWith("libjffi")), "no jffi library in lib/nstun/jffi\n" + installOutput);

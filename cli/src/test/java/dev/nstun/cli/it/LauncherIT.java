@@ -12,32 +12,79 @@ import java.nio.file.attribute.FileTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The launcher's JVM options differ by JDK (--sun-misc-unsafe-memory-access from 23, -Xlog:aot from
- * 24, a class-data archive per major version): whatever JDK runs the suite, a whole run (jffi's
- * Unsafe) says nothing on stderr and leaves the archive of that JDK, a fresh one
- * when the archive there is older than the jar. CI runs this on
- * the host's JDK 25 and on Debian 13's openjdk-21 (test-vms/rootfs).
+ * 24, an AOT cache from 25, a dynamic class-data archive per major version before it or when no
+ * training run made one): whatever JDK runs the suite, a whole run (jffi's Unsafe) says nothing on
+ * stderr, a training run leaves the archive of that JDK which the next start loads nstun from, and
+ * an archive older than the jar or of another JDK build is replaced. CI runs this on the host's JDK
+ * 25 and on Debian 13's openjdk-21 (test-vms/rootfs). Tests that remove the trained archive train
+ * it again when the class ends, as scripts/build does.
  */
 class LauncherIT {
+    private static final Path JAR = NstunProcess.builtJar();
+    private static final Path TRAINED = NstunProcess.trainedArchive(JAR);
+    private static final Path DYNAMIC = NstunProcess.dynamicArchive(JAR);
+    private static final int MAJOR = Runtime.version().feature();
+
+    @AfterAll
+    static void trainAgain() throws Exception {
+        if (!"root".equals(System.getProperty("user.name"))) return; // the tests were skipped
+        if (Files.isRegularFile(TRAINED) && Files.getLastModifiedTime(TRAINED).compareTo(Files.getLastModifiedTime(JAR)) > 0) return;
+        NstunProcess training = train();
+        assertEquals(0, training.exitCode(), training.describe());
+    }
+
+    /** scripts/build's training run. */
+    private static NstunProcess train() throws Exception {
+        Path policy = Requirements.repoRoot().resolve("scripts/archive-training.yaml");
+        NstunProcess training = NstunProcess.start(List.of(), Map.of("NSTUN_TRAIN_ARCHIVE", "1"), "run", "-p", policy.toString(), "--", "true");
+        training.closeStdin();
+        training.await();
+        return training;
+    }
+
     @Test
-    void runsQuietlyAndLeavesTheArchiveOfItsJdk() throws Exception {
+    void trainingLeavesTheArchiveOfItsJdkThatTheNextRunStartsFrom() throws Exception {
         Requirements.requireRoot();
-        // The build runs the tests with the JDK scripts/find-jdk picks (JAVA_HOME), which the launcher picks too.
-        int major = Runtime.version().feature();
-        Path archive = NstunProcess.launcher().resolveSibling("cli/target/nstun-java" + major + ".jsa");
-        Files.deleteIfExists(archive);
+        NstunProcess training = train();
+        assertAll(
+                () -> assertEquals(0, training.exitCode(), training.describe()),
+                () -> assertTrue(Files.isRegularFile(TRAINED), "JDK " + MAJOR + ": no class-data archive " + TRAINED + " after the training run"));
+        Path log = Files.createTempFile("nstun-class-load", ".log");
+        try {
+            NstunProcess run = NstunProcess.start(List.of(), Map.of("NSTUN_JAVA_OPTS", "-Xlog:class+load:file=" + log), "run", "--", "true");
+            run.closeStdin();
+            run.await();
+            List<String> lines = Files.readAllLines(log);
+            assertAll(
+                    () -> assertEquals(0, run.exitCode(), run.describe()),
+                    () -> assertEquals("", run.stderr(), "JDK " + MAJOR + ": the run with the archive said something"),
+                    () -> assertTrue(lines.stream().anyMatch(l -> l.contains(" dev.nstun.cli.Main source: shared objects file")),
+                            "JDK " + MAJOR + ": nstun's Main not from " + TRAINED + ": " + lines.stream().filter(l -> l.contains(" dev.nstun.cli.Main ")).toList()));
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    /** Without a trained archive the first run that may write beside the jar makes one, quietly. */
+    @Test
+    void runsQuietlyAndLeavesAnArchiveWithoutATrainedOne() throws Exception {
+        Requirements.requireRoot();
+        Files.deleteIfExists(TRAINED);
+        Files.deleteIfExists(DYNAMIC);
         NstunProcess first = NstunProcess.run("run", "--", "true");
         assertAll(
                 () -> assertEquals(0, first.exitCode(), first.describe()),
-                () -> assertEquals("", first.stderr(), "JDK " + major + ": the first run (no archive yet) said something"),
-                () -> assertTrue(Files.isRegularFile(archive), "JDK " + major + ": no class-data archive " + archive + " after the first start"));
+                () -> assertEquals("", first.stderr(), "JDK " + MAJOR + ": the first run (no archive yet) said something"),
+                () -> assertTrue(Files.isRegularFile(DYNAMIC), "JDK " + MAJOR + ": no class-data archive " + DYNAMIC + " after the first start"));
         NstunProcess second = NstunProcess.run("run", "--", "true");
         assertAll(
                 () -> assertEquals(0, second.exitCode(), second.describe()),
-                () -> assertEquals("", second.stderr(), "JDK " + major + ": the run with the archive said something"));
+                () -> assertEquals("", second.stderr(), "JDK " + MAJOR + ": the run with the archive said something"));
     }
 
     /**
@@ -50,10 +97,9 @@ class LauncherIT {
     @Test
     void startsAgainWithPicocliFromTheArchive() throws Exception {
         Requirements.requireRoot();
-        int major = Runtime.version().feature();
-        Path archive = NstunProcess.launcher().resolveSibling("cli/target/nstun-java" + major + ".jsa");
         Path policy = Requirements.repoRoot().resolve("scripts/archive-training.yaml");
-        Files.deleteIfExists(archive);
+        Files.deleteIfExists(TRAINED);
+        Files.deleteIfExists(DYNAMIC);
         assertEquals(0, NstunProcess.run("check", policy.toString()).exitCode(), "the first check");
         Path log = Files.createTempFile("nstun-class-load", ".log");
         try {
@@ -64,56 +110,59 @@ class LauncherIT {
             List<String> fromJar = lines.stream().filter(l -> l.contains(" picocli.") && l.contains("source: file:")).toList();
             assertAll(
                     () -> assertTrue(lines.stream().anyMatch(l -> l.contains(" picocli.CommandLine source: shared objects file")),
-                            "JDK " + major + ": picocli.CommandLine not from the archive: " + lines.stream().filter(l -> l.contains(" picocli.CommandLine ")).toList()),
-                    () -> assertEquals(List.of(), fromJar, "JDK " + major + ": picocli classes the second start loaded from the jar"));
+                            "JDK " + MAJOR + ": picocli.CommandLine not from the archive: " + lines.stream().filter(l -> l.contains(" picocli.CommandLine ")).toList()),
+                    () -> assertEquals(List.of(), fromJar, "JDK " + MAJOR + ": picocli classes the second start loaded from the jar"));
         } finally {
             Files.deleteIfExists(log);
         }
     }
 
-    /** After a rebuild the archive is of the old jar: the JVM refuses it and (JDK 25) never replaces it itself. */
+    /**
+     * After a rebuild an archive is of the old jar: the JVM refuses it and never replaces it itself.
+     * The launcher drops it, and the run makes a dynamic one.
+     */
     @Test
     void replacesAnArchiveOlderThanItsJar() throws Exception {
         Requirements.requireRoot();
-        int major = Runtime.version().feature();
-        Path archive = NstunProcess.launcher().resolveSibling("cli/target/nstun-java" + major + ".jsa");
-        Path jar = NstunProcess.launcher().resolveSibling("cli/target/nstun.jar");
-        if (!Files.isRegularFile(archive)) assertEquals(0, NstunProcess.run("--version").exitCode());
-        FileTime built = Files.getLastModifiedTime(jar);
-        Files.setLastModifiedTime(archive, FileTime.fromMillis(built.toMillis() - 3_600_000));
+        FileTime built = Files.getLastModifiedTime(JAR);
+        if (!Files.isRegularFile(TRAINED)) assertEquals(0, train().exitCode(), "the training run");
+        if (!TRAINED.equals(DYNAMIC)) Files.deleteIfExists(DYNAMIC);
+        Files.setLastModifiedTime(TRAINED, FileTime.fromMillis(built.toMillis() - 3_600_000));
         NstunProcess run = NstunProcess.run("run", "--", "true");
         assertAll(
                 () -> assertEquals(0, run.exitCode(), run.describe()),
-                () -> assertEquals("", run.stderr(), "JDK " + major + ": the run with a stale archive said something"),
-                () -> assertTrue(Files.getLastModifiedTime(archive).compareTo(built) > 0,
-                        "JDK " + major + ": the archive older than the jar was kept: " + Files.getLastModifiedTime(archive) + ", jar " + built));
+                () -> assertEquals("", run.stderr(), "JDK " + MAJOR + ": the run with a stale archive said something"),
+                () -> assertTrue(Files.isRegularFile(DYNAMIC) && Files.getLastModifiedTime(DYNAMIC).compareTo(built) > 0,
+                        "JDK " + MAJOR + ": no fresh archive " + DYNAMIC + " after the run"),
+                () -> assertTrue(!Files.exists(TRAINED) || Files.getLastModifiedTime(TRAINED).compareTo(built) > 0,
+                        "JDK " + MAJOR + ": the archive older than the jar was kept: " + TRAINED));
     }
 
     /**
-     * An archive with the right name made by another build of the JDK (an update installed since):
-     * the JVM refuses it and writes one of its own at exit (-XX:+AutoCreateSharedArchive); the run
-     * neither fails nor says a word.
+     * A dynamic archive with the right name made by another build of the JDK (an update installed
+     * since): the JVM refuses it and writes one of its own at exit (-XX:+AutoCreateSharedArchive);
+     * the run neither fails nor says a word. (An AOT cache is named after the JDK's build: another
+     * build looks for another file, and without it comes here.)
      */
     @Test
     void runsQuietlyWithAnArchiveOfAnotherJdkBuild() throws Exception {
         Requirements.requireRoot();
-        int major = Runtime.version().feature();
-        Path archive = NstunProcess.launcher().resolveSibling("cli/target/nstun-java" + major + ".jsa");
-        if (!Files.isRegularFile(archive)) assertEquals(0, NstunProcess.run("--version").exitCode());
+        Files.deleteIfExists(TRAINED);
+        if (!Files.isRegularFile(DYNAMIC)) assertEquals(0, NstunProcess.run("--version").exitCode());
         // The archive's header names the JVM that made it, "... VM (25.0.3+9-LTS) for linux-amd64 JRE (25.0.3+9-LTS) ...":
         // the same bytes with another version are what the next update of the JDK would find.
-        byte[] bytes = Files.readAllBytes(archive);
+        byte[] bytes = Files.readAllBytes(DYNAMIC);
         byte[] version = ("(" + Runtime.version() + ")").getBytes(StandardCharsets.US_ASCII);
         int at = indexOf(bytes, version);
-        assertTrue(at >= 0, "JDK " + major + ": " + new String(version, StandardCharsets.US_ASCII) + " not found in the header of " + archive);
+        assertTrue(at >= 0, "JDK " + MAJOR + ": " + new String(version, StandardCharsets.US_ASCII) + " not found in the header of " + DYNAMIC);
         bytes[at + 1] = (byte) (bytes[at + 1] == '9' ? '8' : '9');
-        Files.write(archive, bytes);
+        Files.write(DYNAMIC, bytes);
         NstunProcess run = NstunProcess.run("run", "--", "true");
         assertAll(
                 () -> assertEquals(0, run.exitCode(), run.describe()),
-                () -> assertEquals("", run.stderr(), "JDK " + major + ": the run with another JDK's archive said something"),
-                () -> assertTrue(Files.isRegularFile(archive) && indexOf(Files.readAllBytes(archive), version) >= 0,
-                        "JDK " + major + ": the archive of another JDK build was kept, or none made in its place"));
+                () -> assertEquals("", run.stderr(), "JDK " + MAJOR + ": the run with another JDK's archive said something"),
+                () -> assertTrue(Files.isRegularFile(DYNAMIC) && indexOf(Files.readAllBytes(DYNAMIC), version) >= 0,
+                        "JDK " + MAJOR + ": the archive of another JDK build was kept, or none made in its place"));
     }
 
     /**
@@ -124,20 +173,18 @@ class LauncherIT {
     @Test
     void endsWithStatusAndOutputAndLeavesNoPerfData() throws Exception {
         Requirements.requireRoot();
-        int major = Runtime.version().feature();
-        Path archive = NstunProcess.launcher().resolveSibling("cli/target/nstun-java" + major + ".jsa");
-        if (!Files.isRegularFile(archive)) assertEquals(0, NstunProcess.run("--version").exitCode());
+        if (!Files.isRegularFile(TRAINED)) assertEquals(0, train().exitCode(), "the training run");
         NstunProcess run = NstunProcess.run("run", "--", "sh", "-c", "echo last words; exit 7");
         NstunProcess missing = NstunProcess.run("run", "--", "/nonexistent/command");
         assertAll(
                 () -> assertEquals(7, run.exitCode(), run.describe()),
-                () -> assertEquals("last words\n", run.stdout(), "JDK " + major + ": the command's output"),
-                () -> assertEquals("", run.stderr(), "JDK " + major + ": stderr"),
+                () -> assertEquals("last words\n", run.stdout(), "JDK " + MAJOR + ": the command's output"),
+                () -> assertEquals("", run.stderr(), "JDK " + MAJOR + ": stderr"),
                 () -> assertEquals(127, missing.exitCode(), missing.describe()),
                 () -> assertTrue(missing.stderr().contains("/nonexistent/command: no such file or directory"),
-                        "JDK " + major + ": nstun's own message, got: " + missing.stderr()),
+                        "JDK " + MAJOR + ": nstun's own message, got: " + missing.stderr()),
                 () -> assertFalse(Files.exists(Path.of("/tmp/hsperfdata_" + System.getProperty("user.name"), Long.toString(run.pid()))),
-                        "JDK " + major + ": the JVM's perf-data file of pid " + run.pid() + " was left behind"));
+                        "JDK " + MAJOR + ": the JVM's perf-data file of pid " + run.pid() + " was left behind"));
     }
 
     /**

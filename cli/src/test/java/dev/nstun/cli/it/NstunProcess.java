@@ -59,6 +59,30 @@ final class NstunProcess implements AutoCloseable {
         return Requirements.repoRoot().resolve("nstun");
     }
 
+    /**
+     * The class-data archive a training run (scripts/build, lib/nstun/setup) makes beside {@code jar}
+     * for the JDK running the tests, which the launcher picks too: from JDK 25 an AOT cache named
+     * after the JDK's build, before it the dynamic archive of {@link #dynamicArchive}.
+     */
+    static Path trainedArchive(Path jar) {
+        return Runtime.version().feature() >= 25 ? sibling(jar, "-java" + Runtime.version() + ".aot") : dynamicArchive(jar);
+    }
+
+    /** The archive the JVM itself makes at the exit of a run that finds no trained one. */
+    static Path dynamicArchive(Path jar) {
+        return sibling(jar, "-java" + Runtime.version().feature() + ".jsa");
+    }
+
+    /** The jar the launcher runs, in the source tree. */
+    static Path builtJar() {
+        return Requirements.repoRoot().resolve("cli/target/nstun.jar");
+    }
+
+    private static Path sibling(Path jar, String suffix) {
+        String name = jar.getFileName().toString();
+        return jar.resolveSibling(name.substring(0, name.length() - ".jar".length()) + suffix);
+    }
+
     long pid() {
         return process.pid();
     }
