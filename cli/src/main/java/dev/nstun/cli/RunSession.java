@@ -182,6 +182,9 @@ final class RunSession implements AutoCloseable {
         } catch (IOException e) {
             log.warn("cannot record this run ({}): if nstun is killed, processes the command started may linger", e.getMessage());
         }
+        // The keeper starts the command (~8 ms: entering the namespace, its mounts, two execs) while this
+        // thread readies the stack: its first packets wait in the TUN's queue until the loop reads them.
+        if (plan.up().isEmpty()) sandbox.startLaunch();
 
         Device link = new TunLink(sandbox.tun());
         if (pcap != null) link = new PcapDevice(link, pcap, Clock.systemUTC());
@@ -207,7 +210,6 @@ final class RunSession implements AutoCloseable {
         } catch (IOException e) {
             log.warn("no control socket ({}): nstun status cannot see this run", e.getMessage());
         }
-        // The stack serves the TUN already: the command's first packets are answered at once.
         if (plan.up().isPresent()) {
             publish(plan.up().get(), registry, runId);
             signals.attachService(signal -> {
@@ -216,7 +218,7 @@ final class RunSession implements AutoCloseable {
             return;
         }
         try {
-            sandbox.launch();
+            sandbox.awaitLaunch();
         } catch (SandboxException e) {
             throw new StartFailure(ExitCodes.NSTUN_FAILED, "nstun: " + e.getMessage());
         }

@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * namespace and two runs never collide on a name), keeps an fd on the namespace, and ends. It never
  * comes back: rootless, nothing may enter the host's namespace again, and a thread left in the
  * command's namespace could hand it to threads it starts, whose sockets would then loop into the
- * TUN. That is {@link #create}; what serves the TUN starts next. Then {@link #launch}: another
- * platform thread, the keeper, enters the namespace through that fd, makes the command's mount
+ * TUN. That is {@link #create}. Then {@link #launch} (or {@link #startLaunch}, while what serves the
+ * TUN starts): another platform thread, the keeper, enters the namespace through that fd, makes the command's mount
  * namespace ({@link CommandMounts}), starts the command (one setpriv), and lives as long as the
  * command, because PR_SET_PDEATHSIG fires when the parent thread, not the process, ends; it does
  * nothing else, so no socket of nstun's is ever made in the namespace. From then on the command's
@@ -64,6 +64,8 @@ public final class Sandbox implements AutoCloseable {
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     /** Completed once the keeper, after the command's exit, has killed what it left behind in this nstun's namespace. */
     private final CompletableFuture<Void> swept = new CompletableFuture<>();
+    /** The keeper's start of the command, once {@link #startLaunch} asked for it. */
+    private volatile CompletableFuture<Process> launching;
     /** The command's first process, once {@link #launch} started it. */
     private volatile Process process;
 
@@ -74,9 +76,8 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
-     * Creates the namespace and its TUN, configured, with no command in it yet: what serves the TUN
-     * starts before {@link #launch}, so the command's first packets are answered at once, and what
-     * nstun records about the run is on disk before there is a command to leave behind.
+     * Creates the namespace and its TUN, configured, with no command in it yet: what nstun records
+     * about the run is on disk before there is a command to leave behind.
      */
     public static Sandbox create(Spec spec) throws SandboxException {
         Namespace made = build(spec.tun());
@@ -96,12 +97,26 @@ public final class Sandbox implements AutoCloseable {
 
     /** Starts the command in the namespace; returns once it runs. Once only. */
     public void launch() throws SandboxException {
-        if (process != null) throw new IllegalStateException("the command was launched already");
+        startLaunch();
+        awaitLaunch();
+    }
+
+    /**
+     * Starts the command in the namespace on the keeper thread and returns at once, so that nstun
+     * can ready what serves the TUN meanwhile (the command's first packets wait in the TUN's queue
+     * until it reads them); {@link #awaitLaunch} says how the start went. Once only.
+     */
+    public void startLaunch() {
+        if (launching != null) throw new IllegalStateException("the command was launched already");
         CompletableFuture<Process> started = new CompletableFuture<>();
-        Thread keeper = Thread.ofPlatform().name("nstun-keeper").daemon(false).unstarted(() -> keep(started));
-        keeper.start();
+        launching = started;
+        Thread.ofPlatform().name("nstun-keeper").daemon(false).start(() -> keep(started));
+    }
+
+    /** Waits until the command {@link #startLaunch} started runs, or throws why it could not start. */
+    public void awaitLaunch() throws SandboxException {
         try {
-            process = started.get();
+            process = launching.get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof SandboxException se) throw se;
             throw new SandboxException(SandboxException.Kind.FAILED, "cannot start the command: " + e.getCause(), e.getCause());
@@ -335,7 +350,7 @@ public final class Sandbox implements AutoCloseable {
      */
     @Override
     public void close() {
-        Process p = process;
+        Process p = launching == null ? null : launching.exceptionally(failed -> null).join();
         if (p != null && p.isAlive()) LibC.INSTANCE.kill((int) p.pid(), 9);
         if (namespace == null) return;
         namespace.tun().close();
