@@ -8,6 +8,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        StartTimes.mark("main");
         SignalForwarder.takeBlockedSignals();
         if (servesNamespace(args)) {
             NativeBindings.bindInBackground();

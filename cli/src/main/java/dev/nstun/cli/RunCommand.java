@@ -44,6 +44,7 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        StartTimes.mark("parsed");
         // instanceof, not a pattern switch: a cold JVM's first pattern switch builds a class (~15 ms).
         RunPlan.Outcome outcome = RunPlan.of(options, who, command());
         if (outcome instanceof RunPlan.Refused refused) {

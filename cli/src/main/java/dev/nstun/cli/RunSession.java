@@ -104,6 +104,7 @@ final class RunSession implements AutoCloseable {
     }
 
     private void startPieces() throws StartFailure {
+        StartTimes.mark("planned");
         RunRegistry registry;
         try {
             registry = RunRegistry.ofThisUser(System.getenv());
@@ -176,6 +177,7 @@ final class RunSession implements AutoCloseable {
         } catch (SandboxException e) {
             throw new StartFailure(ExitCodes.NSTUN_FAILED, "nstun: " + e.getMessage());
         }
+        StartTimes.mark("namespace");
         // Recorded before the command starts: a nstun killed at any moment after leaves the record.
         try {
             registry.record(runId, sandbox.namespaceId(), plan.policyFile(), Optional.of(registry.controlSocket(runId)));
@@ -210,6 +212,7 @@ final class RunSession implements AutoCloseable {
         } catch (IOException e) {
             log.warn("no control socket ({}): nstun status cannot see this run", e.getMessage());
         }
+        StartTimes.mark("stack");
         if (plan.up().isPresent()) {
             publish(plan.up().get(), registry, runId);
             signals.attachService(signal -> {
@@ -223,6 +226,8 @@ final class RunSession implements AutoCloseable {
             throw new StartFailure(ExitCodes.NSTUN_FAILED, "nstun: " + e.getMessage());
         }
         signals.attach(sandbox::signal);
+        StartTimes.mark("command");
+        StartTimes.log(log);
     }
 
     /**

@@ -187,6 +187,25 @@ class LauncherIT {
                         "JDK " + MAJOR + ": the JVM's perf-data file of pid " + run.pid() + " was left behind"));
     }
 
+    /** With -v a run says where its start went (bench/e2e/startup prints it): each milestone, in order, in ms of the JVM's uptime. */
+    @Test
+    void saysWhereTheStartWentWithVerbose() throws Exception {
+        Requirements.requireRoot();
+        NstunProcess run = NstunProcess.run("-v", "run", "--", "true");
+        assertEquals(0, run.exitCode(), run.describe());
+        String line = run.stderr().lines().filter(l -> l.contains("start-up, ms of the JVM's uptime:")).findFirst().orElse("");
+        List<String> names = new java.util.ArrayList<>();
+        long previous = 0;
+        for (String part : line.substring(line.indexOf("uptime:") + "uptime:".length()).split(",")) {
+            String[] nameAndMs = part.strip().split(" ");
+            names.add(nameAndMs[0]);
+            long ms = Long.parseLong(nameAndMs[1]);
+            assertTrue(ms >= previous && ms < 60_000, "milestone " + nameAndMs[0] + " at " + ms + " ms in: " + line);
+            previous = ms;
+        }
+        assertEquals(List.of("main", "parsed", "planned", "namespace", "stack", "command"), names, run.stderr());
+    }
+
     /**
      * With -Xrs HotSpot opens its attach socket (/tmp/.java_pidN, jcmd's) as the JVM starts, and a
      * nstun killed with SIGKILL left it behind: the launcher turns the attach mechanism off, so
