@@ -54,19 +54,25 @@ class LauncherIT {
         assertAll(
                 () -> assertEquals(0, training.exitCode(), training.describe()),
                 () -> assertTrue(Files.isRegularFile(TRAINED), "JDK " + MAJOR + ": no class-data archive " + TRAINED + " after the training run"));
-        Path log = Files.createTempFile("nstun-class-load", ".log");
-        try {
-            NstunProcess run = NstunProcess.start(List.of(), Map.of("NSTUN_JAVA_OPTS", "-Xlog:class+load:file=" + log), "run", "--", "true");
-            run.closeStdin();
-            run.await();
-            List<String> lines = Files.readAllLines(log);
-            assertAll(
-                    () -> assertEquals(0, run.exitCode(), run.describe()),
-                    () -> assertEquals("", run.stderr(), "JDK " + MAJOR + ": the run with the archive said something"),
-                    () -> assertTrue(lines.stream().anyMatch(l -> l.contains(" dev.nstun.cli.Main source: shared objects file")),
-                            "JDK " + MAJOR + ": nstun's Main not from " + TRAINED + ": " + lines.stream().filter(l -> l.contains(" dev.nstun.cli.Main ")).toList()));
-        } finally {
-            Files.deleteIfExists(log);
+        // The training's policy run is followed by a run without one (Main): both kinds start from the archive alone.
+        Path policy = Requirements.repoRoot().resolve("scripts/archive-training.yaml");
+        for (List<String> args : List.of(List.of("run", "--", "true"), List.of("run", "-p", policy.toString(), "--", "true"))) {
+            Path log = Files.createTempFile("nstun-class-load", ".log");
+            try {
+                NstunProcess run = NstunProcess.start(List.of(), Map.of("NSTUN_JAVA_OPTS", "-Xlog:class+load:file=" + log), args.toArray(String[]::new));
+                run.closeStdin();
+                run.await();
+                List<String> lines = Files.readAllLines(log);
+                assertAll(
+                        () -> assertEquals(0, run.exitCode(), run.describe()),
+                        () -> assertEquals("", run.stderr(), "JDK " + MAJOR + ": " + args + " with the archive said something"),
+                        () -> assertTrue(lines.stream().anyMatch(l -> l.contains(" dev.nstun.cli.Main source: shared objects file")),
+                                "JDK " + MAJOR + ": nstun's Main not from " + TRAINED + ": " + lines.stream().filter(l -> l.contains(" dev.nstun.cli.Main ")).toList()),
+                        () -> assertEquals(List.of(), lines.stream().filter(l -> l.contains(" dev.nstun.") && l.contains("source: file:")).toList(),
+                                "JDK " + MAJOR + ": nstun classes " + args + " loaded from the jar, not the archive"));
+            } finally {
+                Files.deleteIfExists(log);
+            }
         }
     }
 
