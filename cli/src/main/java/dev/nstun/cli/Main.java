@@ -14,7 +14,7 @@ public final class Main {
             WarmUp.inBackground();
         }
         int status = Nstun.commandLine(new java.io.PrintWriter(System.out, true),
-                new java.io.PrintWriter(System.err, true)).execute(args);
+                new java.io.PrintWriter(System.err, true), args).execute(args);
         if (ImmediateExit.requested()) {
             System.out.flush();
             System.err.flush();
