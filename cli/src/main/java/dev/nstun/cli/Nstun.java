@@ -108,6 +108,11 @@ public final class Nstun implements Runnable {
     }
 
     private static CommandLine commandLine(List<String> commands, PrintWriter out, PrintWriter err) {
+        // picocli gives each command line a converter for each java.time and java.sql type, found by
+        // reflection: loading and initialising those classes (java.time.Year builds a date parser, and
+        // java.sql is a module of its own) cost about 8% of the CPU of `nstun --version` (issue 11).
+        // No option of nstun's has such a type. Here, not in Main: a test of a model that needs one fails.
+        System.setProperty("picocli.converters.excludes", "java\\.(time|sql)\\..*");
         CommandLine cl = new CommandLine(new Nstun(commands).spec);
         cl.setOut(out);
         cl.setErr(err);
