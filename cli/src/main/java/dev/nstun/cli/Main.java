@@ -9,14 +9,14 @@ public final class Main {
      * Set by the launcher's training run for the class-data archive (see ./nstun), a run with a
      * policy: a run without one follows in the same JVM, so that the archive holds the classes of
      * both kinds (an archive trained on one kind started a run of the other in 0.93 of the time, or
-     * 1.5 times: the YAML parser from the jar).
+     * 1.5 times: the YAML parser from the jar), and every command's classes are loaded.
      */
     private static final String TRAINING = "NSTUN_TRAIN_ARCHIVE";
 
     private Main() {}
 
     private static int execute(String[] args) {
-        return Nstun.commandLine(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true)).execute(args);
+        return Nstun.commandLine(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args).execute(args);
     }
 
     public static void main(String[] args) {
@@ -27,7 +27,11 @@ public final class Main {
             WarmUp.inBackground();
         }
         int status = execute(args);
-        if (System.getenv(TRAINING) != null && servesNamespace(args)) execute(new String[] {"run", "--", "true"});
+        if (System.getenv(TRAINING) != null && servesNamespace(args)) {
+            execute(new String[] {"run", "--", "true"});
+            // Every command's model, which a start builds only for the command it runs.
+            Nstun.commandLine(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true));
+        }
         if (ImmediateExit.requested()) {
             System.out.flush();
             System.err.flush();

@@ -7,9 +7,13 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** The top-level {@code nstun} command. */
 public final class Nstun implements Runnable {
+    /** Every command, in the order the top-level help lists them. */
+    private static final List<String> COMMANDS = List.of("run", "up", "exec", "down", "ls", "status", "top", "check", "explain", "reload",
+            "doctor", "clean-stale", "help");
+
     private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("nstun");
 
-    private Nstun() {
+    private Nstun(List<String> commands) {
         LoggingOptions.addTo(spec);
         CommandModel.addStandardHelp(spec);
         spec.usageMessage()
@@ -25,11 +29,28 @@ public final class Nstun implements Runnable {
                         "Each command has its own --help and man page (man nstun-run).")
                 .exitCodeListHeading(ExitCodes.HEADING)
                 .exitCodeList(ExitCodes.list("N:run, exec: its command's own status (128+N when signal N killed it)", ExitCodes.FAILED_ENTRY));
-        for (CommandSpec command : List.of(new RunCommand().spec, new UpCommand().spec, new ExecCommand().spec, new DownCommand().spec,
-                new LsCommand().spec, new StatusCommand().spec, new TopCommand().spec, new CheckCommand().spec, new ExplainCommand().spec,
-                new ReloadCommand().spec, new DoctorCommand().spec, new CleanStaleCommand().spec, new HelpCommand().spec)) {
-            spec.addSubcommand(command.name(), command);
-        }
+        for (String name : commands) spec.addSubcommand(name, command(name));
+    }
+
+    /** Builds the model of the command {@code name}, one of {@link #COMMANDS}. */
+    private static CommandSpec command(String name) {
+        // A switch, not a map of constructor references: each method reference would spin a class at start.
+        return switch (name) {
+            case "run" -> new RunCommand().spec;
+            case "up" -> new UpCommand().spec;
+            case "exec" -> new ExecCommand().spec;
+            case "down" -> new DownCommand().spec;
+            case "ls" -> new LsCommand().spec;
+            case "status" -> new StatusCommand().spec;
+            case "top" -> new TopCommand().spec;
+            case "check" -> new CheckCommand().spec;
+            case "explain" -> new ExplainCommand().spec;
+            case "reload" -> new ReloadCommand().spec;
+            case "doctor" -> new DoctorCommand().spec;
+            case "clean-stale" -> new CleanStaleCommand().spec;
+            case "help" -> new HelpCommand().spec;
+            default -> throw new IllegalArgumentException("no command " + name);
+        };
     }
 
     @Override
@@ -37,14 +58,69 @@ public final class Nstun implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command, for example: nstun run -- curl http://example.com");
     }
 
-    /** The one factory for the command line, shared by {@link Main} and the tests. */
+    /** The command line with every command: for the tests and the generated docs, which look at the whole model. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Nstun().spec);
+        return commandLine(COMMANDS, out, err);
+    }
+
+    /**
+     * The command line to execute {@code args} with ({@link Main}): it says and does for them exactly
+     * what the full one does, but holds only the commands it needs ({@link #commandsFor}): building
+     * all thirteen, and picocli's command line for each, took about a tenth of the CPU of
+     * {@code nstun --version}, {@code nstun check} and {@code nstun run} (issue 11).
+     */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err, String[] args) {
+        return commandLine(commandsFor(args), out, err);
+    }
+
+    /**
+     * Which commands picocli needs to parse {@code args} and say about them what it says with all of
+     * them: the one the command word names (nstun's own options take no value, so that is the first
+     * argument that is not an option, as {@link Main#servesNamespace} reads it), or none when there
+     * is no command word. Every command where help or an error lists or suggests commands: top-level
+     * -h/--help, {@code help}, an unknown command word, and whatever in front of the command word is
+     * not certain to be read as an option of nstun's own or an unknown option ({@link #plainOption}).
+     */
+    static List<String> commandsFor(String[] args) {
+        for (String arg : args) {
+            if (!arg.startsWith("-")) return arg.equals("help") || !COMMANDS.contains(arg) ? COMMANDS : List.of(arg);
+            if (!plainOption(arg)) return COMMANDS;
+        }
+        return List.of();
+    }
+
+    /**
+     * Whether picocli reads {@code arg}, in front of the command word, the same way whatever commands
+     * the model holds: -v, -q, -V or a cluster of them, or a word of three or more characters that
+     * starts with "--" and is not --help (nstun's option names all start with '-', so picocli takes
+     * any such word for an option, known or unknown, and suggests options for it). "-", "--", -h and
+     * other single-dash words are left to the full model: picocli may read them as help, or as a
+     * positional argument (-1, -Infinity are numbers to it) and suggest commands.
+     */
+    private static boolean plainOption(String arg) {
+        if (arg.startsWith("--")) return arg.length() > 2 && !arg.startsWith("--help");
+        if (arg.length() < 2) return false;
+        for (int i = 1; i < arg.length(); i++) {
+            char c = arg.charAt(i);
+            if (c != 'v' && c != 'q' && c != 'V') return false;
+        }
+        return true;
+    }
+
+    private static CommandLine commandLine(List<String> commands, PrintWriter out, PrintWriter err) {
+        // picocli gives each command line a converter for each java.time and java.sql type, found by
+        // reflection: loading and initialising those classes (java.time.Year builds a date parser, and
+        // java.sql is a module of its own) cost about 8% of the CPU of `nstun --version` (issue 11).
+        // No option of nstun's has such a type. Here, not in Main: a test of a model that needs one fails.
+        System.setProperty("picocli.converters.excludes", "java\\.(time|sql)\\..*");
+        CommandLine cl = new CommandLine(new Nstun(commands).spec);
         cl.setOut(out);
         cl.setErr(err);
         // `nstun run [opts] -- cmd -x`: everything from COMMAND on belongs to the command, not to nstun.
-        cl.getSubcommands().get("run").setStopAtPositional(true);
-        cl.getSubcommands().get("exec").setStopAtPositional(true);
+        for (String name : List.of("run", "exec")) {
+            CommandLine command = cl.getSubcommands().get(name);
+            if (command != null) command.setStopAtPositional(true);
+        }
         // "@file" belongs to the command (curl --data-binary @file), never a picocli argument file.
         cl.setExpandAtFiles(false);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -193,6 +194,42 @@ class CommandLineTest {
         assertTrue(out.toString().contains("www.example.com:443/tcp → rule 1"), out.toString());
         assertEquals(0, cl.execute("explain", policy.toString(), "--udp", "192.0.2.1:53"));
         assertTrue(out.toString().contains("192.0.2.1:53/udp → rule 2"), out.toString());
+    }
+
+    @Test
+    void theModelForTheArgumentsHoldsOnlyTheCommandTheyName() {
+        assertEquals(List.of("run"), Nstun.commandsFor(new String[] {"-v", "--log-format=json", "run", "--", "help"}));
+        assertEquals(List.of("check"), Nstun.commandsFor(new String[] {"--bogus", "check", "--help"}));
+        assertEquals(List.of(), Nstun.commandsFor(new String[] {"--version"}));
+        assertEquals(List.of(), Nstun.commandsFor(new String[] {"-vV", "--bogus"}));
+        assertEquals(List.of(), Nstun.commandsFor(new String[0]));
+        List<String> all = cl.getSubcommands().keySet().stream().toList();
+        for (String[] args : List.<String[]>of(new String[] {"help", "run"}, new String[] {"chek"}, new String[] {"-h", "run"},
+                new String[] {"-vh"}, new String[] {"--help"}, new String[] {"--", "run"}, new String[] {"-"}, new String[] {"-1"},
+                new String[] {"-Infinity"}, new String[] {"--log-format", "json", "run"})) {
+            assertEquals(all, Nstun.commandsFor(args), String.join(" ", args));
+        }
+    }
+
+    @Test
+    void theModelForTheArgumentsSaysWhatTheFullOneSays() {
+        for (String[] args : List.<String[]>of(new String[0], new String[] {"--version"}, new String[] {"-V"}, new String[] {"-v"},
+                new String[] {"--bogus"}, new String[] {"-vx"}, new String[] {"-vlog"}, new String[] {"--log-format"},
+                new String[] {"--log-format", "--version"}, new String[] {"--log-format", "run"}, new String[] {"run", "--help"},
+                new String[] {"run", "-V"}, new String[] {"run"}, new String[] {"run", "--frobnicate", "--", "true"},
+                new String[] {"run", "--mtu", "x", "--", "true"}, new String[] {"--bogus", "run", "--", "true"}, new String[] {"exec", "--help"},
+                new String[] {"check", "--help"}, new String[] {"check", "--prboe", "x"}, new String[] {"clean-stale", "--help"},
+                new String[] {"help", "run"}, new String[] {"chek"}, new String[] {"-h", "run"})) {
+            assertEquals(outcome(Nstun::commandLine, args), outcome((o, e) -> Nstun.commandLine(o, e, args), args), String.join(" ", args));
+        }
+    }
+
+    /** The status, stdout and stderr of executing {@code args} with a command line {@code factory} makes. */
+    private static List<Object> outcome(BiFunction<PrintWriter, PrintWriter, CommandLine> factory, String[] args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = factory.apply(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+        return List.of(status, out.toString(), err.toString());
     }
 
     private static String lines(String... lines) {
