@@ -53,6 +53,8 @@ public final class NetStack implements Runnable {
     /** Packets read per turn before the loop looks at its sockets again. */
     private static final int TUN_BUDGET = 256;
     private static final long HOUSEKEEPING_NANOS = 1_000_000_000L;
+    /** How long the loop's end waits for a watcher thread to leave the device before closing it (it was woken already). */
+    private static final long WATCHER_JOIN_MILLIS = 100;
 
     private final Device device;
     /**
@@ -216,11 +218,41 @@ public final class NetStack implements Runnable {
         }
     }
 
-    /** Closes every flow, the DNS endpoint, the dialers and the selector: the loop has ended. */
+    /**
+     * Closes the device once nothing reads it (the loop has ended; a watcher thread, if there is one,
+     * too), before the rest of the loop's clean-up: a TUN's unregistering in the kernel (10 to 20 ms of
+     * RCU grace periods, on a thread of its own) then overlaps all of it. Its owner's close is then a
+     * second, harmless one.
+     */
+    private void closeDevice() {
+        Thread w = watcher;
+        if (w != null) {
+            try {
+                w.join(WATCHER_JOIN_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (w.isAlive()) return;
+        }
+        try {
+            if (deviceKey != null) {
+                // Off the selector first: a channel still registered closes only when the selector lets it
+                // go, and the readiness channel holds the TUN too; its close would be the last, on this thread.
+                deviceKey.cancel();
+                selector.selectNow();
+            }
+            device.close();
+        } catch (Exception e) {
+            log.debug("closing the device: {}", e.toString());
+        }
+    }
+
+    /** Closes every flow, the device, the DNS endpoint, the dialers and the selector: the loop has ended. */
     void release() {
         udpFlows.closeAll();
         tcpFlows.closeAll();
         echoFlows.closeAll();
+        closeDevice();
         if (dns != null) {
             try {
                 dns.close();
