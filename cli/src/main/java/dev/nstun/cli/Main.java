@@ -1,5 +1,6 @@
 package dev.nstun.cli;
 
+import dev.nstun.cli.log.StderrLoggerProvider;
 import dev.nstun.netns.ImmediateExit;
 import dev.nstun.netns.NativeBindings;
 
@@ -21,6 +22,11 @@ public final class Main {
 
     public static void main(String[] args) {
         StartTimes.mark("main");
+        // slf4j's provider named, not looked for: its ServiceLoader scan opened the JDK's module image
+        // and the jar for a services file at the first logger (issue 11). The services file stays, for
+        // tests and any other entry point; slf4j's own note that it uses the named provider is silenced.
+        System.setProperty("slf4j.provider", StderrLoggerProvider.class.getName());
+        System.setProperty("slf4j.internal.verbosity", "WARN");
         SignalForwarder.takeBlockedSignals();
         if (servesNamespace(args)) {
             NativeBindings.bindInBackground();
