@@ -5,7 +5,9 @@ package dev.nstun.netns;
  * alike) waits up to 300 ms for threads that are in native code to come back, and nstun always
  * has some there when it is done: the thread blocked in sigwait(3), the JDK's own epoll pollers.
  * JDK 22 made that wait a flag the launcher turns off; on JDK 21 only leaving without the JVM's
- * help avoids it. What the JVM would have done at exit and nstun relies on must be done before:
+ * help avoids it. From JDK 25, with an AOT cache, the launcher asks for it too: the JVM's exit also
+ * waits, in 10 ms steps, for a compilation in progress (issue 11). What the JVM would have
+ * done at exit and nstun relies on must be done before:
  * output flushed, files closed, run records removed (nstun's run does all that before it returns),
  * and no JVM state that outlives the process (the launcher turns off the JVM's perf-data file and
  * asks for this only when no class-data archive is to be written at exit).

@@ -172,7 +172,7 @@ class LauncherIT {
     }
 
     /**
-     * With the archive in place, as after scripts/build, JDK 21 runs end with _exit (ImmediateExit,
+     * With the archive in place, as after scripts/build, JDK 21 runs and JDK 25 runs with the AOT cache end with _exit (ImmediateExit,
      * past the JVM's 300 ms wait for threads in native code): the exit status, the command's last
      * output and nstun's own message still arrive, and the JVM leaves no perf-data file behind.
      */
