@@ -25,11 +25,12 @@ import org.slf4j.LoggerFactory;
  * namespace and two runs never collide on a name), keeps an fd on the namespace, and ends. It never
  * comes back: rootless, nothing may enter the host's namespace again, and a thread left in the
  * command's namespace could hand it to threads it starts, whose sockets would then loop into the
- * TUN. That is {@link #create}. Then {@link #launch} (or {@link #startLaunch}, while what serves the
- * TUN starts): another platform thread, the keeper, enters the namespace through that fd, makes the command's mount
- * namespace ({@link CommandMounts}), starts the command (one setpriv), and lives as long as the
- * command, because PR_SET_PDEATHSIG fires when the parent thread, not the process, ends; it does
- * nothing else, so no socket of nstun's is ever made in the namespace. From then on the command's
+ * TUN. That is {@link #create}. Then {@link #launch} (or {@link #startLaunch}, while what serves
+ * the TUN starts): another platform thread, the keeper, enters the namespace through that fd, makes
+ * the command's mount namespace ({@link CommandMounts}), starts the command (one setpriv), and
+ * lives as long as the command, because PR_SET_PDEATHSIG fires when the parent thread, not the
+ * process, ends; it does nothing else, so no socket of nstun's is ever made in the namespace. The
+ * command's first packets wait in the TUN's queue until the stack reads them. From then on the command's
  * processes are the only holders of the namespace besides the keeper, the TUN fd and nstun's fd on
  * it; when the command exits nstun closes both and the kernel frees everything.
  *
