@@ -21,19 +21,15 @@ public final class CheckCommand implements Callable<Integer> {
             "--probe");
     private final PositionalParamSpec file = PositionalParamSpec.builder().required(true).paramLabel("FILE").type(Path.class)
             .description("The policy file (YAML).").build();
-    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("check");
+    final CommandSpec spec = CommandModel.spec(this, "check");
 
     CheckCommand() {
-        LoggingOptions.addTo(spec);
         spec.addOption(probe).addPositional(file);
-        CommandModel.addStandardHelp(spec);
-        spec.usageMessage()
+        CommandModel.usage(spec, "0:the file is valid (and, with --probe, every check passed)",
+                        "1:with --probe: the file is valid but a check failed", ExitCodes.FAILED_ENTRY)
                 .description("Checks a policy file and prints every problem in it, as FILE:LINE:COLUMN: message.",
                         "With --probe, then tries each socks5 and http outbound (connect, authenticate, CONNECT to the DNS upstream,",
                         "UDP ASSOCIATE with udp: true) and one DNS query through dns.via, printing one line per check.")
-                .exitCodeListHeading(ExitCodes.HEADING)
-                .exitCodeList(ExitCodes.list("0:the file is valid (and, with --probe, every check passed)",
-                        "1:with --probe: the file is valid but a check failed", ExitCodes.FAILED_ENTRY))
                 .footer("", "Examples:", "  nstun check work.yaml", "  nstun check --probe work.yaml");
     }
 

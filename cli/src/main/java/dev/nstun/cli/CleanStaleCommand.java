@@ -13,10 +13,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * launcher saw a record of a run whose nstun is gone.
  */
 public final class CleanStaleCommand implements Callable<Integer> {
-    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("clean-stale");
+    final CommandSpec spec = CommandModel.spec(this, "clean-stale");
 
     CleanStaleCommand() {
-        LoggingOptions.addTo(spec);
         spec.usageMessage().hidden(true).description("Kills what runs of this user's that were killed left behind.");
     }
 

@@ -2,6 +2,7 @@ package dev.nstun.cli;
 
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.UsageMessageSpec;
 
 /**
  * What nstun's commands share in building their picocli model. The model is built with picocli's
@@ -16,12 +17,28 @@ import picocli.CommandLine.Model.OptionSpec;
 final class CommandModel {
     private CommandModel() {}
 
+    /** The model of the command {@code name}, run by {@code command}, with the options every command takes (-v, -q). */
+    static CommandSpec spec(Object command, String name) {
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(command).name(name);
+        LoggingOptions.addTo(spec);
+        return spec;
+    }
+
+    /**
+     * Adds -h and -V ({@link #addStandardHelp}) after the options {@code command} has so far, and the
+     * list of its exit codes ({@link ExitCodes#list}); returns its usage message for the rest.
+     */
+    static UsageMessageSpec usage(CommandSpec command, String... exitCodes) {
+        addStandardHelp(command);
+        return command.usageMessage().exitCodeListHeading(ExitCodes.HEADING).exitCodeList(ExitCodes.list(exitCodes));
+    }
+
     /**
      * Adds -h and -V, as {@code mixinStandardHelpOptions} does (which reads the annotations of a
      * picocli class of its own), and the version -V prints. Last, as there: they come after the
      * command's own options in its man page.
      */
-    static void addStandardHelp(CommandSpec command) {
+    private static void addStandardHelp(CommandSpec command) {
         command.versionProvider(new VersionProvider())
                 .addOption(OptionSpec.builder("-h", "--help").type(boolean.class).initialValue(false).usageHelp(true)
                         .description("Show this help message and exit.").build())

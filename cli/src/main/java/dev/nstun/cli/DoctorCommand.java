@@ -23,20 +23,16 @@ public final class DoctorCommand implements Callable<Integer> {
     /** ✓ and ✗, or what a terminal that cannot show them gets instead. */
     private static final String[] MARKS = marks();
     private final OptionSpec noTrial = CommandModel.flag("Only read the machine's settings; do not run `nstun run -- true`.", "--no-trial");
-    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("doctor");
+    final CommandSpec spec = CommandModel.spec(this, "doctor");
 
     DoctorCommand() {
-        LoggingOptions.addTo(spec);
         spec.addOption(noTrial);
-        CommandModel.addStandardHelp(spec);
-        spec.usageMessage()
+        CommandModel.usage(spec, "0:`nstun run` works for this user",
+                        "1:a check failed (each printed with its fix), or the trial run did", ExitCodes.FAILED_ENTRY)
                 .description("Checks what `nstun run` needs from this machine and says how to fix what is missing.",
                         "One line per check, for this user (rootless) or root: ✓ as needed, ! works with a limit, ✗ must be fixed",
                         "(with the fix); then `nstun run -- true` as a trial. Under sudo it also checks what the user who ran sudo",
                         "needs without it. Exits 0 when `nstun run` works for this user, 1 when it does not.")
-                .exitCodeListHeading(ExitCodes.HEADING)
-                .exitCodeList(ExitCodes.list("0:`nstun run` works for this user",
-                        "1:a check failed (each printed with its fix), or the trial run did", ExitCodes.FAILED_ENTRY))
                 .footer("", "Examples:", "  nstun doctor", "  sudo nstun doctor");
     }
 

@@ -21,17 +21,13 @@ public final class DownCommand implements Callable<Integer> {
     private static final long STOP_SECONDS = 10;
     private final PositionalParamSpec name = PositionalParamSpec.builder().required(true).index("0").paramLabel("NAME").type(InstanceName.class)
             .converters(new InstanceNameConverter()).description("The namespace (nstun ls lists them).").build();
-    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("down");
+    final CommandSpec spec = CommandModel.spec(this, "down");
 
     DownCommand() {
-        LoggingOptions.addTo(spec);
         spec.addPositional(name);
-        CommandModel.addStandardHelp(spec);
-        spec.usageMessage()
+        CommandModel.usage(spec, "0:NAME is down", ExitCodes.FAILED_ENTRY + "; also when no namespace NAME is up")
                 .description("Stops the namespace `nstun up NAME` serves.",
                         "Every process in it ends, and its names (/run/netns/NAME, /etc/netns/NAME) and records go.")
-                .exitCodeListHeading(ExitCodes.HEADING)
-                .exitCodeList(ExitCodes.list("0:NAME is down", ExitCodes.FAILED_ENTRY + "; also when no namespace NAME is up"))
                 .footer("", "Examples:", "  nstun down work", "  sudo nstun down vpn");
     }
 

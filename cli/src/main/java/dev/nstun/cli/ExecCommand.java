@@ -28,21 +28,17 @@ public final class ExecCommand implements Callable<Integer> {
             .converters(new InstanceNameConverter()).description("The namespace (nstun ls lists them).").build();
     private final PositionalParamSpec command = PositionalParamSpec.builder().required(true).index("1..*").arity("1..*").paramLabel("COMMAND")
             .type(List.class).auxiliaryTypes(String.class).description("The command to run, and its arguments.").build();
-    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("exec");
+    final CommandSpec spec = CommandModel.spec(this, "exec");
 
     ExecCommand() {
-        LoggingOptions.addTo(spec);
         who.addTo(spec);
         spec.addPositional(name).addPositional(command);
-        CommandModel.addStandardHelp(spec);
-        spec.usageMessage()
+        CommandModel.usage(spec, "N:COMMAND's own status (128+N when signal N killed it)",
+                        ExitCodes.FAILED_ENTRY + "; also when no namespace NAME is up", "126:COMMAND cannot be executed",
+                        "127:COMMAND was not found")
                 .description("Runs COMMAND in the namespace `nstun up NAME` serves, as `nstun run` runs its own.",
                         "The same user, privileges, resolver files, signals and exit status as `nstun run`. Processes COMMAND leaves"
                                 + " behind run on in the namespace until `nstun down NAME`.")
-                .exitCodeListHeading(ExitCodes.HEADING)
-                .exitCodeList(ExitCodes.list("N:COMMAND's own status (128+N when signal N killed it)",
-                        ExitCodes.FAILED_ENTRY + "; also when no namespace NAME is up", "126:COMMAND cannot be executed",
-                        "127:COMMAND was not found"))
                 .footer("", "Examples:", "  nstun exec work -- curl https://example.com", "  sudo nstun exec vpn -- bash");
     }
 

@@ -20,16 +20,12 @@ public final class ExplainCommand implements Callable<Integer> {
     private final PositionalParamSpec destination = PositionalParamSpec.builder().required(true).index("1").paramLabel("HOST[:PORT]")
             .type(String.class).description("A name or address, with an optional port ([v6]:port for IPv6).").build();
     private final OptionSpec udp = CommandModel.flag("Explain a UDP flow (default: TCP).", "--udp");
-    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("explain");
+    final CommandSpec spec = CommandModel.spec(this, "explain");
 
     ExplainCommand() {
-        LoggingOptions.addTo(spec);
         spec.addOption(udp).addPositional(file).addPositional(destination);
-        CommandModel.addStandardHelp(spec);
-        spec.usageMessage()
+        CommandModel.usage(spec, "0:the rule and outbound were printed", ExitCodes.FAILED_ENTRY)
                 .description("Prints which rule of a policy file a destination matches and the outbound it goes to.")
-                .exitCodeListHeading(ExitCodes.HEADING)
-                .exitCodeList(ExitCodes.list("0:the rule and outbound were printed", ExitCodes.FAILED_ENTRY))
                 .footer("", "Examples:", "  nstun explain work.yaml example.com:443", "  nstun explain work.yaml --udp 10.1.2.3:53");
     }
 

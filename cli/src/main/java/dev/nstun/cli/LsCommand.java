@@ -20,17 +20,13 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 public final class LsCommand implements Callable<Integer> {
     private static final String FORMAT = "%-32s %8s %8s %6s %10s %10s  %s";
-    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("ls");
+    final CommandSpec spec = CommandModel.spec(this, "ls");
 
     LsCommand() {
-        LoggingOptions.addTo(spec);
-        CommandModel.addStandardHelp(spec);
-        spec.usageMessage()
+        CommandModel.usage(spec, "0:listed (none is not an error)", ExitCodes.FAILED_ENTRY)
                 .description("Lists the namespaces `nstun up` serves.",
                         "One line each, for this user (under sudo: root's): name, nstun's pid, uptime, live flows, bytes carried each way"
                                 + " and what their flows follow. `nstun status NAME` shows the flows.")
-                .exitCodeListHeading(ExitCodes.HEADING)
-                .exitCodeList(ExitCodes.list("0:listed (none is not an error)", ExitCodes.FAILED_ENTRY))
                 .footer("", "Examples:", "  nstun ls", "  sudo nstun ls");
     }
 

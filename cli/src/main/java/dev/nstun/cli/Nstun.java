@@ -11,12 +11,10 @@ public final class Nstun implements Runnable {
     private static final List<String> COMMANDS = List.of("run", "up", "exec", "down", "ls", "status", "top", "check", "explain", "reload",
             "doctor", "clean-stale", "help");
 
-    private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("nstun");
+    private final CommandSpec spec = CommandModel.spec(this, "nstun");
 
     private Nstun(List<String> commands) {
-        LoggingOptions.addTo(spec);
-        CommandModel.addStandardHelp(spec);
-        spec.usageMessage()
+        CommandModel.usage(spec, "N:run, exec: its command's own status (128+N when signal N killed it)", ExitCodes.FAILED_ENTRY)
                 .description("Runs a command in a network namespace whose only way out is a TUN device.")
                 .footer("", "Quick start:",
                         "  nstun run -- curl https://example.com              # every flow direct",
@@ -26,9 +24,7 @@ public final class Nstun implements Runnable {
                         "  nstun up --background work -p work.yaml            # a namespace that stays",
                         "  nstun exec work -- curl https://example.com        # run a command in it",
                         "", "No sudo needed: as a plain user nstun runs rootless ('nstun doctor' checks this machine).",
-                        "Each command has its own --help and man page (man nstun-run).")
-                .exitCodeListHeading(ExitCodes.HEADING)
-                .exitCodeList(ExitCodes.list("N:run, exec: its command's own status (128+N when signal N killed it)", ExitCodes.FAILED_ENTRY));
+                        "Each command has its own --help and man page (man nstun-run).");
         for (String name : commands) spec.addSubcommand(name, command(name));
     }
 

@@ -20,21 +20,17 @@ public final class ReloadCommand implements Callable<Integer> {
     private static final long ANSWER_MILLIS = 10_000;
     private final PositionalParamSpec target = PositionalParamSpec.builder().arity("0..1").paramLabel("TARGET").type(String.class)
             .description(RunTargets.DESCRIPTION).build();
-    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("reload");
+    final CommandSpec spec = CommandModel.spec(this, "reload");
 
     ReloadCommand() {
-        LoggingOptions.addTo(spec);
         spec.addPositional(target);
-        CommandModel.addStandardHelp(spec);
-        spec.usageMessage()
+        CommandModel.usage(spec, "0:the running nstun re-read its policy file",
+                        "3:no live run with a policy (none of this user's, or none that TARGET names)",
+                        ExitCodes.FAILED_ENTRY + "; also when several runs have a policy and no TARGET says which (a file with problems leaves"
+                                + " the run's policy as it was)")
                 .description("Makes a running `nstun run -p FILE` (or `nstun up NAME -p FILE`) re-read FILE (as SIGHUP to it does) and prints"
                                 + " the outcome.",
                         "New flows follow the new policy; open flows stay where they are; a file with problems changes nothing.")
-                .exitCodeListHeading(ExitCodes.HEADING)
-                .exitCodeList(ExitCodes.list("0:the running nstun re-read its policy file",
-                        "3:no live run with a policy (none of this user's, or none that TARGET names)",
-                        ExitCodes.FAILED_ENTRY + "; also when several runs have a policy and no TARGET says which (a file with problems leaves"
-                                + " the run's policy as it was)"))
                 .footer("", "Examples:", "  nstun reload", "  nstun reload 4242", "  nstun reload work        # nstun up work -p FILE",
                         "  sudo nstun reload       # runs started with sudo");
     }

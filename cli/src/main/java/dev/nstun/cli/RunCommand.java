@@ -18,19 +18,15 @@ public final class RunCommand implements Callable<Integer> {
     final CommandOptions who = new CommandOptions();
     private final PositionalParamSpec command = PositionalParamSpec.builder().required(true).arity("1..*").paramLabel("COMMAND")
             .type(List.class).auxiliaryTypes(String.class).description("The command to run, and its arguments.").build();
-    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("run");
+    final CommandSpec spec = CommandModel.spec(this, "run");
 
     RunCommand() {
-        LoggingOptions.addTo(spec);
         options.addTo(spec);
         who.addTo(spec);
         spec.addPositional(command);
-        CommandModel.addStandardHelp(spec);
-        spec.usageMessage()
+        CommandModel.usage(spec, "N:COMMAND's own status (128+N when signal N killed it)", ExitCodes.FAILED_ENTRY,
+                        "126:COMMAND cannot be executed", "127:COMMAND was not found")
                 .description("Runs COMMAND in a new network namespace whose only way out is a TUN device served by nstun.")
-                .exitCodeListHeading(ExitCodes.HEADING)
-                .exitCodeList(ExitCodes.list("N:COMMAND's own status (128+N when signal N killed it)", ExitCodes.FAILED_ENTRY,
-                        "126:COMMAND cannot be executed", "127:COMMAND was not found"))
                 .footer("", "Without sudo, nstun runs rootless (in a user namespace of the user's own; 'nstun doctor' checks the machine);",
                         "sudo is needed only for a direct outbound's interface or fwmark.",
                         "", "Examples:", "  nstun run -- curl http://example.com/", "  nstun run --pcap trace.pcap -- ping -c1 198.18.0.9");

@@ -17,18 +17,14 @@ public final class StatusCommand implements Callable<Integer> {
     private final PositionalParamSpec target = PositionalParamSpec.builder().arity("0..1").paramLabel("TARGET").type(String.class)
             .description(RunTargets.DESCRIPTION).build();
     private final OptionSpec json = CommandModel.flag("The run's answer as one JSON document (the form scripts should read).", "--json");
-    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("status");
+    final CommandSpec spec = CommandModel.spec(this, "status");
 
     StatusCommand() {
-        LoggingOptions.addTo(spec);
         spec.addOption(json).addPositional(target);
-        CommandModel.addStandardHelp(spec);
-        spec.usageMessage()
+        CommandModel.usage(spec, "0:the run answered", "3:no live run (none of this user's, or none that TARGET names)",
+                        ExitCodes.FAILED_ENTRY + "; also when several runs are live and no TARGET says which, or the run cannot answer")
                 .description("Shows a live run's flows (protocol, source, destination with the name of a fake address, rule, outbound,"
                         + " bytes each way, age) and its counters (flows by rule and outbound, refusals and drops by reason, DNS answers).")
-                .exitCodeListHeading(ExitCodes.HEADING)
-                .exitCodeList(ExitCodes.list("0:the run answered", "3:no live run (none of this user's, or none that TARGET names)",
-                        ExitCodes.FAILED_ENTRY + "; also when several runs are live and no TARGET says which, or the run cannot answer"))
                 .footer("", "A plain user sees the runs it started; root sees every user's.",
                         "", "Examples:", "  nstun status", "  nstun status 4242 --json | jq '.flows[].destination'");
     }

@@ -30,18 +30,14 @@ public final class TopCommand implements Callable<Integer> {
     private static final String NORMAL_SCREEN = "\033[?25h\033[?1049l";
     private final PositionalParamSpec target = PositionalParamSpec.builder().arity("0..1").paramLabel("TARGET").type(String.class)
             .description(RunTargets.DESCRIPTION).build();
-    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("top");
+    final CommandSpec spec = CommandModel.spec(this, "top");
 
     TopCommand() {
-        LoggingOptions.addTo(spec);
         spec.addPositional(target);
-        CommandModel.addStandardHelp(spec);
-        spec.usageMessage()
+        CommandModel.usage(spec, "0:quit with q, or the run ended", "3:no live run (none of this user's, or none that TARGET names)",
+                        ExitCodes.FAILED_ENTRY + "; also when several runs are live and no TARGET says which, or there is no terminal")
                 .description("Shows a live run's flows and counters as `nstun status` does, refreshed every second, until q.",
                         "Keys: b sorts by bytes (both ways), a by age (oldest first), q quits. It quits by itself when the run ends.")
-                .exitCodeListHeading(ExitCodes.HEADING)
-                .exitCodeList(ExitCodes.list("0:quit with q, or the run ended", "3:no live run (none of this user's, or none that TARGET names)",
-                        ExitCodes.FAILED_ENTRY + "; also when several runs are live and no TARGET says which, or there is no terminal"))
                 .footer("", "Examples:", "  nstun top", "  sudo nstun top 4242");
     }
 

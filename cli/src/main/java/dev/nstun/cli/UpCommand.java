@@ -34,23 +34,19 @@ public final class UpCommand implements Callable<Integer> {
             .converters(new InstanceNameConverter()).description("The namespace's name: 1 to 32 letters, digits, '-' or '_'.").build();
     private final OptionSpec background = CommandModel.flag("Detach: return once the namespace is usable (0), or say why it is not (125)."
             + " Its log is kept beside nstun's record of it (/run/nstun/NAME.log as root) until nstun down NAME.", BACKGROUND);
-    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("up");
+    final CommandSpec spec = CommandModel.spec(this, "up");
 
     UpCommand() {
-        LoggingOptions.addTo(spec);
         options.addTo(spec);
         spec.addOption(background).addPositional(name);
-        CommandModel.addStandardHelp(spec);
-        spec.usageMessage()
+        CommandModel.usage(spec, "0:stopped by nstun down, SIGINT or SIGTERM; with --background: the namespace is up",
+                        ExitCodes.FAILED_ENTRY + "; also when NAME is up already")
                 .description("Makes a network namespace named NAME, served as `nstun run` serves its command's, until `nstun down NAME`.",
                         "SIGINT or SIGTERM stop it too. Commands join it with `nstun exec NAME -- COMMAND`; as root also with `ip netns exec"
                                 + " NAME COMMAND` (nstun's resolv.conf and nsswitch.conf are in /etc/netns/NAME) and systemd's"
                                 + " NetworkNamespacePath=/run/netns/NAME.",
                         "Under systemd (NOTIFY_SOCKET set) it says READY=1 once the namespace is usable and STOPPING=1 on the way down:"
                                 + " see the unit nstun@.service.")
-                .exitCodeListHeading(ExitCodes.HEADING)
-                .exitCodeList(ExitCodes.list("0:stopped by nstun down, SIGINT or SIGTERM; with --background: the namespace is up",
-                        ExitCodes.FAILED_ENTRY + "; also when NAME is up already"))
                 .footer("", "Examples:", "  nstun up --background work -p work.yaml && nstun exec work -- curl https://example.com",
                         "  sudo nstun up vpn --socks5 127.0.0.1:1080       # then: sudo ip netns exec vpn curl https://example.com",
                         "  sudo systemctl start nstun@vpn                   # the policy in /etc/nstun/vpn.yaml");

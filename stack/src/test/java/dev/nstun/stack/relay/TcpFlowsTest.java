@@ -341,10 +341,7 @@ class TcpFlowsTest {
         assertTrue(synAck.syn() && synAck.ack(), "SYN-ACK once the upstream is connected: " + synAck);
         assertEquals(1, dials, "dials");
         assertTrue(tasks.isEmpty(), "no dial went to a thread");
-        ourIsn = synAck.seqNumber();
-        command(2, TcpSegment.ACK, 1, "");
-        SocketChannel accepted = server.accept();
-        accepted.configureBlocking(true);
+        SocketChannel accepted = ackSynAck(2);
         command(3, TcpSegment.ACK | TcpSegment.PSH, 1, "GET /");
         assertEquals("GET /", readAll(accepted, 5), "relayed upstream");
     }
@@ -359,10 +356,7 @@ class TcpFlowsTest {
         assertTrue(synAck.syn() && synAck.ack(), "SYN-ACK: " + synAck);
         assertEquals(List.of(SelectionKey.OP_READ), selector.keys().stream().map(SelectionKey::interestOps).toList(),
                 "the upstream waits for data only, never for OP_CONNECT");
-        ourIsn = synAck.seqNumber();
-        command(1, TcpSegment.ACK, 1, "");
-        SocketChannel accepted = server.accept();
-        accepted.configureBlocking(true);
+        SocketChannel accepted = ackSynAck(1);
         command(2, TcpSegment.ACK | TcpSegment.PSH, 1, "GET /");
         assertEquals("GET /", readAll(accepted, 5), "relayed upstream");
     }
@@ -513,6 +507,11 @@ class TcpFlowsTest {
         syn(at);
         synAck = lastSent();
         assertTrue(synAck.syn() && synAck.ack(), "SYN-ACK");
+        return ackSynAck(at);
+    }
+
+    /** The command's ACK of {@link #synAck} at {@code at} ms; returns the server's side. */
+    private SocketChannel ackSynAck(long at) throws IOException {
         ourIsn = synAck.seqNumber();
         command(at, TcpSegment.ACK, 1, "");
         SocketChannel accepted = server.accept();
