@@ -82,6 +82,7 @@ public final class LibC {
     private static final Function READV = function("readv", Type.SLONG, Type.SINT, Type.POINTER, Type.SINT);
     private static final Function WRITEV = function("writev", Type.SLONG, Type.SINT, Type.POINTER, Type.SINT);
     private static final Function IOCTL = function("ioctl", Type.SINT, Type.SINT, Type.ULONG, Type.ULONG);
+    private static final Function READLINK = function("readlink", Type.SLONG, Type.POINTER, Type.POINTER, Type.ULONG);
     private static final Function UNSHARE = function("unshare", Type.SINT, Type.SINT);
     private static final Function MOUNT = function("mount", Type.SINT, Type.POINTER, Type.POINTER, Type.POINTER, Type.ULONG, Type.POINTER);
     private static final Function UMOUNT2 = function("umount2", Type.SINT, Type.POINTER, Type.SINT);
@@ -222,6 +223,20 @@ public final class LibC {
     /** An ioctl whose argument is a value, not a pointer (TUNSETOFFLOAD). */
     public int ioctl(int fd, long request, long arg) {
         return (int) call(IOCTL, fd, request, arg);
+    }
+
+    /**
+     * Reads the target of link {@code path} into {@code buf} from its position, at most its remaining
+     * bytes, not NUL-terminated; does not move it. Returns the bytes read (as many as fit when the
+     * target is longer), or -1 (errno).
+     */
+    public long readlink(String path, ByteBuffer buf) {
+        long p = cString(path);
+        try {
+            return call(READLINK, p, address(buf), buf.remaining());
+        } finally {
+            free(p);
+        }
     }
 
     public int unshare(int flags) {

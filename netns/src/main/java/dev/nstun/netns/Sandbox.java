@@ -2,8 +2,8 @@ package dev.nstun.netns;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.DirectoryIteratorException;
-import java.nio.file.DirectoryStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * process, ends; it does nothing else, so no socket of nstun's is ever made in the namespace. The
  * command's first packets wait in the TUN's queue until the stack reads them. From then on the command's
  * processes are the only holders of the namespace besides the keeper, the TUN fd and nstun's fd on
- * it; when the command exits nstun closes both and the kernel frees everything.
+ * it; when the command exits the keeper leaves the TUN to the namespace ({@link TunDevice#leaveToNamespace})
+ * and kills what the command left there, nstun closes both fds, and the kernel frees everything, the
+ * device with the namespace, after nstun's exit.
  *
  * <p>{@link #join} is the keeper's half alone, for a command in a namespace another nstun made and
  * serves ({@code nstun exec} into {@code nstun up}'s), entered through an {@link Entry}.
@@ -41,8 +43,8 @@ public final class Sandbox implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sandbox.class);
     /** How long {@link #close} waits for the keeper to kill what the command left behind before it looks itself. */
     private static final long SWEEP_MILLIS = 2000;
-    private static final Path PROC = Path.of("/proc");
-    private static final Path NET_NS = Path.of("ns", "net");
+    private static final File PROC = new File("/proc");
+    private static final String NET_NS = "/ns/net";
 
     /**
      * What to run and how. {@code environment} is the command's whole environment. With
@@ -197,16 +199,35 @@ public final class Sandbox implements AutoCloseable {
             return;
         }
         started.complete(p);
-        while (!exit.isDone()) {
+        int status;
+        while (true) {
             try {
-                exit.complete(p.waitFor());
+                status = p.waitFor();
+                break;
             } catch (InterruptedException e) {
                 // Keep waiting: leaving now would fire the command's death signal.
             }
         }
+        if (namespace != null) leaveToNamespace(namespace.tun());
+        exit.complete(status);
         // At once, while nstun winds its stack down: what the command left in the namespace would keep it alive.
         if (namespace != null) killLeftBehind(namespace.id());
         swept.complete(null);
+    }
+
+    /**
+     * Once the command has exited, before anyone hears of it (and so before the TUN's close): the
+     * namespace is about to end (what the command left is killed next, then nstun closes its fd), so
+     * the kernel may delete the TUN with it, after nstun's exit, rather than in the close on nstun's
+     * exit path ({@link TunDevice#leaveToNamespace}). Until then a crash of nstun still deletes the
+     * device at once.
+     */
+    private static void leaveToNamespace(TunDevice tun) {
+        try {
+            tun.leaveToNamespace();
+        } catch (NativeException e) {
+            log.debug("the TUN's close deletes it: {}", e.getMessage());
+        }
     }
 
     /** Under sudo where plain users may not make user namespaces: the command stays in the host's, and the log says what that allows. */
@@ -345,9 +366,11 @@ public final class Sandbox implements AutoCloseable {
     /**
      * Ends what is left: kills the command if it still runs; in a namespace of its own, also every
      * process left behind there (they would keep the namespace alive), and closes the TUN and
-     * nstun's fd on the namespace. The TUN's close goes first: the kernel's part of it runs on a
-     * thread of its own ({@link TunDevice#close}). What the command left behind the keeper kills as
-     * soon as the command has exited; this waits for it (or, with no command, looks itself).
+     * nstun's fd on the namespace. Once the command has exited the TUN is left to the namespace,
+     * which the kernel deletes with it after nstun's exit; otherwise its close deletes it, on a
+     * thread of its own ({@link TunDevice#close}), so it goes first. What the command left behind the
+     * keeper kills as soon as the command has exited; this waits for it (or, with no command, looks
+     * itself).
      */
     @Override
     public void close() {
@@ -382,30 +405,36 @@ public final class Sandbox implements AutoCloseable {
 
     /**
      * Lists processes whose network namespace is {@code id}. It reads one link per process on the
-     * exit path, where the JIT has not compiled it yet: a plain loop, no streams or lambdas (they
-     * cost more to start than the hundred or so links cost to read).
+     * exit path, before nstun may end, where the JIT has not compiled it yet: a plain loop over the
+     * names, one readlink each into one buffer, no exceptions for the links it may not read (a plain
+     * user's, of other users' processes); no streams or lambdas (they cost more to start than the
+     * hundred or so links cost to read).
      */
     static long[] processesIn(String id) {
+        byte[] wanted = id.getBytes(StandardCharsets.US_ASCII);
+        // One byte more than the id: a longer link fills it and does not match.
+        ByteBuffer link = ByteBuffer.allocateDirect(wanted.length + 1);
+        String[] names = PROC.list();
+        if (names == null) {
+            log.debug("cannot list {}", PROC);
+            return new long[0];
+        }
         long[] found = new long[4];
         int count = 0;
-        try (DirectoryStream<Path> procs = Files.newDirectoryStream(PROC)) {
-            for (Path entry : procs) {
-                String name = entry.getFileName().toString();
-                if (!isPid(name)) continue;
-                String ns;
-                try {
-                    ns = Files.readSymbolicLink(entry.resolve(NET_NS)).toString();
-                } catch (IOException | SecurityException e) {
-                    continue; // gone, or not ours to read
-                }
-                if (!ns.equals(id)) continue;
-                if (count == found.length) found = Arrays.copyOf(found, count * 2);
-                found[count++] = Long.parseLong(name);
-            }
-        } catch (IOException | DirectoryIteratorException e) {
-            log.debug("cannot list /proc: {}", e.toString());
+        for (String name : names) {
+            if (!isPid(name) || LibC.INSTANCE.readlink(PROC + "/" + name + NET_NS, link) != wanted.length) continue;
+            if (!sameBytes(link, wanted)) continue;
+            if (count == found.length) found = Arrays.copyOf(found, count * 2);
+            found[count++] = Long.parseLong(name);
         }
         return Arrays.copyOf(found, count);
+    }
+
+    private static boolean sameBytes(ByteBuffer link, byte[] wanted) {
+        for (int i = 0; i < wanted.length; i++) {
+            if (link.get(i) != wanted[i]) return false;
+        }
+        return true;
     }
 
     private static boolean isPid(String name) {

@@ -23,6 +23,8 @@ import java.nio.charset.StandardCharsets;
  */
 public final class TunDevice implements AutoCloseable {
     private static final long TUNSETIFF = 0x400454caL;
+    /** _IOW('T', 203, int): the device outlives its last close (1) or not (0). */
+    private static final long TUNSETPERSIST = 0x400454cbL;
     /** _IOW('T', 208, unsigned int): takes the TUN_F_ bits as the argument's value. */
     private static final long TUNSETOFFLOAD = 0x400454d0L;
     private static final short IFF_TUN = 0x0001;
@@ -79,6 +81,8 @@ public final class TunDevice implements AutoCloseable {
     private long txAddress;
     private Pipe.SourceChannel readiness;
     private volatile boolean closed;
+    /** Set by {@link #leaveToNamespace}: the close no longer deletes the device. */
+    private volatile boolean leftToNamespace;
 
     private TunDevice(int fd, int wakeFd, String name, int index) {
         this.fd = fd;
@@ -290,12 +294,28 @@ public final class TunDevice implements AutoCloseable {
     }
 
     /**
-     * Closes the device; the kernel deletes the interface. Call once the reader has stopped. The
-     * last close makes the kernel unregister the interface, which waits for RCU grace periods (10
-     * to 20 ms here: most of the time from the command's exit to nstun's): it runs on a thread of
-     * its own, so that the rest of nstun's clean-up and the JVM's exit overlap it. The process
-     * cannot end before that close has returned (the kernel finishes a thread's system call before
-     * the process's exit completes), so nothing outlives nstun.
+     * Leaves the device to its namespace: from now on its last close no longer deletes it, the kernel
+     * does when the namespace ends, in a worker of its own (the device is persistent: TUNSETPERSIST).
+     * A close that deletes it unregisters the interface in the closing system call, which waits for
+     * RCU grace periods (10 to 20 ms here), and the process cannot end before that call has returned:
+     * that was most of the time from the command's exit to nstun's. Call only when nothing but this
+     * process holds the namespace, or soon will not (the command has exited and what it left behind
+     * is being killed): while something else does, a closed device stays there, unread, still the
+     * namespace's only way out and leading nowhere. A device that is never left so is deleted by its
+     * close, also when the process dies (even by SIGKILL).
+     */
+    public synchronized void leaveToNamespace() throws NativeException {
+        if (closed) return; // close() takes this lock before it closes the fd: while this holds it, the fd is open
+        if (C.ioctl(fd, TUNSETPERSIST, 1L) < 0) throw NativeException.last("leave TUN device " + name + " to its namespace");
+        leftToNamespace = true;
+    }
+
+    /**
+     * Closes the device. Call once the reader has stopped. Unless it was {@linkplain #leaveToNamespace
+     * left to its namespace}, the kernel deletes the interface in this close, which waits for RCU grace
+     * periods (10 to 20 ms here): it runs on a thread of its own, so that the rest of nstun's clean-up
+     * and the JVM's exit overlap it. The process cannot end before that close has returned (the kernel
+     * finishes a thread's system call before the process's exit completes), so nothing outlives nstun.
      */
     @Override
     public void close() {
@@ -311,7 +331,11 @@ public final class TunDevice implements AutoCloseable {
             }
         }
         C.close(wakeFd);
-        Thread.ofPlatform().name("nstun-tun-close").daemon(true).start(() -> C.close(fd));
+        if (leftToNamespace) {
+            C.close(fd);
+        } else {
+            Thread.ofPlatform().name("nstun-tun-close").daemon(true).start(() -> C.close(fd));
+        }
     }
 
     private long rxAddress(ByteBuffer buf) {

@@ -50,6 +50,20 @@ class LibCTest {
     }
 
     @Test
+    void readlinkReadsALinkAtTheBuffersPositionAndStopsWhereItEnds(@TempDir Path dir) throws Exception {
+        Path link = Files.createSymbolicLink(dir.resolve("link"), Path.of("somewhere/else"));
+        ByteBuffer buf = ByteBuffer.allocateDirect(64).position(3);
+        assertEquals(14, C.readlink(link.toString(), buf));
+        byte[] got = new byte[14];
+        buf.get(3, got);
+        assertEquals("somewhere/else", new String(got, StandardCharsets.UTF_8));
+        assertEquals(3, buf.position(), "the position is left as it was");
+        assertEquals(4, C.readlink(link.toString(), ByteBuffer.allocateDirect(4)), "a longer target fills the buffer");
+        assertEquals(-1, C.readlink(dir.resolve("missing").toString(), buf));
+        assertEquals(NativeException.ENOENT, LibC.errno());
+    }
+
+    @Test
     void aHeapBufferIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> C.read(0, ByteBuffer.allocate(8), 8));
     }

@@ -16,6 +16,12 @@ class SandboxTest {
     }
 
     @Test
+    void processesInMatchesTheWholeName() throws Exception {
+        String id = NetworkNamespace.currentId();
+        assertEquals(0, Sandbox.processesIn(id.substring(0, id.length() - 1)).length, "a prefix of " + id);
+    }
+
+    @Test
     void processesInFindsNothingInANamespaceNoProcessHas() {
         assertEquals(0, Sandbox.processesIn("net:[1]").length);
     }

@@ -220,9 +220,9 @@ public final class NetStack implements Runnable {
 
     /**
      * Closes the device once nothing reads it (the loop has ended; a watcher thread, if there is one,
-     * too), before the rest of the loop's clean-up: a TUN's unregistering in the kernel (10 to 20 ms of
-     * RCU grace periods, on a thread of its own) then overlaps all of it. Its owner's close is then a
-     * second, harmless one.
+     * too), before the rest of the loop's clean-up: where the close deletes a TUN, its unregistering in
+     * the kernel (10 to 20 ms of RCU grace periods, on a thread of its own) then overlaps all of it.
+     * Its owner's close is then a second, harmless one.
      */
     private void closeDevice() {
         Thread w = watcher;
