@@ -8,9 +8,10 @@ import dev.nstun.netns.NativeBindings;
 public final class Main {
     /**
      * Set by the launcher's training run for the class-data archive (see ./nstun), a run with a
-     * policy: a run without one follows in the same JVM, so that the archive holds the classes of
-     * both kinds (an archive trained on one kind started a run of the other in 0.93 of the time, or
-     * 1.5 times: the YAML parser from the jar), and every command's classes are loaded.
+     * policy, to the policy file it loads (or to anything else, such as 1). A run without a policy
+     * follows in the same JVM, so that the archive holds the classes of both kinds (an archive
+     * trained on one kind started a run of the other in 0.93 of the time, or 1.5 times: the YAML
+     * parser from the jar), then {@code explain} of that file, and every command's model is built.
      */
     private static final String TRAINING = "NSTUN_TRAIN_ARCHIVE";
 
@@ -33,17 +34,27 @@ public final class Main {
             WarmUp.inBackground();
         }
         int status = execute(args);
-        if (System.getenv(TRAINING) != null && servesNamespace(args)) {
-            execute(new String[] {"run", "--", "true"});
-            // Every command's model, which a start builds only for the command it runs.
-            Nstun.commandLine(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true));
-        }
+        String training = System.getenv(TRAINING);
+        if (training != null) train(args, training);
         if (ImmediateExit.requested()) {
             System.out.flush();
             System.err.flush();
             ImmediateExit.now(status);
         }
         System.exit(status);
+    }
+
+    /**
+     * The rest of the archive's training, after the command it was started with ({@code args}): a
+     * run without a policy where that was a run, {@code explain} of the training's policy file
+     * ({@code training}, when it names one: explain's rule matching and its lambdas are otherwise
+     * made at run time, a tenth of its start), and every command's model, which a start builds
+     * only for the command it runs. What they print goes where the training's output goes.
+     */
+    private static void train(String[] args, String training) {
+        if (servesNamespace(args)) execute(new String[] {"run", "--", "true"});
+        if (new java.io.File(training).isFile()) execute(new String[] {"explain", training, "www.example.com:443"});
+        Nstun.commandLine(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true));
     }
 
     /**

@@ -41,7 +41,8 @@ class LauncherIT {
     /** scripts/build's training run. */
     private static NstunProcess train() throws Exception {
         Path policy = Requirements.repoRoot().resolve("scripts/archive-training.yaml");
-        NstunProcess training = NstunProcess.start(List.of(), Map.of("NSTUN_TRAIN_ARCHIVE", "1"), "run", "-p", policy.toString(), "--", "true");
+        NstunProcess training = NstunProcess.start(List.of(), Map.of("NSTUN_TRAIN_ARCHIVE", policy.toString()), "run", "-p", policy.toString(), "--",
+                "true");
         training.closeStdin();
         training.await();
         return training;
@@ -54,9 +55,10 @@ class LauncherIT {
         assertAll(
                 () -> assertEquals(0, training.exitCode(), training.describe()),
                 () -> assertTrue(Files.isRegularFile(TRAINED), "JDK " + MAJOR + ": no class-data archive " + TRAINED + " after the training run"));
-        // The training's policy run is followed by a run without one (Main): both kinds start from the archive alone.
+        // The training's policy run is followed by a run without one and by explain (Main): each starts from the archive alone.
         Path policy = Requirements.repoRoot().resolve("scripts/archive-training.yaml");
-        for (List<String> args : List.of(List.of("run", "--", "true"), List.of("run", "-p", policy.toString(), "--", "true"))) {
+        for (List<String> args : List.of(List.of("run", "--", "true"), List.of("run", "-p", policy.toString(), "--", "true"),
+                List.of("explain", policy.toString(), "www.example.com:443"))) {
             Path log = Files.createTempFile("nstun-class-load", ".log");
             try {
                 NstunProcess run = NstunProcess.start(List.of(), Map.of("NSTUN_JAVA_OPTS", "-Xlog:class+load:file=" + log), args.toArray(String[]::new));
