@@ -9,9 +9,11 @@ import java.security.SecureRandom;
  * Readies, on a thread of its own while the command line is parsed and the run decided, the JDK
  * pieces a run's start needs and whose first use is slow in a cold JVM: the security providers and
  * their algorithm tables (the first {@link SecureRandom}: TCP's sequence-number key, and the JDK's
- * own for UNIX sockets, which the DNS-over-TCP and control sockets are), and the selector provider
- * (found through a ServiceLoader, which reads the jar's and the JDK image's resources). What it
- * makes is thrown away; it changes nothing a run does, only when the JDK pays for it.
+ * own for UNIX sockets, which the DNS-over-TCP and control sockets are), the selector provider
+ * (found through a ServiceLoader, which reads the jar's and the JDK image's resources), and the
+ * scheduler of virtual threads (a pool and its carrier threads, made at the first one: the dials and
+ * the upstream DNS queries run on them). What it makes is thrown away; it changes nothing a run
+ * does, only when the JDK pays for it.
  */
 final class WarmUp {
     private WarmUp() {}
@@ -26,8 +28,11 @@ final class WarmUp {
             new SecureRandom().nextBytes(new byte[16]);
             SecureRandom.getInstance("NativePRNGNonBlocking");
             SelectorProvider.provider().openSelector().close();
+            Thread.ofVirtual().start(() -> { }).join();
         } catch (NoSuchAlgorithmException | IOException | RuntimeException e) {
             // Whatever failed here fails, and is reported, where the run uses it.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

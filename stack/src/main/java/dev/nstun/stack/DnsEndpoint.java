@@ -59,11 +59,13 @@ public final class DnsEndpoint implements Closeable {
     private final Consumer<Runnable> onLoop;
     private final PacketOutput output;
     private final StackCounters counters;
-    private final DnsTcpServer tcp;
+    /** Started by the first TCP connection to the resolver ({@link #tcpServer}); guarded by this. */
+    private DnsTcpServer tcp;
+    private boolean closed;
     private final PacketBuilder builder = new PacketBuilder();
     private int pending;
 
-    DnsEndpoint(Config config, ExecutorService executor, Consumer<Runnable> onLoop, PacketOutput output, StackCounters counters) throws IOException {
+    DnsEndpoint(Config config, ExecutorService executor, Consumer<Runnable> onLoop, PacketOutput output, StackCounters counters) {
         this.config = config;
         this.address4 = ByteBuffer.wrap(config.address4().getAddress()).getInt();
         ByteBuffer six = ByteBuffer.wrap(config.address6().getAddress());
@@ -73,7 +75,24 @@ public final class DnsEndpoint implements Closeable {
         this.onLoop = onLoop;
         this.output = output;
         this.counters = counters;
-        this.tcp = DnsTcpServer.start(config.resolver(), config.upstream(), executor, config.socketDirectory());
+    }
+
+    /**
+     * The DNS-over-TCP server, started at the first TCP connection to the resolver (on that flow's
+     * dial thread): few commands ever make one (a truncated answer, dig +tcp), and its socket, its
+     * directory and its threads cost every run's start about a tenth of the stack's making.
+     */
+    private synchronized DnsTcpServer tcpServer() throws IOException {
+        if (closed) throw new IOException("the stack is stopping");
+        if (tcp == null) {
+            try {
+                tcp = DnsTcpServer.start(config.resolver(), config.upstream(), executor, config.socketDirectory());
+            } catch (IOException | RuntimeException e) {
+                log.warn("DNS over TCP is refused: its server cannot start: {}", e.toString());
+                throw e;
+            }
+        }
+        return tcp;
     }
 
     /** Returns whether the datagram is a query to this resolver (loop thread, no allocation). */
@@ -163,7 +182,7 @@ public final class DnsEndpoint implements Closeable {
 
             @Override
             public SocketChannel connectTcp(FlowId flow) throws IOException {
-                if (flow.destinationPort() == DNS_PORT && isResolver(flow.destination())) return tcp.connect();
+                if (flow.destinationPort() == DNS_PORT && isResolver(flow.destination())) return tcpServer().connect();
                 return dialer.connectTcp(named(flow));
             }
 
@@ -204,7 +223,8 @@ public final class DnsEndpoint implements Closeable {
     }
 
     @Override
-    public void close() throws IOException {
-        tcp.close();
+    public synchronized void close() throws IOException {
+        closed = true;
+        if (tcp != null) tcp.close();
     }
 }
