@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The launcher's JVM options differ by JDK (--sun-misc-unsafe-memory-access from 23, -Xlog:aot from
@@ -49,7 +50,7 @@ class LauncherIT {
     }
 
     @Test
-    void trainingLeavesTheArchiveOfItsJdkThatTheNextRunStartsFrom() throws Exception {
+    void trainingLeavesTheArchiveOfItsJdkThatTheNextRunStartsFrom(@TempDir Path dir) throws Exception {
         Requirements.requireRoot();
         NstunProcess training = train();
         assertAll(
@@ -59,7 +60,8 @@ class LauncherIT {
         Path policy = Requirements.repoRoot().resolve("scripts/archive-training.yaml");
         for (List<String> args : List.of(List.of("run", "--", "true"), List.of("run", "-p", policy.toString(), "--", "true"),
                 List.of("explain", policy.toString(), "www.example.com:443"))) {
-            Path log = Files.createTempFile("nstun-class-load", ".log");
+            // A file the JVM makes: one that exists it would keep as LOG.0 and start anew.
+            Path log = dir.resolve("class-load-" + args.get(0) + args.size() + ".log");
             try {
                 NstunProcess run = NstunProcess.start(List.of(), Map.of("NSTUN_JAVA_OPTS", "-Xlog:class+load:file=" + log), args.toArray(String[]::new));
                 run.closeStdin();
@@ -103,13 +105,13 @@ class LauncherIT {
      * 21, may come after the first start's archive was written at its exit.)
      */
     @Test
-    void startsAgainWithPicocliFromTheArchive() throws Exception {
+    void startsAgainWithPicocliFromTheArchive(@TempDir Path dir) throws Exception {
         Requirements.requireRoot();
         Path policy = Requirements.repoRoot().resolve("scripts/archive-training.yaml");
         Files.deleteIfExists(TRAINED);
         Files.deleteIfExists(DYNAMIC);
         assertEquals(0, NstunProcess.run("check", policy.toString()).exitCode(), "the first check");
-        Path log = Files.createTempFile("nstun-class-load", ".log");
+        Path log = dir.resolve("class-load.log");
         try {
             NstunProcess again = NstunProcess.start(List.of(), Map.of("NSTUN_JAVA_OPTS", "-Xlog:class+load:file=" + log), "check", policy.toString());
             again.closeStdin();
