@@ -552,6 +552,15 @@ public final class TcpConnection {
     }
 
     /**
+     * Lets {@code reader} take in-order bytes from the command straight from the segment that carries
+     * them, as {@link #process} takes it, whenever nothing waits to be read ahead of them: those never
+     * become readable, and the window stays open by as much. Null stores every byte, as before the call.
+     */
+    public void directReader(DirectReader reader) {
+        rcv.directReader(reader);
+    }
+
+    /**
      * Copies bytes from the command into {@code dst} but leaves them unread, so that what the upstream
      * does not take stays here (and keeps the window closed); {@link #consume} then takes what it took.
      */

@@ -49,6 +49,9 @@ final class TcpReceiver {
     private int quickAcks;
     private int rcvMss;
 
+    /** Takes in-order bytes before the ring would store them (see {@link DirectReader}); null: none. */
+    private DirectReader direct;
+
     private final boolean timestamps;
     private int tsRecent;
     private long tsRecentAt;
@@ -131,16 +134,20 @@ final class TcpReceiver {
         int to = SeqNumber.min(end, rcvAdv);
         if (length > 0) rcvMss = Math.max(rcvMss, Math.min(length, ourMss));
         if (SeqNumber.lt(from, to)) {
-            ring.writeAt(from - rcvNxt, seg.buffer(), seg.payloadOffset() + (from - start), to - from);
+            int offset = seg.payloadOffset() + (from - start);
             if (from == rcvNxt) {
                 boolean filledHole = !outOfOrder.isEmpty();
+                // Readable at once, with nothing stored ahead: the direct reader may take them from the segment.
+                int taken = direct != null && !filledHole && ring.size() == 0 ? direct.take(seg.buffer(), offset, to - from) : 0;
+                ring.writeAt(0, seg.buffer(), offset + taken, to - from - taken);
                 int next = outOfOrder.advance(to);
-                ring.commit(next - rcvNxt);
+                ring.commit(next - rcvNxt - taken);
                 unackedBytes += next - rcvNxt;
                 rcvNxt = next;
                 if (filledHole) ackNow();
                 scheduleAck(nowNanos);
             } else {
+                ring.writeAt(from - rcvNxt, seg.buffer(), offset, to - from);
                 outOfOrder.add(from, to);
                 ackNow();
             }
@@ -161,6 +168,11 @@ final class TcpReceiver {
             return true;
         }
         return false;
+    }
+
+    /** Sets who takes in-order bytes straight from their segment (null: the ring stores every byte). */
+    void directReader(DirectReader reader) {
+        direct = reader;
     }
 
     /** Asks for an ACK at once, before the next segment (out-of-window segment, challenge ACK, dropped data, FIN). */

@@ -237,6 +237,17 @@ class TcpFlowsTest {
     }
 
     @Test
+    void theCommandsBytesGoUpstreamStraightFromThePacketWithoutBufferMemory() throws IOException {
+        SocketChannel accepted = handshake(0);
+        in.limit(60_000).position(3);
+        command(10, TcpSegment.ACK | TcpSegment.PSH, 1, "GET /");
+        assertEquals(3, in.position(), "the packet buffer's position, put back");
+        assertEquals(60_000, in.limit(), "the packet buffer's limit, put back");
+        assertEquals(0, flows.bufferMemoryUsed(), "bytes the connection's buffers took");
+        assertEquals("GET /", readAll(accepted, 5));
+    }
+
+    @Test
     void theDialerHearsOfAFlowsEndOnceWithTheBytesRelayedEachWay() throws IOException {
         SocketChannel accepted = handshake(0);
         command(10, TcpSegment.ACK | TcpSegment.PSH, 1, "GET /");

@@ -155,6 +155,81 @@ class TcpEstablishedTest {
     }
 
     @Nested
+    class DirectReading {
+        /** A direct reader that takes at most {@code limit} bytes per offer and keeps them as text. */
+        final class Taker implements DirectReader {
+            final StringBuilder taken = new StringBuilder();
+            int limit = Integer.MAX_VALUE;
+            int offers;
+            int lastOffered;
+
+            @Override
+            public int take(ByteBuffer src, int offset, int length) {
+                offers++;
+                lastOffered = length;
+                int n = Math.min(length, limit);
+                for (int i = 0; i < n; i++) taken.append((char) src.get(offset + i));
+                return n;
+            }
+        }
+
+        @Test
+        void inOrderDataGoesToTheReaderAndNeverBecomesReadable() {
+            TcpConnection conn = established();
+            Taker taker = new Taker();
+            conn.directReader(taker);
+            send(conn, 20, SEND_TEMPL.withPayload("abcdef"));
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(7)).withWindow(65529));
+            assertEquals("abcdef", taker.taken.toString(), "taken");
+            assertEquals(0, conn.readable(), "readable");
+        }
+
+        @Test
+        void whatTheReaderLeavesIsStoredAndReadableInOrder() {
+            TcpConnection conn = established();
+            Taker taker = new Taker();
+            taker.limit = 2;
+            conn.directReader(taker);
+            send(conn, 20, SEND_TEMPL.withPayload("abcdef"));
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(7)).withWindow(65529));
+            assertEquals("ab", taker.taken.toString(), "taken");
+            // Bytes stored ahead: the next in-order segment is stored behind them, not offered.
+            send(conn, 30, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(7)).withPayload("gh"));
+            assertEquals(1, taker.offers, "offers");
+            assertEquals("cdefgh", readAll(conn), "read");
+            send(conn, 40, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(9)).withPayload("ij"));
+            assertEquals("abij", taker.taken.toString(), "taken once nothing was stored ahead");
+        }
+
+        @Test
+        void outOfOrderDataIsStoredAndTheSegmentFillingTheHoleTooThenReadingResumes() {
+            TcpConnection conn = established();
+            Taker taker = new Taker();
+            conn.directReader(taker);
+            send(conn, 20, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(4)).withPayload("def"));
+            recv(conn, 20, RECV_TEMPL);
+            send(conn, 30, SEND_TEMPL.withPayload("abc"));
+            recv(conn, 30, RECV_TEMPL.withAck(REMOTE_SEQ.plus(7)).withWindow(65529));
+            assertEquals(0, taker.offers, "offers while a hole or the bytes behind it wait");
+            assertEquals("abcdef", readAll(conn), "read");
+            send(conn, 40, SEND_TEMPL.withSeq(REMOTE_SEQ.plus(7)).withPayload("g"));
+            assertEquals("g", taker.taken.toString(), "taken");
+        }
+
+        @Test
+        void bytesBeyondTheWindowAreTrimmedBeforeTheOffer() {
+            TcpConnection conn = establishedWithSmallBuffer();
+            Taker taker = new Taker();
+            taker.limit = 0;
+            conn.directReader(taker);
+            send(conn, 20, SEND_TEMPL.withPayload(pattern(0, 5000)));
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(1 + 4096)).withWindow(0));
+            assertEquals(4096, taker.lastOffered, "offered: the window's worth");
+            assertEquals(4096, conn.readable(), "readable: the reader took none of it");
+        }
+    }
+
+    @Nested
     class Sack {
         TcpConnection establishedWithSack() {
             TcpConnection conn = fromSyn(CFG, SYN.withSackPermitted());
