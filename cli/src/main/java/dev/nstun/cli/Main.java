@@ -3,6 +3,7 @@ package dev.nstun.cli;
 import dev.nstun.cli.log.StderrLoggerProvider;
 import dev.nstun.netns.ImmediateExit;
 import dev.nstun.netns.NativeBindings;
+import java.io.PrintWriter;
 
 /** Entry point of the packaged jar. */
 public final class Main {
@@ -17,8 +18,11 @@ public final class Main {
 
     private Main() {}
 
+    private static final PrintWriter OUT = new PrintWriter(System.out, true);
+    private static final PrintWriter ERR = new PrintWriter(System.err, true);
+
     private static int execute(String[] args) {
-        return Nstun.commandLine(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args).execute(args);
+        return Nstun.commandLine(OUT, ERR, args).execute(args);
     }
 
     public static void main(String[] args) {
@@ -54,7 +58,7 @@ public final class Main {
     private static void train(String[] args, String training) {
         if (servesNamespace(args)) execute(new String[] {"run", "--", "true"});
         if (new java.io.File(training).isFile()) execute(new String[] {"explain", training, "www.example.com:443"});
-        Nstun.commandLine(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true));
+        Nstun.commandLine(OUT, ERR);
     }
 
     /**
