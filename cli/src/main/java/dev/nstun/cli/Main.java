@@ -32,7 +32,7 @@ public final class Main {
         // tests and any other entry point; slf4j's own note that it uses the named provider is silenced.
         System.setProperty("slf4j.provider", StderrLoggerProvider.class.getName());
         System.setProperty("slf4j.internal.verbosity", "WARN");
-        SignalForwarder.takeBlockedSignals();
+        if (forwardsSignals(args)) SignalForwarder.takeBlockedSignals();
         if (servesNamespace(args)) {
             NativeBindings.bindInBackground();
             WarmUp.inBackground();
@@ -40,24 +40,31 @@ public final class Main {
         int status = execute(args);
         String training = System.getenv(TRAINING);
         if (training != null) train(args, training);
-        if (ImmediateExit.requested()) {
-            System.out.flush();
-            System.err.flush();
-            ImmediateExit.now(status);
-        }
-        System.exit(status);
+        System.out.flush();
+        System.err.flush();
+        if (ImmediateExit.requested()) ImmediateExit.now(status);
+        // Halt, not exit: no shutdown hook of nstun's is left once a command has returned, and the
+        // JVM's exit first logs itself through a System.Logger, whose lookup opened the JDK's module
+        // image: a twentieth of the wall time of `nstun check` (issue 11). Halt still writes a
+        // class-data archive the launcher asked for.
+        Runtime.getRuntime().halt(status);
     }
 
     /**
      * The rest of the archive's training, after the command it was started with ({@code args}): a
-     * run without a policy where that was a run, {@code explain} of the training's policy file
-     * ({@code training}, when it names one: explain's rule matching and its lambdas are otherwise
-     * made at run time, a tenth of its start), and every command's model, which a start builds
-     * only for the command it runs. What they print goes where the training's output goes.
+     * run without a policy where that was a run, {@code explain} and {@code check} of the training's
+     * policy file ({@code training}, when it names one: explain's rule matching and its lambdas are
+     * otherwise made at run time, a tenth of its start, and check's reflective field setters), then
+     * {@code --version}, and every command's model, which a start builds only for the command it
+     * runs. What they print goes where the training's output goes.
      */
     private static void train(String[] args, String training) {
         if (servesNamespace(args)) execute(new String[] {"run", "--", "true"});
-        if (new java.io.File(training).isFile()) execute(new String[] {"explain", training, "www.example.com:443"});
+        if (new java.io.File(training).isFile()) {
+            execute(new String[] {"explain", training, "www.example.com:443"});
+            execute(new String[] {"check", training});
+        }
+        execute(new String[] {"--version"});
         Nstun.commandLine(OUT, ERR);
     }
 
@@ -67,9 +74,27 @@ public final class Main {
      * subcommand (the launcher reads it the same way).
      */
     static boolean servesNamespace(String[] args) {
+        String command = commandWord(args);
+        return command.equals("run") || command.equals("up");
+    }
+
+    /**
+     * Whether the arguments name a command that passes the signals sent to nstun on to a command of
+     * its own: {@code run} and {@code up} serve a namespace, {@code exec} starts a command in one. The
+     * launcher blocks those signals for these commands only (so that one thread takes them with
+     * sigwait), and reads the command word the same way. The others end in a second or two and leave
+     * signals to the JVM: taking them needed nstun's native binding, whose loading took about a
+     * third of the CPU of {@code nstun --version} on 2 cores (issue 11).
+     */
+    static boolean forwardsSignals(String[] args) {
+        return servesNamespace(args) || commandWord(args).equals("exec");
+    }
+
+    /** The first argument that is not an option (nstun's own options take no value), or "" when there is none. */
+    private static String commandWord(String[] args) {
         for (String a : args) {
-            if (!a.startsWith("-")) return a.equals("run") || a.equals("up");
+            if (!a.startsWith("-")) return a;
         }
-        return false;
+        return "";
     }
 }

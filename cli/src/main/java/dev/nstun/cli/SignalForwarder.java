@@ -17,12 +17,13 @@ import sun.misc.SignalHandler;
  * foreground group (then they came from kill, not the tty). With a policy file, SIGHUP is nstun's
  * own (re-read the policy, as daemons do) and is not passed on.
  *
- * <p>How the signals are caught: the launcher ({@code ./nstun}) starts the JVM with {@link #FORWARDED}
- * blocked and {@code -Xrs}, so no JVM thread takes them, and {@link #takeBlockedSignals} waits for
- * them on a thread of its own (sigwait). Started otherwise ({@code java -jar}), nstun handles with
- * JVM signal handlers what the JVM lets it (not SIGQUIT, and not SIGUSR2, its suspend/resume signal). Outside {@code run}, and before
- * {@link #install}, a taken signal does what it does to a process that does not handle it: ends
- * nstun with status 128+N (SIGWINCH: nothing).
+ * <p>How the signals are caught: for the commands that forward them ({@link Main#forwardsSignals}),
+ * the launcher ({@code ./nstun}) starts the JVM with {@link #FORWARDED} blocked and {@code -Xrs}, so
+ * no JVM thread takes them, and {@link #takeBlockedSignals} waits for them on a thread of its own
+ * (sigwait). Started otherwise ({@code java -jar}), nstun handles with JVM signal handlers what the
+ * JVM lets it (not SIGQUIT, and not SIGUSR2, its suspend/resume signal). Before {@link #install}, a
+ * taken signal does what it does to a process that does not handle it: ends nstun with status 128+N
+ * (SIGWINCH: nothing). The other commands leave signals to the JVM.
  *
  * <p>{@link #install} comes before the command starts, so that no signal can take the default path
  * (exit without cleaning up) in the window between the command's start and the stack's: a signal

@@ -14,6 +14,7 @@ final class VersionProvider implements CommandLine.IVersionProvider {
             if (in != null) p.load(in);
         }
         return new String[] {"nstun " + p.getProperty("version", "unknown"),
-                "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")"};
+                // The property, not Runtime.version(): the same text, without the stream that joins it.
+                "Java " + System.getProperty("java.runtime.version") + " (" + System.getProperty("java.vendor") + ")"};
     }
 }

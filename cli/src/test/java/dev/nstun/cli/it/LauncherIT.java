@@ -56,14 +56,16 @@ class LauncherIT {
         assertAll(
                 () -> assertEquals(0, training.exitCode(), training.describe()),
                 () -> assertTrue(Files.isRegularFile(TRAINED), "JDK " + MAJOR + ": no class-data archive " + TRAINED + " after the training run"));
-        // The training's policy run is followed by a run without one and by explain (Main): each starts from the archive alone.
+        // The training's policy run is followed by a run without one, explain, check and --version (Main): each starts from
+        // the archive alone. The commands that pass no signal on to a command of their own do without the native binding.
         Path policy = Requirements.repoRoot().resolve("scripts/archive-training.yaml");
         for (List<String> args : List.of(List.of("run", "--", "true"), List.of("run", "-p", policy.toString(), "--", "true"),
-                List.of("explain", policy.toString(), "www.example.com:443"))) {
+                List.of("explain", policy.toString(), "www.example.com:443"), List.of("check", policy.toString()), List.of("--version"))) {
             // A file the JVM makes: one that exists it would keep as LOG.0 and start anew.
             Path log = dir.resolve("class-load-" + args.get(0) + args.size() + ".log");
             try {
-                NstunProcess run = NstunProcess.start(List.of(), Map.of("NSTUN_JAVA_OPTS", "-Xlog:class+load:file=" + log), args.toArray(String[]::new));
+                NstunProcess run = NstunProcess.start(List.of(), Map.of("NSTUN_JAVA_OPTS", "-Xlog:class+load=info,class+init=info:file=" + log),
+                        args.toArray(String[]::new));
                 run.closeStdin();
                 run.await();
                 List<String> lines = Files.readAllLines(log);
@@ -73,7 +75,12 @@ class LauncherIT {
                         () -> assertTrue(lines.stream().anyMatch(l -> l.contains(" dev.nstun.cli.Main source: shared objects file")),
                                 "JDK " + MAJOR + ": nstun's Main not from " + TRAINED + ": " + lines.stream().filter(l -> l.contains(" dev.nstun.cli.Main ")).toList()),
                         () -> assertEquals(List.of(), lines.stream().filter(l -> l.contains(" dev.nstun.") && l.contains("source: file:")).toList(),
-                                "JDK " + MAJOR + ": nstun classes " + args + " loaded from the jar, not the archive"));
+                                "JDK " + MAJOR + ": nstun classes " + args + " loaded from the jar, not the archive"),
+                        // An AOT cache loads every class it holds as the JVM starts: what a command uses is what it initialises.
+                        () -> assertTrue(lines.stream().anyMatch(l -> l.contains("Initializing 'dev/nstun/cli/Main'")),
+                                "JDK " + MAJOR + ": the log shows no class initialised"),
+                        () -> assertTrue(args.get(0).equals("run") || lines.stream().noneMatch(l -> l.contains("Initializing 'com/kenai/jffi/")),
+                                "JDK " + MAJOR + ": " + args + " initialised jffi"));
             } finally {
                 Files.deleteIfExists(log);
             }
