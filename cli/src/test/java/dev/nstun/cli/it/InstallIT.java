@@ -40,8 +40,10 @@ class InstallIT {
         // What the launcher starts faster with, made or copied by the install itself.
         try (var files = Files.list(prefix.resolve("lib/nstun"))) {
             List<String> names = files.map(f -> f.getFileName().toString()).toList();
-            Path archive = NstunProcess.trainedArchive(prefix.resolve("lib/nstun/nstun.jar"));
-            assertTrue(names.contains(archive.getFileName().toString()), "no class-data archive " + archive + ": " + names + "\n" + installOutput);
+            for (Path archive : List.of(NstunProcess.trainedArchive(prefix.resolve("lib/nstun/nstun.jar")),
+                    NstunProcess.trainedToolsArchive(prefix.resolve("lib/nstun/nstun.jar")))) {
+                assertTrue(names.contains(archive.getFileName().toString()), "no class-data archive " + archive + ": " + names + "\n" + installOutput);
+            }
         }
         try (var libs = Files.list(prefix.resolve("lib/nstun/jffi"))) {
             assertTrue(libs.anyMatch(f -> f.getFileName().toString().startsWith("libjffi")), "no jffi library in lib/nstun/jffi\n" + installOutput);

@@ -28,24 +28,32 @@ import org.junit.jupiter.api.io.TempDir;
 class LauncherIT {
     private static final Path JAR = NstunProcess.builtJar();
     private static final Path TRAINED = NstunProcess.trainedArchive(JAR);
+    private static final Path TRAINED_TOOLS = NstunProcess.trainedToolsArchive(JAR);
     private static final Path DYNAMIC = NstunProcess.dynamicArchive(JAR);
     private static final int MAJOR = Runtime.version().feature();
 
     @AfterAll
     static void trainAgain() throws Exception {
         if (!"root".equals(System.getProperty("user.name"))) return; // the tests were skipped
-        if (Files.isRegularFile(TRAINED) && Files.getLastModifiedTime(TRAINED).compareTo(Files.getLastModifiedTime(JAR)) > 0) return;
+        if (fresh(TRAINED) && fresh(TRAINED_TOOLS)) return;
         NstunProcess training = train();
         assertEquals(0, training.exitCode(), training.describe());
     }
 
-    /** scripts/build's training run. */
+    private static boolean fresh(Path archive) throws Exception {
+        return Files.isRegularFile(archive) && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(JAR)) > 0;
+    }
+
+    /** scripts/build's training runs, a run's then check's: the first that fails, or the last. */
     private static NstunProcess train() throws Exception {
         Path policy = Requirements.repoRoot().resolve("scripts/archive-training.yaml");
-        NstunProcess training = NstunProcess.start(List.of(), Map.of("NSTUN_TRAIN_ARCHIVE", policy.toString()), "run", "-p", policy.toString(), "--",
-                "true");
-        training.closeStdin();
-        training.await();
+        NstunProcess training = null;
+        for (List<String> args : List.of(List.of("run", "-p", policy.toString(), "--", "true"), List.of("check", policy.toString()))) {
+            training = NstunProcess.start(List.of(), Map.of("NSTUN_TRAIN_ARCHIVE", policy.toString()), args.toArray(String[]::new));
+            training.closeStdin();
+            training.await();
+            if (training.exitCode() != 0) break;
+        }
         return training;
     }
 
@@ -55,7 +63,8 @@ class LauncherIT {
         NstunProcess training = train();
         assertAll(
                 () -> assertEquals(0, training.exitCode(), training.describe()),
-                () -> assertTrue(Files.isRegularFile(TRAINED), "JDK " + MAJOR + ": no class-data archive " + TRAINED + " after the training run"));
+                () -> assertTrue(Files.isRegularFile(TRAINED), "JDK " + MAJOR + ": no class-data archive " + TRAINED + " after the training run"),
+                () -> assertTrue(Files.isRegularFile(TRAINED_TOOLS), "JDK " + MAJOR + ": no class-data archive " + TRAINED_TOOLS + " after the training run"));
         // The training's policy run is followed by a run without one, explain, check and --version (Main): each starts from
         // the archive alone. The commands that pass no signal on to a command of their own do without the native binding.
         Path policy = Requirements.repoRoot().resolve("scripts/archive-training.yaml");
@@ -73,7 +82,7 @@ class LauncherIT {
                         () -> assertEquals(0, run.exitCode(), run.describe()),
                         () -> assertEquals("", run.stderr(), "JDK " + MAJOR + ": " + args + " with the archive said something"),
                         () -> assertTrue(lines.stream().anyMatch(l -> l.contains(" dev.nstun.cli.Main source: shared objects file")),
-                                "JDK " + MAJOR + ": nstun's Main not from " + TRAINED + ": " + lines.stream().filter(l -> l.contains(" dev.nstun.cli.Main ")).toList()),
+                                "JDK " + MAJOR + ": nstun's Main of " + args + " not from its archive: " + lines.stream().filter(l -> l.contains(" dev.nstun.cli.Main ")).toList()),
                         () -> assertEquals(List.of(), lines.stream().filter(l -> l.contains(" dev.nstun.") && l.contains("source: file:")).toList(),
                                 "JDK " + MAJOR + ": nstun classes " + args + " loaded from the jar, not the archive"),
                         // An AOT cache loads every class it holds as the JVM starts: what a command uses is what it initialises.
@@ -115,7 +124,7 @@ class LauncherIT {
     void startsAgainWithPicocliFromTheArchive(@TempDir Path dir) throws Exception {
         Requirements.requireRoot();
         Path policy = Requirements.repoRoot().resolve("scripts/archive-training.yaml");
-        Files.deleteIfExists(TRAINED);
+        Files.deleteIfExists(TRAINED_TOOLS);
         Files.deleteIfExists(DYNAMIC);
         assertEquals(0, NstunProcess.run("check", policy.toString()).exitCode(), "the first check");
         Path log = dir.resolve("class-load.log");
@@ -165,7 +174,7 @@ class LauncherIT {
     void runsQuietlyWithAnArchiveOfAnotherJdkBuild() throws Exception {
         Requirements.requireRoot();
         Files.deleteIfExists(TRAINED);
-        if (!Files.isRegularFile(DYNAMIC)) assertEquals(0, NstunProcess.run("--version").exitCode());
+        if (!Files.isRegularFile(DYNAMIC)) assertEquals(0, NstunProcess.run("run", "--", "true").exitCode());
         // The archive's header names the JVM that made it, "... VM (25.0.3+9-LTS) for linux-amd64 JRE (25.0.3+9-LTS) ...":
         // the same bytes with another version are what the next update of the JDK would find.
         byte[] bytes = Files.readAllBytes(DYNAMIC);

@@ -61,11 +61,16 @@ final class NstunProcess implements AutoCloseable {
 
     /**
      * The class-data archive a training run (scripts/build, lib/nstun/setup) makes beside {@code jar}
-     * for the JDK running the tests, which the launcher picks too: from JDK 25 an AOT cache named
-     * after the JDK's build, before it the dynamic archive of {@link #dynamicArchive}.
+     * for the JDK running the tests, which the launcher picks too for run, up and exec: from JDK 25
+     * an AOT cache named after the JDK's build, before it the dynamic archive of {@link #dynamicArchive}.
      */
     static Path trainedArchive(Path jar) {
         return Runtime.version().feature() >= 25 ? sibling(jar, "-java" + Runtime.version() + ".aot") : dynamicArchive(jar);
+    }
+
+    /** What {@link #trainedArchive} is for the other commands: from JDK 25 a cache of their own, trained on check. */
+    static Path trainedToolsArchive(Path jar) {
+        return Runtime.version().feature() >= 25 ? sibling(jar, "-java" + Runtime.version() + "-tools.aot") : dynamicArchive(jar);
     }
 
     /** The archive the JVM itself makes at the exit of a run that finds no trained one. */
