@@ -3,7 +3,12 @@ package dev.nstun.cli;
 import dev.nstun.cli.log.StderrLoggerProvider;
 import dev.nstun.netns.ImmediateExit;
 import dev.nstun.netns.NativeBindings;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 
 /** Entry point of the packaged jar. */
 public final class Main {
@@ -52,20 +57,49 @@ public final class Main {
 
     /**
      * The rest of the archive's training, after the command it was started with ({@code args}): a
-     * run without a policy where that was a run, {@code explain} and {@code check} of the training's
+     * run without a policy where that was a run, and one that makes a connection ({@link
+     * #trainConnection}), {@code explain} and {@code check} of the training's
      * policy file ({@code training}, when it names one: explain's rule matching and its lambdas are
      * otherwise made at run time, a tenth of its start, and check's reflective field setters), then
      * {@code --version}, and every command's model, which a start builds only for the command it
      * runs. What they print goes where the training's output goes.
      */
     private static void train(String[] args, String training) {
-        if (servesNamespace(args)) execute(new String[] {"run", "--", "true"});
+        if (servesNamespace(args)) {
+            execute(new String[] {"run", "--", "true"});
+            trainConnection();
+        }
         if (new java.io.File(training).isFile()) {
             execute(new String[] {"explain", training, "www.example.com:443"});
             execute(new String[] {"check", training});
         }
         execute(new String[] {"--version"});
         Nstun.commandLine(OUT, ERR);
+    }
+
+    /**
+     * A run whose command makes one TCP connection through nstun to a listener on the host's
+     * loopback ({@code --host-loopback}), sends a line and reads the answer: without it the archive
+     * held none of what a first connection needs, which then came from the jar (30 of nstun's
+     * classes, curl's first connection through nstun) with its lambdas made at run time. bash's
+     * /dev/tcp is the client; without bash the run fails, and the training goes on without it.
+     */
+    private static void trainConnection() {
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread.ofPlatform().daemon(true).start(() -> {
+                try (Socket s = listener.accept()) {
+                    s.setSoTimeout(5_000);
+                    s.getInputStream().read();
+                    s.getOutputStream().write("answer\n".getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                    // The training's command saw it fail; nothing to teach.
+                }
+            });
+            execute(new String[] {"run", "--host-loopback", "--", "bash", "-c", "exec 3<>/dev/tcp/" + NstunAddresses.RESOLVER_IPV4_TEXT + "/"
+                    + listener.getLocalPort() + " && echo question >&3 && read -r -t 5 answer <&3"});
+        } catch (IOException e) {
+            // No listener: the training goes on without a connection.
+        }
     }
 
     /**

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,10 +73,31 @@ class LauncherIT {
                 () -> assertEquals(0, training.exitCode(), training.describe()),
                 () -> assertTrue(Files.isRegularFile(TRAINED), "JDK " + MAJOR + ": no class-data archive " + TRAINED + " after the training run"),
                 () -> assertTrue(Files.isRegularFile(TRAINED_TOOLS), "JDK " + MAJOR + ": no class-data archive " + TRAINED_TOOLS + " after the training run"));
-        // The training's policy run is followed by a run without one, explain, check and --version (Main): each starts from
-        // the archive alone. The commands that pass no signal on to a command of their own do without the native binding.
+        // The training's policy run is followed by a run without one, one that makes a connection, explain, check and
+        // --version (Main): each starts from the archive alone, and the connection's classes come from it too. The commands
+        // that pass no signal on to a command of their own do without the native binding.
         Path policy = Requirements.repoRoot().resolve("scripts/archive-training.yaml");
-        for (List<String> args : List.of(List.of("run", "--", "true"), List.of("run", "-p", policy.toString(), "--", "true"),
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread.ofPlatform().daemon(true).start(() -> answerOnce(listener));
+            startsFromTheArchive(dir, policy, listener.getLocalPort());
+        }
+    }
+
+    private static void answerOnce(ServerSocket listener) {
+        try (Socket s = listener.accept()) {
+            s.getInputStream().read();
+            s.getOutputStream().write("answer\n".getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            // The run's status says that the command got no answer.
+        }
+    }
+
+    /** Each command the training ran starts from its archive; {@code port}, on the host's loopback, answers one connection. */
+    private static void startsFromTheArchive(Path dir, Path policy, int port) throws Exception {
+        // --host-loopback: the resolver's address reaches the host's loopback.
+        List<String> connecting = List.of("run", "--host-loopback", "--", "bash", "-c",
+                "exec 3<>/dev/tcp/198.18.0.2/" + port + " && echo question >&3 && read -r -t 5 answer <&3 && [ \"$answer\" = answer ]");
+        for (List<String> args : List.of(List.of("run", "--", "true"), List.of("run", "-p", policy.toString(), "--", "true"), connecting,
                 List.of("explain", policy.toString(), "www.example.com:443"), List.of("check", policy.toString()), List.of("--version"))) {
             // A file the JVM makes: one that exists it would keep as LOG.0 and start anew.
             Path log = dir.resolve("class-load-" + args.get(0) + args.size() + ".log");
