@@ -37,6 +37,10 @@ final class TcpFlow {
     /** Reading the upstream waits for room in the connection's send buffer. */
     boolean readPaused;
     boolean inDirtyList;
+    /** In {@link TcpFlows}'s list of flows whose connection holds an ACK for the reply, since {@link #ackHeldSince}. */
+    boolean inHoldingList;
+    /** The loop's clock at the turn that put the flow in that list. */
+    long ackHeldSince;
     /** When this flow's live timer entry fires ({@link Long#MAX_VALUE}: none armed); entries with other deadlines are stale. */
     long timerDeadline = Long.MAX_VALUE;
     volatile boolean removed;

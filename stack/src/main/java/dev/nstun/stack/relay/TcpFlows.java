@@ -87,6 +87,8 @@ public final class TcpFlows {
     private final Ipv6Packet quoted6 = new Ipv6Packet();
     private final HashMap<FlowKey, TcpFlow> flows = new HashMap<>();
     private final ArrayDeque<TcpFlow> dirty = new ArrayDeque<>();
+    /** Flows whose connection held the ACK of a request for the reply when last serviced, in the order they did: {@link #releaseHeldAcks}. */
+    private final ArrayDeque<TcpFlow> holdingAck = new ArrayDeque<>();
     private final PriorityQueue<TimerEntry> timers = new PriorityQueue<>();
     private final ByteBuffer staging = ByteBuffer.allocateDirect(STAGING);
     private final SegmentSink sink;
@@ -403,8 +405,13 @@ public final class TcpFlows {
         markDirty(flow);
     }
 
-    /** Moves data both ways and emits due segments for every flow touched this turn, then runs due timers. */
+    /**
+     * Moves data both ways and emits due segments for every flow touched this turn, then runs due
+     * timers. An ACK a connection held for the reply since an earlier turn goes now, with the reply
+     * if this turn read it from the upstream, else alone.
+     */
     public void service(long nowNanos) {
+        releaseHeldAcks(nowNanos);
         while (!timers.isEmpty() && timers.peek().deadline() - nowNanos <= 0) {
             TimerEntry t = timers.poll();
             if (t.flow().timerDeadline == t.deadline() && !t.flow().removed) {
@@ -429,6 +436,30 @@ public final class TcpFlows {
         return !dirty.isEmpty();
     }
 
+    /**
+     * The loop has nothing else to do and would wait: the ACKs connections hold for a reply that has
+     * not come go now (see {@link TcpConnection#holdsAck}), so a command whose Nagle algorithm waits
+     * for one is not kept waiting. Returns whether any is due: the flows are then serviced by the
+     * loop's next turn instead of its wait.
+     */
+    public boolean releaseHeldAcks() {
+        return releaseHeldAcks(Long.MAX_VALUE);
+    }
+
+    /** Releases the ACKs held since before {@code beforeNanos}; returns whether there were any. */
+    private boolean releaseHeldAcks(long beforeNanos) {
+        boolean released = false;
+        for (TcpFlow flow; (flow = holdingAck.peek()) != null && flow.ackHeldSince < beforeNanos; ) {
+            holdingAck.poll();
+            flow.inHoldingList = false;
+            if (flow.removed || !flow.conn.holdsAck()) continue;
+            flow.conn.releaseHeldAck();
+            markDirty(flow);
+            released = true;
+        }
+        return released;
+    }
+
     /** Resets every connection and closes every upstream (the loop is ending). */
     public void closeAll() {
         for (TcpFlow f : flows.values()) {
@@ -442,6 +473,7 @@ public final class TcpFlows {
         halfOpenFlows.clear();
         silentFlows.clear();
         dirty.clear();
+        holdingAck.clear();
         timers.clear();
     }
 
@@ -479,6 +511,11 @@ public final class TcpFlows {
             halfOpenFlows.remove(flow);
         }
         updateInterest(flow, now);
+        if (conn.holdsAck() && !flow.inHoldingList) {
+            flow.inHoldingList = true;
+            flow.ackHeldSince = now;
+            holdingAck.add(flow);
+        }
         long at = conn.pollAt();
         if (at == Long.MIN_VALUE) {
             markDirty(flow);

@@ -537,6 +537,26 @@ public final class TcpConnection {
         return state == TcpState.TIME_WAIT ? Math.min(at, timeWaitDeadline) : at;
     }
 
+    /**
+     * Returns whether the ACK of the command's last request waits for our reply to carry it (see
+     * {@link TcpReceiver}): the loop should {@link #releaseHeldAck} at its next turn, or before it
+     * waits for news; otherwise it goes as a delayed ACK.
+     */
+    public boolean holdsAck() {
+        return state.isSynchronized() && rcv.holdsAck();
+    }
+
+    /**
+     * The reply did not come within the loop's turn, or the loop is about to wait: an ACK held for it
+     * goes with the next {@link #dispatch}, so a command whose Nagle algorithm holds the rest of its
+     * request until that ACK is not kept waiting.
+     */
+    public void releaseHeldAck() {
+        if (!holdsAck()) return;
+        rcv.releaseHeldAck();
+        outputPending = true;
+    }
+
     // ---- the relay's side ----
 
     /** Returns how many in-order bytes from the command wait to be read. */
