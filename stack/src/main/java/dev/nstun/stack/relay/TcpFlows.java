@@ -340,7 +340,7 @@ public final class TcpFlows {
             return;
         }
         flow.channel = ch;
-        flow.conn.directReader((src, offset, length) -> writeDirectly(flow, src, offset, length));
+        flow.conn.directReader(flow);
         flow.conn.accept(now);
         log.debug("{}: connected", flow.id);
         markDirty(flow);
@@ -566,30 +566,6 @@ public final class TcpFlows {
             }
         } catch (IOException e) {
             upstreamFailed(flow, e);
-        }
-    }
-
-    /**
-     * Command → upstream straight from the packet read off the TUN, for bytes the connection would
-     * otherwise store and {@link #pumpToUpstream} copy out again (see {@link TcpConnection#directReader}).
-     * One write per segment where the pump would gather several, but two copies of every byte fewer:
-     * nstun's CPU per GiB went to 0.85-0.92 of what it was under iperf3 --bidir, 0.88-0.95 uploading alone.
-     * Returns how many the socket took; the rest the connection stores, and a flow whose socket is
-     * full waits for OP_WRITE as ever. A failed write takes nothing: the next pump meets the error.
-     */
-    private int writeDirectly(TcpFlow flow, ByteBuffer src, int offset, int length) {
-        if (flow.channel == null || flow.writeBlocked) return 0;
-        int position = src.position();
-        int limit = src.limit();
-        try {
-            src.limit(offset + length).position(offset);
-            int written = flow.channel.write(src);
-            flow.bytesToUpstream += written;
-            return written;
-        } catch (IOException e) {
-            return 0;
-        } finally {
-            src.clear().limit(limit).position(position);
         }
     }
 
