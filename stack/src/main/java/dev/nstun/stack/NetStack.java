@@ -173,11 +173,11 @@ public final class NetStack implements Runnable {
 
     /**
      * Returns whether the loop may wait for news: nothing is ready for it, and no connection holds an
-     * ACK for a reply ({@link TcpFlows#releaseHeldAcks}: those are released now, for the next turn).
+     * ACK back ({@link TcpFlows#releaseAcks}: those are released now, for the next turn).
      */
     boolean mayWait() {
         if (tunReady || deviceBacklog || !tasks.isEmpty() || tcpFlows.hasWork()) return false;
-        return !tcpFlows.releaseHeldAcks();
+        return !tcpFlows.releaseAcks();
     }
 
     /**

@@ -46,6 +46,8 @@ final class TcpFlow implements DirectReader {
     boolean inHoldingList;
     /** The loop's clock at the turn that put the flow in that list. */
     long ackHeldSince;
+    /** In {@link TcpFlows}'s list of flows whose connection delays an ACK. */
+    boolean inDelayingList;
     /** When this flow's live timer entry fires ({@link Long#MAX_VALUE}: none armed); entries with other deadlines are stale. */
     long timerDeadline = Long.MAX_VALUE;
     volatile boolean removed;

@@ -87,8 +87,10 @@ public final class TcpFlows {
     private final Ipv6Packet quoted6 = new Ipv6Packet();
     private final HashMap<FlowKey, TcpFlow> flows = new HashMap<>();
     private final ArrayDeque<TcpFlow> dirty = new ArrayDeque<>();
-    /** Flows whose connection held the ACK of a request for the reply when last serviced, in the order they did: {@link #releaseHeldAcks}. */
+    /** Flows whose connection held the ACK of a request for the reply when last serviced, in the order they did: {@link #releaseAcks}. */
     private final ArrayDeque<TcpFlow> holdingAck = new ArrayDeque<>();
+    /** Flows whose connection delayed an ACK when last serviced: {@link #releaseAcks}. */
+    private final ArrayDeque<TcpFlow> delayingAck = new ArrayDeque<>();
     private final PriorityQueue<TimerEntry> timers = new PriorityQueue<>();
     private final ByteBuffer staging = ByteBuffer.allocateDirect(STAGING);
     private final SegmentSink sink;
@@ -438,26 +440,36 @@ public final class TcpFlows {
 
     /**
      * The loop has nothing else to do and would wait: the ACKs connections hold for a reply that has
-     * not come go now (see {@link TcpConnection#holdsAck}), so a command whose Nagle algorithm waits
-     * for one is not kept waiting. Returns whether any is due: the flows are then serviced by the
-     * loop's next turn instead of its wait.
+     * not come, or delay for a second segment, go now (see {@link TcpConnection#ackWaits}), so a
+     * command whose Nagle algorithm waits for one is not kept waiting. Returns whether any is due:
+     * the flows are then serviced by the loop's next turn instead of its wait.
      */
-    public boolean releaseHeldAcks() {
-        return releaseHeldAcks(Long.MAX_VALUE);
+    public boolean releaseAcks() {
+        boolean released = releaseHeldAcks(Long.MAX_VALUE);
+        for (TcpFlow flow; (flow = delayingAck.poll()) != null; ) {
+            flow.inDelayingList = false;
+            released |= release(flow);
+        }
+        return released;
     }
 
-    /** Releases the ACKs held since before {@code beforeNanos}; returns whether there were any. */
+    /** Releases the ACKs held for a reply since before {@code beforeNanos}; returns whether there were any. */
     private boolean releaseHeldAcks(long beforeNanos) {
         boolean released = false;
         for (TcpFlow flow; (flow = holdingAck.peek()) != null && flow.ackHeldSince < beforeNanos; ) {
             holdingAck.poll();
             flow.inHoldingList = false;
-            if (flow.removed || !flow.conn.holdsAck()) continue;
-            flow.conn.releaseHeldAck();
-            markDirty(flow);
-            released = true;
+            if (flow.conn.holdsAck()) released |= release(flow);
         }
         return released;
+    }
+
+    /** Lets the ACK the flow's connection waits with go; returns whether there was one. */
+    private boolean release(TcpFlow flow) {
+        if (flow.removed || !flow.conn.ackWaits()) return false;
+        flow.conn.releaseAck();
+        markDirty(flow);
+        return true;
     }
 
     /** Resets every connection and closes every upstream (the loop is ending). */
@@ -474,6 +486,7 @@ public final class TcpFlows {
         silentFlows.clear();
         dirty.clear();
         holdingAck.clear();
+        delayingAck.clear();
         timers.clear();
     }
 
@@ -511,10 +524,15 @@ public final class TcpFlows {
             halfOpenFlows.remove(flow);
         }
         updateInterest(flow, now);
-        if (conn.holdsAck() && !flow.inHoldingList) {
-            flow.inHoldingList = true;
-            flow.ackHeldSince = now;
-            holdingAck.add(flow);
+        if (conn.holdsAck()) {
+            if (!flow.inHoldingList) {
+                flow.inHoldingList = true;
+                flow.ackHeldSince = now;
+                holdingAck.add(flow);
+            }
+        } else if (conn.ackWaits() && !flow.inDelayingList) {
+            flow.inDelayingList = true;
+            delayingAck.add(flow);
         }
         long at = conn.pollAt();
         if (at == Long.MIN_VALUE) {

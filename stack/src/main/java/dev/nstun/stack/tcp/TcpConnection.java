@@ -539,21 +539,30 @@ public final class TcpConnection {
 
     /**
      * Returns whether the ACK of the command's last request waits for our reply to carry it (see
-     * {@link TcpReceiver}): the loop should {@link #releaseHeldAck} at its next turn, or before it
-     * waits for news; otherwise it goes as a delayed ACK.
+     * {@link TcpReceiver}): the loop should {@link #releaseAck} at its next turn, or before it waits
+     * for news; otherwise it goes as a delayed ACK.
      */
     public boolean holdsAck() {
         return state.isSynchronized() && rcv.holdsAck();
     }
 
     /**
-     * The reply did not come within the loop's turn, or the loop is about to wait: an ACK held for it
-     * goes with the next {@link #dispatch}, so a command whose Nagle algorithm holds the rest of its
-     * request until that ACK is not kept waiting.
+     * Returns whether an ACK waits, held for the reply ({@link #holdsAck}) or delayed for a second
+     * segment: the loop should {@link #releaseAck} before it waits for news.
      */
-    public void releaseHeldAck() {
-        if (!holdsAck()) return;
-        rcv.releaseHeldAck();
+    public boolean ackWaits() {
+        return state.isSynchronized() && rcv.ackWaits();
+    }
+
+    /**
+     * The loop is about to wait, or the reply to a held ACK did not come within the loop's turn: the
+     * ACK that waits goes with the next {@link #dispatch}. A command whose Nagle algorithm holds the
+     * rest of its request until that ACK is then never kept waiting while the loop is idle (Linux's
+     * own delayed ACK keeps such a sender waiting 40 ms).
+     */
+    public void releaseAck() {
+        if (!ackWaits()) return;
+        rcv.releaseAck();
         outputPending = true;
     }
 

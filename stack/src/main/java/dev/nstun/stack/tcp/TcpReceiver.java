@@ -20,10 +20,11 @@ import java.nio.ByteBuffer;
  *
  * <p>A quick ACK of a pushed segment is held for the reply instead ({@link #holdsAck}): a request
  * (PSH: its sender has sent what it had) is typically answered at once, and its ACK then rides on
- * the answer, one packet fewer per request. The loop holds it no longer than its next turn, or
- * until it would otherwise wait ({@link #releaseHeldAck}): a sender whose Nagle algorithm waits for
- * that ACK before it sends the rest of its request is never left waiting on a timer. Left alone, a
- * held ACK is a delayed one.
+ * the answer, one packet fewer per request. The loop holds it no longer than its next turn. Any ACK
+ * that waits, held or delayed ({@link #ackWaits}), goes when the loop would otherwise wait
+ * ({@link #releaseAck}): a sender whose Nagle algorithm waits for that ACK before it sends the rest
+ * of its request is never left waiting on a timer while the loop is idle (between two Linux hosts
+ * it waits out the 40 ms delayed ACK). Left alone, a held ACK is a delayed one.
  *
  * <p>The loop hands segments over in batches (whatever the TUN holds) and dispatches after each
  * batch. Within a batch, in-order data may fold into one stretch ACK of at most {@link #stretchLimit}
@@ -195,9 +196,14 @@ final class TcpReceiver {
         return ackHeld && !ackNow;
     }
 
-    /** The loop would wait: an ACK held for the reply goes with the next dispatch. */
-    void releaseHeldAck() {
-        if (ackHeld) ackNow = true;
+    /** Returns whether an ACK waits, held for the reply or delayed: it is pending, not yet due at once. */
+    boolean ackWaits() {
+        return ackPending && !ackNow;
+    }
+
+    /** The loop would wait (or, for a held ACK, its turn is over): the ACK that waits goes with the next dispatch. */
+    void releaseAck() {
+        if (ackPending) ackNow = true;
     }
 
     /** Returns whether the ACK due may not fold into the next segment's: the loop must dispatch first. */

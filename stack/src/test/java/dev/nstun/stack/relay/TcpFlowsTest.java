@@ -194,14 +194,35 @@ class TcpFlowsTest {
         assertEquals(before, sent.size(), "segments sent while the loop has work");
 
         // The upstream waits for the rest, so no answer comes: the loop would wait, and the ACK goes first, at the same time.
-        assertTrue(flows.releaseHeldAcks(), "an ACK was held");
+        assertTrue(flows.releaseAcks(), "an ACK was held");
         flows.service(10 * MS);
         assertEquals(before + 1, sent.size(), "segments sent before the loop waits");
         assertEquals(COMMAND_ISN + 1 + 7, lastSent().ackNumber(), "the ACK of the head");
-        assertFalse(flows.releaseHeldAcks(), "nothing held any more: the loop may wait");
+        assertFalse(flows.releaseAcks(), "nothing held any more: the loop may wait");
 
         command(10, TcpSegment.ACK | TcpSegment.PSH, 8, "HTTP/1.0\r\n\r\n");
         assertEquals("HTTP/1.0\r\n\r\n", readAll(accepted, 12));
+    }
+
+    @Test
+    void aNaglePastTheQuickAcksGetsItsDelayedAckBeforeTheLoopWaits() throws IOException {
+        SocketChannel accepted = handshake(0);
+        // Sixteen requests spend the quick ACKs (each acknowledged before the loop waits).
+        for (int i = 0; i < 16; i++) {
+            command(10, TcpSegment.ACK | TcpSegment.PSH, 1 + i, "x");
+            flows.releaseAcks();
+            flows.service(10 * MS);
+        }
+        assertEquals("x".repeat(16), readAll(accepted, 16));
+        int before = sent.size();
+        command(20, TcpSegment.ACK | TcpSegment.PSH, 17, "POST / ");
+        assertEquals("POST / ", readAll(accepted, 7));
+        assertEquals(before, sent.size(), "segments sent while the loop has work: the ACK is delayed");
+
+        assertTrue(flows.releaseAcks(), "a delayed ACK waits");
+        flows.service(20 * MS);
+        assertEquals(before + 1, sent.size(), "segments sent before the loop waits");
+        assertEquals(COMMAND_ISN + 17 + 7, lastSent().ackNumber(), "the ACK of the head, at once rather than 40 ms later");
     }
 
     @Test

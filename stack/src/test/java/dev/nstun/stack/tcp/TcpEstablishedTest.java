@@ -380,13 +380,13 @@ class TcpEstablishedTest {
             TcpConnection conn = establishedWithQuickAcks(16);
             send(conn, 20, REQUEST);
             recvNothing(conn, 20);
-            conn.releaseHeldAck();
+            conn.releaseAck();
             assertEquals(Long.MIN_VALUE, conn.pollAt(), "pollAt: released, due now");
             recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4)).withWindow(65532));
             // A command's Nagle held the rest of its request for that ACK: it comes at once, and is held in turn.
             send(conn, 20, REQUEST.withSeq(REMOTE_SEQ.plus(4)).withPayload(" /"));
             recvNothing(conn, 20);
-            conn.releaseHeldAck();
+            conn.releaseAck();
             recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(6)).withWindow(65530));
         }
 
@@ -409,16 +409,27 @@ class TcpEstablishedTest {
         }
 
         @Test
-        void onceTheQuickAcksAreSpentTheDelayedAckRulesAgain() {
+        void onceTheQuickAcksAreSpentTheAckIsDelayedNotHeld() {
             TcpConnection conn = establishedWithQuickAcks(1);
             send(conn, 20, REQUEST);
-            conn.releaseHeldAck();
+            conn.releaseAck();
             recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4)).withWindow(65532));
             send(conn, 30, REQUEST.withSeq(REMOTE_SEQ.plus(4)));
             assertFalse(conn.holdsAck(), "no quick ACK left to hold");
-            conn.releaseHeldAck();
+            assertTrue(conn.ackWaits(), "a delayed ACK waits");
             recvNothing(conn, 30);
             recv(conn, 70, RECV_TEMPL.withAck(REMOTE_SEQ.plus(7)).withWindow(65529));
+        }
+
+        @Test
+        void aDelayedAckGoesAtOnceWhenTheLoopWouldWait() {
+            TcpConnection conn = establishedWithQuickAcks(0);
+            // A command's Nagle algorithm holds the rest of its request until the head is acknowledged.
+            send(conn, 20, REQUEST);
+            recvNothing(conn, 20);
+            conn.releaseAck();
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4)).withWindow(65532));
+            assertFalse(conn.ackWaits(), "nothing waits once sent");
         }
     }
 
