@@ -21,6 +21,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -57,6 +58,18 @@ final class RunReport {
 
     /** Flows that went one way: {@code rule} is "rule N", or "no policy" when every flow goes direct. */
     record Route(FlowId.Protocol protocol, String rule, String outbound) {
+        // equals and hashCode written out: a record's own are bootstrapped (method handles spun) at
+        // their first use, which is the command's first flow (a route is a map key).
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Route r && protocol == r.protocol && Objects.equals(rule, r.rule) && Objects.equals(outbound, r.outbound);
+        }
+
+        @Override
+        public int hashCode() {
+            return (Objects.hashCode(protocol) * 31 + Objects.hashCode(rule)) * 31 + Objects.hashCode(outbound);
+        }
+
         @Override
         public String toString() {
             return protocol.name().toLowerCase(Locale.ROOT) + " " + rule + " → " + outbound;

@@ -158,7 +158,7 @@ public final class NetStack implements Runnable {
         if (deviceKey == null) watcher = Thread.ofPlatform().daemon().name("nstun-tun-watch").start(this::watchDevice);
         try {
             while (!stopping) {
-                if (!tunReady && !deviceBacklog && tasks.isEmpty() && !tcpFlows.hasWork()) {
+                if (mayWait()) {
                     long wake = Math.min(nextHousekeeping, tcpFlows.nextDeadline());
                     selector.select(Math.max(1, (wake - System.nanoTime() + 999_999) / 1_000_000));
                 }
@@ -169,6 +169,15 @@ public final class NetStack implements Runnable {
         } finally {
             release();
         }
+    }
+
+    /**
+     * Returns whether the loop may wait for news: nothing is ready for it, and no connection holds an
+     * ACK back ({@link TcpFlows#releaseAcks}: those are released now, for the next turn).
+     */
+    boolean mayWait() {
+        if (tunReady || deviceBacklog || !tasks.isEmpty() || tcpFlows.hasWork()) return false;
+        return !tcpFlows.releaseAcks();
     }
 
     /**

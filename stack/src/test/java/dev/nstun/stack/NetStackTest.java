@@ -27,15 +27,19 @@ import dev.nstun.stack.wire.Ipv4Packet;
 import dev.nstun.stack.wire.Ipv6Packet;
 import dev.nstun.stack.wire.PacketBuilder;
 import dev.nstun.stack.wire.TcpFields;
+import dev.nstun.stack.wire.TcpOptions;
 import dev.nstun.stack.wire.TcpSegment;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
 import java.nio.channels.SelectableChannel;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
@@ -175,6 +179,52 @@ class NetStackTest {
     }
 
     @Test
+    void theLoopSendsTheAckItHoldsForAReplyBeforeItWaits() throws IOException {
+        try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            Dialer toServer = new Dialer() {
+                @Override
+                public UdpUpstream openUdp(FlowId flow) throws IOException {
+                    throw new FlowRefusedException(flow + " refused");
+                }
+
+                @Override
+                public SocketChannel connectTcp(FlowId flow) throws IOException {
+                    return SocketChannel.open(server.getLocalAddress());
+                }
+            };
+            MemoryDevice device = new MemoryDevice();
+            NetStack own = new NetStack(device, new NetStack.Config(toServer, new NoEchoTransport(), UdpFlows.Config.defaults(),
+                    TcpFlows.Config.defaults(1500), EchoFlows.Config.defaults(List.of(InetAddress.getByAddress(bytes(ROUTER4)))), Optional.empty()),
+                    new InlineExecutor());
+            try {
+                own.begin(0);
+                device.toReceive.add(commandSegment(TcpSegment.SYN, 0, 0, ""));
+                own.turn(0, true);
+                own.turn(0, false);
+                TcpSegment synAck = tcpOf(device.transmitted.get(device.transmitted.size() - 1), new Ipv4Packet());
+                assertTrue(synAck.syn() && synAck.ack(), "the SYN-ACK: " + synAck);
+                try (SocketChannel upstream = server.accept()) {
+                    // A command whose Nagle algorithm holds the rest of its request until the head is acknowledged.
+                    device.toReceive.add(commandSegment(TcpSegment.ACK, 1, synAck.seqNumber() + 1, ""));
+                    device.toReceive.add(commandSegment(TcpSegment.ACK | TcpSegment.PSH, 1, synAck.seqNumber() + 1, "POST / "));
+                    own.turn(0, true);
+                    int sent = device.transmitted.size();
+                    upstream.read(ByteBuffer.allocate(64));
+
+                    assertFalse(own.mayWait(), "may the loop wait while it holds an ACK");
+                    own.turn(0, false);
+                    assertEquals(sent + 1, device.transmitted.size(), "packets sent before the loop waits");
+                    TcpSegment ack = tcpOf(device.transmitted.get(sent), new Ipv4Packet());
+                    assertEquals(5000 + 1 + 7, ack.ackNumber(), "the ACK of the head, at the same time");
+                    assertTrue(own.mayWait(), "nothing held: the loop may wait");
+                }
+            } finally {
+                own.release();
+            }
+        }
+    }
+
+    @Test
     void countsWhatItDropsAndAnswersNothing() throws IOException {
         byte[] badVersion = ackToNowhere4(1, 0);
         badVersion[0] = 0x55;
@@ -305,6 +355,18 @@ class NetStackTest {
         builder.ipv4(COMMAND4, SERVER4).dontFragment(false);
         int n = builder.tcp(buf, 0, new TcpFields().sourcePort(40000).destinationPort(80).seq(5000).ack(ack)
                 .flags(TcpSegment.ACK).window(1000).payloadLength(payload));
+        return copy(buf, n);
+    }
+
+    /** A segment of the command's connection from port 40000 to the server's port 80, {@code offset} bytes past its ISN 5000. */
+    private byte[] commandSegment(int flags, int offset, int ack, String payload) {
+        ByteBuffer buf = ByteBuffer.allocate(1500);
+        byte[] p = payload.getBytes(StandardCharsets.US_ASCII);
+        builder.ipv4(COMMAND4, SERVER4);
+        buf.put(builder.tcpPayloadOffset(0), p);
+        TcpFields fields = new TcpFields().sourcePort(40000).destinationPort(80).seq(5000 + offset).ack(ack).flags(flags).window(65535)
+                .payloadLength(p.length);
+        int n = (flags & TcpSegment.SYN) != 0 ? builder.tcp(buf, 0, fields, new TcpOptions(1460, -1, false, false, 0, 0)) : builder.tcp(buf, 0, fields);
         return copy(buf, n);
     }
 

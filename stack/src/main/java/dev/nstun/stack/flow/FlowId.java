@@ -2,6 +2,7 @@ package dev.nstun.stack.flow;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -31,6 +32,21 @@ public record FlowId(Protocol protocol, InetAddress source, int sourcePort, Inet
     /** Returns the destination as a socket address. */
     public InetSocketAddress destinationSocket() {
         return new InetSocketAddress(destination, destinationPort);
+    }
+
+    // equals and hashCode written out: a record's own are bootstrapped (method handles spun) at their
+    // first use, which is the command's first connection (a flow is a map key for the run report).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof FlowId f && protocol == f.protocol && sourcePort == f.sourcePort && destinationPort == f.destinationPort
+                && Objects.equals(source, f.source) && Objects.equals(destination, f.destination)
+                && Objects.equals(destinationName, f.destinationName);
+    }
+
+    @Override
+    public int hashCode() {
+        int h = ((Objects.hashCode(protocol) * 31 + Objects.hashCode(source)) * 31 + sourcePort) * 31 + Objects.hashCode(destination);
+        return (h * 31 + destinationPort) * 31 + Objects.hashCode(destinationName);
     }
 
     @Override

@@ -3,13 +3,18 @@ package dev.nstun.stack.relay;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowKey;
 import dev.nstun.stack.flow.PendingConnect;
+import dev.nstun.stack.tcp.DirectReader;
 import dev.nstun.stack.tcp.TcpConnection;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
-/** One TCP flow: the connection our stack terminates and the upstream socket it is relayed to. */
-final class TcpFlow {
+/**
+ * One TCP flow: the connection our stack terminates and the upstream socket it is relayed to. It is
+ * its connection's {@link DirectReader} itself, rather than a lambda made per flow.
+ */
+final class TcpFlow implements DirectReader {
     final FlowKey key;
     final FlowId id;
     final TcpConnection conn;
@@ -37,6 +42,12 @@ final class TcpFlow {
     /** Reading the upstream waits for room in the connection's send buffer. */
     boolean readPaused;
     boolean inDirtyList;
+    /** In {@link TcpFlows}'s list of flows whose connection holds an ACK for the reply, since {@link #ackHeldSince}. */
+    boolean inHoldingList;
+    /** The loop's clock at the turn that put the flow in that list. */
+    long ackHeldSince;
+    /** In {@link TcpFlows}'s list of flows whose connection delays an ACK. */
+    boolean inDelayingList;
     /** When this flow's live timer entry fires ({@link Long#MAX_VALUE}: none armed); entries with other deadlines are stale. */
     long timerDeadline = Long.MAX_VALUE;
     volatile boolean removed;
@@ -54,6 +65,31 @@ final class TcpFlow {
         this.id = id;
         this.conn = conn;
         this.openedNanos = openedNanos;
+    }
+
+    /**
+     * Command → upstream straight from the packet read off the TUN, for bytes the connection would
+     * otherwise store and {@link TcpFlows}'s pump copy out again (see {@link TcpConnection#directReader}).
+     * One write per segment where the pump would gather several, but two copies of every byte fewer:
+     * nstun's CPU per GiB went to 0.85-0.92 of what it was under iperf3 --bidir, 0.88-0.95 uploading alone.
+     * Returns how many the socket took; the rest the connection stores, and a flow whose socket is
+     * full waits for OP_WRITE as ever. A failed write takes nothing: the next pump meets the error.
+     */
+    @Override
+    public int take(ByteBuffer src, int offset, int length) {
+        if (channel == null || writeBlocked) return 0;
+        int position = src.position();
+        int limit = src.limit();
+        try {
+            src.limit(offset + length).position(offset);
+            int written = channel.write(src);
+            bytesToUpstream += written;
+            return written;
+        } catch (IOException e) {
+            return 0;
+        } finally {
+            src.clear().limit(limit).position(position);
+        }
     }
 
     /** Returns where the flow stands, as a {@link dev.nstun.stack.flow.FlowSnapshot} says it. */

@@ -87,6 +87,10 @@ public final class TcpFlows {
     private final Ipv6Packet quoted6 = new Ipv6Packet();
     private final HashMap<FlowKey, TcpFlow> flows = new HashMap<>();
     private final ArrayDeque<TcpFlow> dirty = new ArrayDeque<>();
+    /** Flows whose connection held the ACK of a request for the reply when last serviced, in the order they did: {@link #releaseAcks}. */
+    private final ArrayDeque<TcpFlow> holdingAck = new ArrayDeque<>();
+    /** Flows whose connection delayed an ACK when last serviced: {@link #releaseAcks}. */
+    private final ArrayDeque<TcpFlow> delayingAck = new ArrayDeque<>();
     private final PriorityQueue<TimerEntry> timers = new PriorityQueue<>();
     private final ByteBuffer staging = ByteBuffer.allocateDirect(STAGING);
     private final SegmentSink sink;
@@ -338,7 +342,7 @@ public final class TcpFlows {
             return;
         }
         flow.channel = ch;
-        flow.conn.directReader((src, offset, length) -> writeDirectly(flow, src, offset, length));
+        flow.conn.directReader(flow);
         flow.conn.accept(now);
         log.debug("{}: connected", flow.id);
         markDirty(flow);
@@ -403,8 +407,13 @@ public final class TcpFlows {
         markDirty(flow);
     }
 
-    /** Moves data both ways and emits due segments for every flow touched this turn, then runs due timers. */
+    /**
+     * Moves data both ways and emits due segments for every flow touched this turn, then runs due
+     * timers. An ACK a connection held for the reply since an earlier turn goes now, with the reply
+     * if this turn read it from the upstream, else alone.
+     */
     public void service(long nowNanos) {
+        releaseHeldAcks(nowNanos);
         while (!timers.isEmpty() && timers.peek().deadline() - nowNanos <= 0) {
             TimerEntry t = timers.poll();
             if (t.flow().timerDeadline == t.deadline() && !t.flow().removed) {
@@ -429,6 +438,40 @@ public final class TcpFlows {
         return !dirty.isEmpty();
     }
 
+    /**
+     * The loop has nothing else to do and would wait: the ACKs connections hold for a reply that has
+     * not come, or delay for a second segment, go now (see {@link TcpConnection#ackWaits}), so a
+     * command whose Nagle algorithm waits for one is not kept waiting. Returns whether any is due:
+     * the flows are then serviced by the loop's next turn instead of its wait.
+     */
+    public boolean releaseAcks() {
+        boolean released = releaseHeldAcks(Long.MAX_VALUE);
+        for (TcpFlow flow; (flow = delayingAck.poll()) != null; ) {
+            flow.inDelayingList = false;
+            released |= release(flow);
+        }
+        return released;
+    }
+
+    /** Releases the ACKs held for a reply since before {@code beforeNanos}; returns whether there were any. */
+    private boolean releaseHeldAcks(long beforeNanos) {
+        boolean released = false;
+        for (TcpFlow flow; (flow = holdingAck.peek()) != null && flow.ackHeldSince < beforeNanos; ) {
+            holdingAck.poll();
+            flow.inHoldingList = false;
+            if (flow.conn.holdsAck()) released |= release(flow);
+        }
+        return released;
+    }
+
+    /** Lets the ACK the flow's connection waits with go; returns whether there was one. */
+    private boolean release(TcpFlow flow) {
+        if (flow.removed || !flow.conn.ackWaits()) return false;
+        flow.conn.releaseAck();
+        markDirty(flow);
+        return true;
+    }
+
     /** Resets every connection and closes every upstream (the loop is ending). */
     public void closeAll() {
         for (TcpFlow f : flows.values()) {
@@ -442,6 +485,8 @@ public final class TcpFlows {
         halfOpenFlows.clear();
         silentFlows.clear();
         dirty.clear();
+        holdingAck.clear();
+        delayingAck.clear();
         timers.clear();
     }
 
@@ -479,6 +524,16 @@ public final class TcpFlows {
             halfOpenFlows.remove(flow);
         }
         updateInterest(flow, now);
+        if (conn.holdsAck()) {
+            if (!flow.inHoldingList) {
+                flow.inHoldingList = true;
+                flow.ackHeldSince = now;
+                holdingAck.add(flow);
+            }
+        } else if (conn.ackWaits() && !flow.inDelayingList) {
+            flow.inDelayingList = true;
+            delayingAck.add(flow);
+        }
         long at = conn.pollAt();
         if (at == Long.MIN_VALUE) {
             markDirty(flow);
@@ -529,30 +584,6 @@ public final class TcpFlows {
             }
         } catch (IOException e) {
             upstreamFailed(flow, e);
-        }
-    }
-
-    /**
-     * Command → upstream straight from the packet read off the TUN, for bytes the connection would
-     * otherwise store and {@link #pumpToUpstream} copy out again (see {@link TcpConnection#directReader}).
-     * One write per segment where the pump would gather several, but two copies of every byte fewer:
-     * nstun's CPU per GiB went to 0.85-0.92 of what it was under iperf3 --bidir, 0.88-0.95 uploading alone.
-     * Returns how many the socket took; the rest the connection stores, and a flow whose socket is
-     * full waits for OP_WRITE as ever. A failed write takes nothing: the next pump meets the error.
-     */
-    private int writeDirectly(TcpFlow flow, ByteBuffer src, int offset, int length) {
-        if (flow.channel == null || flow.writeBlocked) return 0;
-        int position = src.position();
-        int limit = src.limit();
-        try {
-            src.limit(offset + length).position(offset);
-            int written = flow.channel.write(src);
-            flow.bytesToUpstream += written;
-            return written;
-        } catch (IOException e) {
-            return 0;
-        } finally {
-            src.clear().limit(limit).position(position);
         }
     }
 

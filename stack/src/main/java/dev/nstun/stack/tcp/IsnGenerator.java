@@ -36,20 +36,20 @@ public final class IsnGenerator {
      * side is the SYN's destination (the address the command dialled), the remote its source.
      */
     public int isn(IpPacket ip, TcpSegment syn, long nowNanos) {
-        int n = switch (ip) {
-            case Ipv4Packet p -> {
-                putInt(0, p.destination());
-                putInt(4, p.source());
-                yield 8;
-            }
-            case Ipv6Packet p -> {
-                putLong(0, p.destinationHigh());
-                putLong(8, p.destinationLow());
-                putLong(16, p.sourceHigh());
-                putLong(24, p.sourceLow());
-                yield 32;
-            }
-        };
+        // Not a pattern switch: that is bootstrapped at its first use, the command's first connection.
+        int n;
+        if (ip instanceof Ipv4Packet p) {
+            putInt(0, p.destination());
+            putInt(4, p.source());
+            n = 8;
+        } else {
+            Ipv6Packet p = (Ipv6Packet) ip;
+            putLong(0, p.destinationHigh());
+            putLong(8, p.destinationLow());
+            putLong(16, p.sourceHigh());
+            putLong(24, p.sourceLow());
+            n = 32;
+        }
         putInt(n, syn.destinationPort() << 16 | syn.sourcePort());
         long f = sipHash24(k0, k1, tuple, 0, n + 4);
         return (int) (nowNanos / TICK_NANOS) + (int) f;

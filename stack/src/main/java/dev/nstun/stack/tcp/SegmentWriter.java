@@ -28,12 +28,13 @@ final class SegmentWriter {
 
     /** Returns a writer for the connection {@code seg}, carried by {@code ip}, asks for: we answer as its destination. */
     static SegmentWriter answering(IpPacket ip, TcpSegment seg) {
-        return switch (ip) {
-            case Ipv4Packet p -> new SegmentWriter(false, p.destination(), p.source(), 0, 0, 0, 0,
-                    seg.destinationPort(), seg.sourcePort());
-            case Ipv6Packet p -> new SegmentWriter(true, 0, 0, p.destinationHigh(), p.destinationLow(),
-                    p.sourceHigh(), p.sourceLow(), seg.destinationPort(), seg.sourcePort());
-        };
+        // Not a pattern switch: that is bootstrapped at its first use, the command's first connection.
+        if (ip instanceof Ipv4Packet p) {
+            return new SegmentWriter(false, p.destination(), p.source(), 0, 0, 0, 0, seg.destinationPort(), seg.sourcePort());
+        }
+        Ipv6Packet p = (Ipv6Packet) ip;
+        return new SegmentWriter(true, 0, 0, p.destinationHigh(), p.destinationLow(), p.sourceHigh(), p.sourceLow(),
+                seg.destinationPort(), seg.sourcePort());
     }
 
     private SegmentWriter(boolean v6, int local4, int remote4, long localHigh, long localLow, long remoteHigh,

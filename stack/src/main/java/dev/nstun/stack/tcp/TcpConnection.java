@@ -537,6 +537,35 @@ public final class TcpConnection {
         return state == TcpState.TIME_WAIT ? Math.min(at, timeWaitDeadline) : at;
     }
 
+    /**
+     * Returns whether the ACK of the command's last request waits for our reply to carry it (see
+     * {@link TcpReceiver}): the loop should {@link #releaseAck} at its next turn, or before it waits
+     * for news; otherwise it goes as a delayed ACK.
+     */
+    public boolean holdsAck() {
+        return state.isSynchronized() && rcv.holdsAck();
+    }
+
+    /**
+     * Returns whether an ACK waits, held for the reply ({@link #holdsAck}) or delayed for a second
+     * segment: the loop should {@link #releaseAck} before it waits for news.
+     */
+    public boolean ackWaits() {
+        return state.isSynchronized() && rcv.ackWaits();
+    }
+
+    /**
+     * The loop is about to wait, or the reply to a held ACK did not come within the loop's turn: the
+     * ACK that waits goes with the next {@link #dispatch}. A command whose Nagle algorithm holds the
+     * rest of its request until that ACK is then never kept waiting while the loop is idle (Linux's
+     * own delayed ACK keeps such a sender waiting 40 ms).
+     */
+    public void releaseAck() {
+        if (!ackWaits()) return;
+        rcv.releaseAck();
+        outputPending = true;
+    }
+
     // ---- the relay's side ----
 
     /** Returns how many in-order bytes from the command wait to be read. */

@@ -18,6 +18,14 @@ import java.nio.ByteBuffer;
  * {@link TcpConfig#quickAckSegments} segments, for out-of-order data and data filling a hole, for
  * FIN, and when reading opens the window a lot.
  *
+ * <p>A quick ACK of a pushed segment is held for the reply instead ({@link #holdsAck}): a request
+ * (PSH: its sender has sent what it had) is typically answered at once, and its ACK then rides on
+ * the answer, one packet fewer per request. The loop holds it no longer than its next turn. Any ACK
+ * that waits, held or delayed ({@link #ackWaits}), goes when the loop would otherwise wait
+ * ({@link #releaseAck}): a sender whose Nagle algorithm waits for that ACK before it sends the rest
+ * of its request is never left waiting on a timer while the loop is idle (between two Linux hosts
+ * it waits out the 40 ms delayed ACK). Left alone, a held ACK is a delayed one.
+ *
  * <p>The loop hands segments over in batches (whatever the TUN holds) and dispatches after each
  * batch. Within a batch, in-order data may fold into one stretch ACK of at most {@link #stretchLimit}
  * bytes, as GRO makes a Linux receiver do; an ACK that carries news of loss — a duplicate ACK for
@@ -43,6 +51,8 @@ final class TcpReceiver {
 
     private boolean ackPending;
     private boolean ackNow;
+    /** The pending ACK is a quick ACK held for the reply (see the class comment). */
+    private boolean ackHeld;
     private boolean ackBeforeNext;
     private long ackDeadline = Long.MAX_VALUE;
     private int unackedBytes;
@@ -145,7 +155,7 @@ final class TcpReceiver {
                 unackedBytes += next - rcvNxt;
                 rcvNxt = next;
                 if (filledHole) ackNow();
-                scheduleAck(nowNanos);
+                scheduleAck(nowNanos, seg.psh());
             } else {
                 ring.writeAt(from - rcvNxt, seg.buffer(), offset, to - from);
                 outOfOrder.add(from, to);
@@ -181,6 +191,21 @@ final class TcpReceiver {
         ackBeforeNext = true;
     }
 
+    /** Returns whether a quick ACK waits for the reply to carry it (see the class comment). */
+    boolean holdsAck() {
+        return ackHeld && !ackNow;
+    }
+
+    /** Returns whether an ACK waits, held for the reply or delayed: it is pending, not yet due at once. */
+    boolean ackWaits() {
+        return ackPending && !ackNow;
+    }
+
+    /** The loop would wait (or, for a held ACK, its turn is over): the ACK that waits goes with the next dispatch. */
+    void releaseAck() {
+        if (ackPending) ackNow = true;
+    }
+
     /** Returns whether the ACK due may not fold into the next segment's: the loop must dispatch first. */
     boolean ackBeforeNextSegment() {
         return ackBeforeNext;
@@ -200,6 +225,7 @@ final class TcpReceiver {
     void onAckSent() {
         ackPending = false;
         ackNow = false;
+        ackHeld = false;
         ackBeforeNext = false;
         ackDeadline = Long.MAX_VALUE;
         unackedBytes = 0;
@@ -285,10 +311,15 @@ final class TcpReceiver {
         return ring.allocated();
     }
 
-    private void scheduleAck(long nowNanos) {
+    /** In-order data arrived ({@code pushed}: with PSH): when its ACK goes. */
+    private void scheduleAck(long nowNanos, boolean pushed) {
         ackPending = true;
         if (unackedBytes >= stretchLimit()) ackBeforeNext = true;
-        if (quickAcks > 0) {
+        if (quickAcks > 0 && pushed && unackedBytes < 2 * rcvMss) {
+            quickAcks--;
+            ackHeld = true;
+            if (ackDeadline == Long.MAX_VALUE) ackDeadline = nowNanos + delayedAckNanos;
+        } else if (quickAcks > 0) {
             quickAcks--;
             ackNow = true;
         } else if (unackedBytes >= 2 * rcvMss) {

@@ -88,11 +88,10 @@ public enum AddressScope {
      * {@link Inet4Address}, which is then judged as the IPv4 address it is (a connect to it goes there).
      */
     public static AddressScope of(InetAddress address) {
-        return switch (address) {
-            case Inet4Address a -> ofIpv4(Ipv4Packet.toInt(a));
-            case Inet6Address a -> ofIpv6(Ipv6Packet.high(a), Ipv6Packet.low(a));
-            default -> throw new IllegalArgumentException("neither IPv4 nor IPv6: " + address);
-        };
+        // Not a pattern switch: that is bootstrapped at its first use, a dialer's first connection.
+        if (address instanceof Inet4Address a) return ofIpv4(Ipv4Packet.toInt(a));
+        if (address instanceof Inet6Address a) return ofIpv6(Ipv6Packet.high(a), Ipv6Packet.low(a));
+        throw new IllegalArgumentException("neither IPv4 nor IPv6: " + address);
     }
 
     /** Returns the kind of {@code ip}'s source address. */

@@ -171,6 +171,76 @@ class TcpFlowsTest {
     }
 
     @Test
+    void theRequestsAckRidesOnTheAnswerReadInTheNextTurn() throws IOException {
+        SocketChannel accepted = handshake(0);
+        int before = sent.size();
+        command(10, TcpSegment.ACK | TcpSegment.PSH, 1, "GET /");
+        assertEquals(before, sent.size(), "segments sent for the request: its ACK waits for the answer");
+        assertEquals("GET /", readAll(accepted, 5));
+
+        accepted.write(ByteBuffer.wrap("HTTP/1.0 200 OK\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+        upstreamReadable(11);
+        assertEquals(before + 1, sent.size(), "segments sent: the answer alone");
+        assertEquals(COMMAND_ISN + 1 + 5, lastSent().ackNumber(), "the answer acknowledges the request");
+    }
+
+    @Test
+    void aNagleSenderGetsTheAckOfItsFirstSegmentBeforeTheLoopWaits() throws IOException {
+        SocketChannel accepted = handshake(0);
+        int before = sent.size();
+        // The command's Nagle algorithm sends the head of its request and holds the rest until that is acknowledged.
+        command(10, TcpSegment.ACK | TcpSegment.PSH, 1, "POST / ");
+        assertEquals("POST / ", readAll(accepted, 7));
+        assertEquals(before, sent.size(), "segments sent while the loop has work");
+
+        // The upstream waits for the rest, so no answer comes: the loop would wait, and the ACK goes first, at the same time.
+        assertTrue(flows.releaseAcks(), "an ACK was held");
+        flows.service(10 * MS);
+        assertEquals(before + 1, sent.size(), "segments sent before the loop waits");
+        assertEquals(COMMAND_ISN + 1 + 7, lastSent().ackNumber(), "the ACK of the head");
+        assertFalse(flows.releaseAcks(), "nothing held any more: the loop may wait");
+
+        command(10, TcpSegment.ACK | TcpSegment.PSH, 8, "HTTP/1.0\r\n\r\n");
+        assertEquals("HTTP/1.0\r\n\r\n", readAll(accepted, 12));
+    }
+
+    @Test
+    void aNaglePastTheQuickAcksGetsItsDelayedAckBeforeTheLoopWaits() throws IOException {
+        SocketChannel accepted = handshake(0);
+        // Sixteen requests spend the quick ACKs (each acknowledged before the loop waits).
+        for (int i = 0; i < 16; i++) {
+            command(10, TcpSegment.ACK | TcpSegment.PSH, 1 + i, "x");
+            flows.releaseAcks();
+            flows.service(10 * MS);
+        }
+        assertEquals("x".repeat(16), readAll(accepted, 16));
+        int before = sent.size();
+        command(20, TcpSegment.ACK | TcpSegment.PSH, 17, "POST / ");
+        assertEquals("POST / ", readAll(accepted, 7));
+        assertEquals(before, sent.size(), "segments sent while the loop has work: the ACK is delayed");
+
+        assertTrue(flows.releaseAcks(), "a delayed ACK waits");
+        flows.service(20 * MS);
+        assertEquals(before + 1, sent.size(), "segments sent before the loop waits");
+        assertEquals(COMMAND_ISN + 17 + 7, lastSent().ackNumber(), "the ACK of the head, at once rather than 40 ms later");
+    }
+
+    @Test
+    void aHeldAckGoesWithTheLoopsNextTurnWhenTheLoopNeverWaits() throws IOException {
+        SocketChannel accepted = handshake(0);
+        int before = sent.size();
+        command(10, TcpSegment.ACK | TcpSegment.PSH, 1, "POST / ");
+        assertEquals("POST / ", readAll(accepted, 7));
+        flows.service(10 * MS);
+        assertEquals(before, sent.size(), "segments sent in the request's turn");
+
+        flows.tick(10 * MS + 1);
+        flows.service(10 * MS + 1);
+        assertEquals(before + 1, sent.size(), "segments sent in the next turn");
+        assertEquals(COMMAND_ISN + 1 + 7, lastSent().ackNumber(), "the ACK of the head");
+    }
+
+    @Test
     void upstreamSocketGoesOnceBothWaysAreDoneThoughTimeWaitLasts() throws IOException {
         SocketChannel accepted = handshake(0);
         accepted.write(ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)));

@@ -350,6 +350,89 @@ class TcpEstablishedTest {
         }
     }
 
+    /** A quick ACK of a pushed segment (a request) waits for the reply, never for a timer of a command's Nagle. */
+    @Nested
+    class AckHeldForTheReply {
+        static final Seg REQUEST = SEND_TEMPL.withFlags(TcpSegment.ACK | TcpSegment.PSH).withPayload("GET");
+
+        TcpConnection establishedWithQuickAcks(int quickAcks) {
+            TcpConnection conn = fromSyn(CFG.withDelayedAck(ms(40), quickAcks), SYN);
+            conn.accept(0);
+            recv(conn, 0, SYN_ACK);
+            send(conn, 10, SEND_TEMPL);
+            return conn;
+        }
+
+        @Test
+        void theRequestsAckRidesOnTheReply() {
+            TcpConnection conn = establishedWithQuickAcks(16);
+            assertFalse(send(conn, 20, REQUEST), "request: reply due");
+            recvNothing(conn, 20);
+            assertTrue(conn.holdsAck(), "the request's ACK is held");
+            write(conn, "OK");
+            recv(conn, 20, RECV_TEMPL.withFlags(TcpSegment.ACK | TcpSegment.PSH).withAck(REMOTE_SEQ.plus(4))
+                    .withWindow(65532).withPayload("OK"));
+            assertFalse(conn.holdsAck(), "the reply carried the ACK");
+        }
+
+        @Test
+        void aHeldAckGoesAtOnceWhenTheLoopWouldWait() {
+            TcpConnection conn = establishedWithQuickAcks(16);
+            send(conn, 20, REQUEST);
+            recvNothing(conn, 20);
+            conn.releaseAck();
+            assertEquals(Long.MIN_VALUE, conn.pollAt(), "pollAt: released, due now");
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4)).withWindow(65532));
+            // A command's Nagle held the rest of its request for that ACK: it comes at once, and is held in turn.
+            send(conn, 20, REQUEST.withSeq(REMOTE_SEQ.plus(4)).withPayload(" /"));
+            recvNothing(conn, 20);
+            conn.releaseAck();
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(6)).withWindow(65530));
+        }
+
+        @Test
+        void aHeldAckNeverReleasedGoesAsADelayedAck() {
+            TcpConnection conn = establishedWithQuickAcks(16);
+            send(conn, 20, REQUEST);
+            recvNothing(conn, 20);
+            assertEquals(ms(60), conn.pollAt(), "pollAt: the delayed-ACK deadline");
+            recvNothing(conn, 59);
+            recv(conn, 60, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4)).withWindow(65532));
+            assertFalse(conn.holdsAck(), "nothing held once sent");
+        }
+
+        @Test
+        void aSegmentWithoutPushIsAcknowledgedAtOnce() {
+            TcpConnection conn = establishedWithQuickAcks(16);
+            send(conn, 20, SEND_TEMPL.withPayload("GET"));
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4)).withWindow(65532));
+        }
+
+        @Test
+        void onceTheQuickAcksAreSpentTheAckIsDelayedNotHeld() {
+            TcpConnection conn = establishedWithQuickAcks(1);
+            send(conn, 20, REQUEST);
+            conn.releaseAck();
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4)).withWindow(65532));
+            send(conn, 30, REQUEST.withSeq(REMOTE_SEQ.plus(4)));
+            assertFalse(conn.holdsAck(), "no quick ACK left to hold");
+            assertTrue(conn.ackWaits(), "a delayed ACK waits");
+            recvNothing(conn, 30);
+            recv(conn, 70, RECV_TEMPL.withAck(REMOTE_SEQ.plus(7)).withWindow(65529));
+        }
+
+        @Test
+        void aDelayedAckGoesAtOnceWhenTheLoopWouldWait() {
+            TcpConnection conn = establishedWithQuickAcks(0);
+            // A command's Nagle algorithm holds the rest of its request until the head is acknowledged.
+            send(conn, 20, REQUEST);
+            recvNothing(conn, 20);
+            conn.releaseAck();
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4)).withWindow(65532));
+            assertFalse(conn.ackWaits(), "nothing waits once sent");
+        }
+    }
+
     @Nested
     class Send {
         @Test
