@@ -41,6 +41,15 @@ class TcpEstablishedTest {
         return conn;
     }
 
+    /** A connection whose ACKs are delayed by 40 ms after its first {@code quickAcks}, which go at once. */
+    static TcpConnection establishedWithDelayedAck(int quickAcks) {
+        TcpConnection conn = fromSyn(CFG.withDelayedAck(ms(40), quickAcks), SYN);
+        conn.accept(0);
+        recv(conn, 0, SYN_ACK);
+        send(conn, 10, SEND_TEMPL);
+        return conn;
+    }
+
     @Nested
     class Receive {
         @Test
@@ -256,14 +265,6 @@ class TcpEstablishedTest {
 
     @Nested
     class DelayedAck {
-        TcpConnection establishedWithDelayedAck(int quickAcks) {
-            TcpConnection conn = fromSyn(CFG.withDelayedAck(ms(40), quickAcks), SYN);
-            conn.accept(0);
-            recv(conn, 0, SYN_ACK);
-            send(conn, 10, SEND_TEMPL);
-            return conn;
-        }
-
         @Test
         void ackWaitsForTheDelayedAckTimer() {
             TcpConnection conn = establishedWithDelayedAck(0);
@@ -355,17 +356,9 @@ class TcpEstablishedTest {
     class AckHeldForTheReply {
         static final Seg REQUEST = SEND_TEMPL.withFlags(TcpSegment.ACK | TcpSegment.PSH).withPayload("GET");
 
-        TcpConnection establishedWithQuickAcks(int quickAcks) {
-            TcpConnection conn = fromSyn(CFG.withDelayedAck(ms(40), quickAcks), SYN);
-            conn.accept(0);
-            recv(conn, 0, SYN_ACK);
-            send(conn, 10, SEND_TEMPL);
-            return conn;
-        }
-
         @Test
         void theRequestsAckRidesOnTheReply() {
-            TcpConnection conn = establishedWithQuickAcks(16);
+            TcpConnection conn = establishedWithDelayedAck(16);
             assertFalse(send(conn, 20, REQUEST), "request: reply due");
             recvNothing(conn, 20);
             assertTrue(conn.holdsAck(), "the request's ACK is held");
@@ -377,7 +370,7 @@ class TcpEstablishedTest {
 
         @Test
         void aHeldAckGoesAtOnceWhenTheLoopWouldWait() {
-            TcpConnection conn = establishedWithQuickAcks(16);
+            TcpConnection conn = establishedWithDelayedAck(16);
             send(conn, 20, REQUEST);
             recvNothing(conn, 20);
             conn.releaseAck();
@@ -392,7 +385,7 @@ class TcpEstablishedTest {
 
         @Test
         void aHeldAckNeverReleasedGoesAsADelayedAck() {
-            TcpConnection conn = establishedWithQuickAcks(16);
+            TcpConnection conn = establishedWithDelayedAck(16);
             send(conn, 20, REQUEST);
             recvNothing(conn, 20);
             assertEquals(ms(60), conn.pollAt(), "pollAt: the delayed-ACK deadline");
@@ -403,14 +396,14 @@ class TcpEstablishedTest {
 
         @Test
         void aSegmentWithoutPushIsAcknowledgedAtOnce() {
-            TcpConnection conn = establishedWithQuickAcks(16);
+            TcpConnection conn = establishedWithDelayedAck(16);
             send(conn, 20, SEND_TEMPL.withPayload("GET"));
             recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4)).withWindow(65532));
         }
 
         @Test
         void onceTheQuickAcksAreSpentTheAckIsDelayedNotHeld() {
-            TcpConnection conn = establishedWithQuickAcks(1);
+            TcpConnection conn = establishedWithDelayedAck(1);
             send(conn, 20, REQUEST);
             conn.releaseAck();
             recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4)).withWindow(65532));
@@ -423,7 +416,7 @@ class TcpEstablishedTest {
 
         @Test
         void aDelayedAckGoesAtOnceWhenTheLoopWouldWait() {
-            TcpConnection conn = establishedWithQuickAcks(0);
+            TcpConnection conn = establishedWithDelayedAck(0);
             // A command's Nagle algorithm holds the rest of its request until the head is acknowledged.
             send(conn, 20, REQUEST);
             recvNothing(conn, 20);
