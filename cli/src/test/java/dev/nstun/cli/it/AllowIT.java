@@ -153,7 +153,7 @@ class AllowIT {
     @Test
     void theReportCountsTheRunsFlowsAndRefusals(@TempDir Path dir) throws Exception {
         String script = Fetches.script(List.of(
-                new Fetch("report-web", ProxyNetwork.url("web." + DOMAIN, ALLOWED_PORT, "report-web")),
+                new Fetch("report-web", ProxyNetwork.url("web." + DOMAIN, ALLOWED_PORT, "report-web"), true),
                 new Fetch("report-one", ProxyNetwork.url("one." + DOMAIN, ALLOWED_PORT, "report-one")),
                 new Fetch("report-address", ProxyNetwork.url(net.peer4(), ALLOWED_PORT, "report-address"))))
                 + udpProbe(dir, net.peer4(), ECHO, "report-allowed")

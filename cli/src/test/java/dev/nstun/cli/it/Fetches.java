@@ -17,8 +17,16 @@ final class Fetches {
 
     private Fetches() {}
 
-    /** One request: a label for the results and the URL. */
-    record Fetch(String label, String url) {}
+    /**
+     * One request: a label for the results, the URL, and whether curl asks for IPv4 addresses only.
+     * Asked for both, curl races them (happy eyeballs): when the first attempt is slower than 200 ms,
+     * it opens a second flow, so a test that counts flows asks for one family.
+     */
+    record Fetch(String label, String url, boolean ipv4Only) {
+        Fetch(String label, String url) {
+            this(label, url, false);
+        }
+    }
 
     /** What one request gave. */
     record Result(String label, int exit, long millis, String sha256, String error) {
@@ -35,7 +43,7 @@ final class Fetches {
                 "d=$(mktemp -d) || exit 1",
                 "fetch() {",
                 "  s=$(date +%s%N)",
-                "  curl -sS -g --max-time 10 -o \"$d/body\" \"$2\" 2>\"$d/err\"",
+                "  curl -sS -g --max-time 10 $3 -o \"$d/body\" \"$2\" 2>\"$d/err\"",
                 "  rc=$?",
                 "  e=$(date +%s%N)",
                 "  sum=$(sha256sum \"$d/body\" 2>/dev/null | cut -c1-64)",
@@ -44,7 +52,8 @@ final class Fetches {
                 "}", ""));
         for (Fetch f : fetches) {
             if (!f.label().matches("[A-Za-z0-9_.-]+")) throw new IllegalArgumentException("label: " + f.label());
-            s.append("fetch ").append(f.label()).append(" '").append(f.url().replace("'", "'\\''")).append("'\n");
+            s.append("fetch ").append(f.label()).append(" '").append(f.url().replace("'", "'\\''")).append("'")
+                    .append(f.ipv4Only() ? " -4\n" : "\n");
         }
         return s.append("rm -rf \"$d\"\n").toString();
     }
