@@ -25,8 +25,10 @@ final class StartTimes {
     /** Says the milestones at debug level. Reading the uptime loads the JDK's management classes: only then. */
     static synchronized void log(Logger log) {
         if (!log.isDebugEnabled()) return;
-        long now = System.nanoTime();
+        // The uptime first, then the clock: the first call loads the management classes, some 25 ms
+        // that read the other way round were added to every milestone.
         long uptime = ManagementFactory.getRuntimeMXBean().getUptime();
+        long now = System.nanoTime();
         StringBuilder line = new StringBuilder("start-up, ms of the JVM's uptime:");
         for (Milestone m : MILESTONES) {
             line.append(' ').append(m.name()).append(' ').append(Math.round(uptime - (now - m.nanos()) / 1e6)).append(',');
