@@ -62,8 +62,9 @@ final class BlockedFlows {
     void summarize() {
         long all = refusals.sum();
         if (all > reported.size()) {
+            boolean one = reported.size() == 1 && !overflowSaid.get();
             err.println("nstun: blocked " + all + " flows and queries in all, to " + reported.size()
-                    + (overflowSaid.get() ? "+" : "") + " destinations (no rule allows them)");
+                    + (overflowSaid.get() ? "+" : "") + (one ? " destination" : " destinations") + " (no rule allows them)");
         }
     }
 }

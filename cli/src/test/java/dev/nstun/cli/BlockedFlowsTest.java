@@ -40,6 +40,14 @@ class BlockedFlowsTest {
     }
 
     @Test
+    void oneDestinationMetAgainIsCountedInTheSingular() {
+        blocked.name("a.example");
+        blocked.name("a.example");
+        blocked.summarize();
+        assertEquals("nstun: blocked 2 flows and queries in all, to 1 destination (no rule allows them)", lines().get(1));
+    }
+
+    @Test
     void noSummaryWhenEachRefusalHadItsLine() {
         blocked.name("a.example");
         blocked.summarize();
