@@ -3,21 +3,17 @@ package dev.nstun.cli;
 import dev.nstun.cli.log.StderrLoggerProvider;
 import dev.nstun.netns.ImmediateExit;
 import dev.nstun.netns.NativeBindings;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 
 /** Entry point of the packaged jar. */
 public final class Main {
     /**
      * Set by the launcher's training run for the class-data archive (see ./nstun), a run with a
-     * policy, to the policy file it loads (or to anything else, such as 1). A run without a policy
-     * follows in the same JVM, so that the archive holds the classes of both kinds (an archive
-     * trained on one kind started a run of the other in 0.93 of the time, or 1.5 times: the YAML
-     * parser from the jar), then {@code explain} of that file, and every command's model is built.
+     * policy, to the policy file it loads (or to anything else, such as 1). The rest of the training
+     * follows in the same JVM ({@link ArchiveTraining#rest}: a run without a policy among it, so that
+     * the archive holds the classes of both kinds; an archive trained on one kind started a run of the
+     * other in 0.93 of the time, or 1.5 times: the YAML parser from the jar), then every command's
+     * model is built.
      */
     private static final String TRAINING = "NSTUN_TRAIN_ARCHIVE";
 
@@ -44,7 +40,10 @@ public final class Main {
         }
         int status = execute(args);
         String training = System.getenv(TRAINING);
-        if (training != null) train(args, training);
+        if (training != null) {
+            ArchiveTraining.rest(args, training, Main::execute);
+            Nstun.commandLine(OUT, ERR);
+        }
         System.out.flush();
         System.err.flush();
         if (ImmediateExit.requested()) ImmediateExit.now(status);
@@ -53,53 +52,6 @@ public final class Main {
         // image: a twentieth of the wall time of `nstun check` (issue 11). Halt still writes a
         // class-data archive the launcher asked for.
         Runtime.getRuntime().halt(status);
-    }
-
-    /**
-     * The rest of the archive's training, after the command it was started with ({@code args}): a
-     * run without a policy where that was a run, and one that makes a connection ({@link
-     * #trainConnection}), {@code explain} and {@code check} of the training's
-     * policy file ({@code training}, when it names one: explain's rule matching and its lambdas are
-     * otherwise made at run time, a tenth of its start, and check's reflective field setters), then
-     * {@code --version}, and every command's model, which a start builds only for the command it
-     * runs. What they print goes where the training's output goes.
-     */
-    private static void train(String[] args, String training) {
-        if (servesNamespace(args)) {
-            execute(new String[] {"run", "--", "true"});
-            trainConnection();
-        }
-        if (new java.io.File(training).isFile()) {
-            execute(new String[] {"explain", training, "www.example.com:443"});
-            execute(new String[] {"check", training});
-        }
-        execute(new String[] {"--version"});
-        Nstun.commandLine(OUT, ERR);
-    }
-
-    /**
-     * A run whose command makes one TCP connection through nstun to a listener on the host's
-     * loopback ({@code --host-loopback}), sends a line and reads the answer: without it the archive
-     * held none of what a first connection needs, which then came from the jar (30 of nstun's
-     * classes, curl's first connection through nstun) with its lambdas made at run time. bash's
-     * /dev/tcp is the client; without bash the run fails, and the training goes on without it.
-     */
-    private static void trainConnection() {
-        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Thread.ofPlatform().daemon(true).start(() -> {
-                try (Socket s = listener.accept()) {
-                    s.setSoTimeout(5_000);
-                    s.getInputStream().read();
-                    s.getOutputStream().write("answer\n".getBytes(StandardCharsets.US_ASCII));
-                } catch (IOException e) {
-                    // The training's command saw it fail; nothing to teach.
-                }
-            });
-            execute(new String[] {"run", "--host-loopback", "--", "bash", "-c", "exec 3<>/dev/tcp/" + NstunAddresses.RESOLVER_IPV4_TEXT + "/"
-                    + listener.getLocalPort() + " && echo question >&3 && read -r -t 5 answer <&3"});
-        } catch (IOException e) {
-            // No listener: the training goes on without a connection.
-        }
     }
 
     /**

@@ -130,13 +130,14 @@ final class PolicyDialer implements Dialer {
      */
     private void refuseIfRuled(FlowId flow, Match m) throws DialException {
         if (refusedByDefault(m)) blocked.flow(Network.TCP, flow);
-        switch (m.outbound()) {
-            case Outbound.Reject reject -> {
-                log.debug("{}: rule {} rejects it (outbound {})", flow, m.rule().number(), reject.name());
-                throw new DialException(DialFailure.REFUSED, "Connection refused: outbound " + reject.name() + " rejects " + flow);
-            }
-            case Outbound.Drop drop -> throw new DialException(DialFailure.DROPPED, "outbound " + drop.name() + " drops " + flow);
-            default -> {}
+        // instanceof, not a pattern switch: a cold JVM builds a class for the switch at its first use
+        // (the class-data archive holds none), on the first flow of every run with a policy.
+        if (m.outbound() instanceof Outbound.Reject reject) {
+            log.debug("{}: rule {} rejects it (outbound {})", flow, m.rule().number(), reject.name());
+            throw new DialException(DialFailure.REFUSED, "Connection refused: outbound " + reject.name() + " rejects " + flow);
+        }
+        if (m.outbound() instanceof Outbound.Drop drop) {
+            throw new DialException(DialFailure.DROPPED, "outbound " + drop.name() + " drops " + flow);
         }
     }
 

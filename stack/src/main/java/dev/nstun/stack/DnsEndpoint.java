@@ -98,10 +98,11 @@ public final class DnsEndpoint implements Closeable {
     /** Returns whether the datagram is a query to this resolver (loop thread, no allocation). */
     boolean isQuery(IpPacket ip, UdpDatagram udp) {
         if (udp.destinationPort() != DNS_PORT) return false;
-        return switch (ip) {
-            case Ipv4Packet v4 -> v4.destination() == address4;
-            case Ipv6Packet v6 -> v6.destinationHigh() == address6High && v6.destinationLow() == address6Low;
-        };
+        // instanceof, not a pattern switch: a cold JVM builds a class for the switch at its first use
+        // (the class-data archive holds none), on the first name the command looks up.
+        if (ip instanceof Ipv4Packet v4) return v4.destination() == address4;
+        Ipv6Packet v6 = (Ipv6Packet) ip;
+        return v6.destinationHigh() == address6High && v6.destinationLow() == address6Low;
     }
 
     /** Answers a query from the command, at once or when the upstream has (loop thread). */

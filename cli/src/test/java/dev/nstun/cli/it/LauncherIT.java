@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -35,6 +36,8 @@ class LauncherIT {
     private static final Path TRAINED_TOOLS = NstunProcess.trainedToolsArchive(JAR);
     private static final Path DYNAMIC = NstunProcess.dynamicArchive(JAR);
     private static final int MAJOR = Runtime.version().feature();
+    /** The name the runs look up (the training's own, cli/.../ArchiveTraining.java). */
+    private static final String NAME = "training.nstun.example";
 
     @AfterAll
     static void trainAgain() throws Exception {
@@ -77,28 +80,52 @@ class LauncherIT {
         // --version (Main): each starts from the archive alone, and the connection's classes come from it too. The commands
         // that pass no signal on to a command of their own do without the native binding.
         Path policy = Requirements.repoRoot().resolve("scripts/archive-training.yaml");
-        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Thread.ofPlatform().daemon(true).start(() -> answerOnce(listener));
-            startsFromTheArchive(dir, policy, listener.getLocalPort());
+        int dnsPort;
+        try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            dnsPort = probe.getLocalPort();
+        }
+        // dnsmasq on the host's loopback answers the name with nstun's resolver address, which --host-loopback carries there.
+        Process dnsmasq = new ProcessBuilder("dnsmasq", "--keep-in-foreground", "--port=" + dnsPort, "--listen-address=127.0.0.1",
+                "--bind-interfaces", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--pid-file=", "--address=/" + NAME + "/198.18.0.2")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("dnsmasq.log").toFile()).start();
+        try (ServerSocket listener = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            Thread.ofPlatform().daemon(true).start(() -> answer(listener));
+            startsFromTheArchive(dir, policy, listener.getLocalPort(), dnsPort);
+        } finally {
+            dnsmasq.destroy();
+            dnsmasq.waitFor();
         }
     }
 
-    private static void answerOnce(ServerSocket listener) {
-        try (Socket s = listener.accept()) {
-            s.getInputStream().read();
-            s.getOutputStream().write("answer\n".getBytes(StandardCharsets.US_ASCII));
-        } catch (IOException e) {
-            // The run's status says that the command got no answer.
+    private static void answer(ServerSocket listener) {
+        while (!listener.isClosed()) {
+            try (Socket s = listener.accept()) {
+                s.getInputStream().read();
+                s.getOutputStream().write("answer\n".getBytes(StandardCharsets.US_ASCII));
+            } catch (IOException e) {
+                // The run's status says that the command got no answer.
+            }
         }
     }
 
-    /** Each command the training ran starts from its archive; {@code port}, on the host's loopback, answers one connection. */
-    private static void startsFromTheArchive(Path dir, Path policy, int port) throws Exception {
+    /**
+     * Each command the training ran starts from its archive, none of nstun's classes from the jar and
+     * no class made for a pattern switch of nstun's; {@code port}, on the host's loopback, answers
+     * the connections, and {@code dnsPort} there answers {@link #NAME}.
+     */
+    private static void startsFromTheArchive(Path dir, Path policy, int port, int dnsPort) throws Exception {
+        String connect = " && echo question >&3 && read -r -t 5 answer <&3 && [ \"$answer\" = answer ]";
         // --host-loopback: the resolver's address reaches the host's loopback.
-        List<String> connecting = List.of("run", "--host-loopback", "--", "bash", "-c",
-                "exec 3<>/dev/tcp/198.18.0.2/" + port + " && echo question >&3 && read -r -t 5 answer <&3 && [ \"$answer\" = answer ]");
+        List<String> connecting = List.of("run", "--host-loopback", "--", "bash", "-c", "exec 3<>/dev/tcp/198.18.0.2/" + port + connect);
+        // A name looked up through nstun to the DNS upstream, then connected to.
+        List<String> naming = List.of("run", "--host-loopback", "--dns-upstream=udp://127.0.0.1:" + dnsPort, "--", "bash", "-c",
+                "exec 3<>/dev/tcp/" + NAME + "/" + port + connect);
+        // A policy's fake address for an allowed name, answered by nstun itself.
+        List<String> allowing = List.of("run", "--host-loopback", "--allow", NAME, "--allow", "198.18.0.2:" + port, "--", "bash", "-c",
+                "getent hosts " + NAME + " >/dev/null && exec 3<>/dev/tcp/198.18.0.2/" + port + connect);
         for (List<String> args : List.of(List.of("run", "--", "true"), List.of("run", "-p", policy.toString(), "--", "true"), connecting,
-                List.of("explain", policy.toString(), "www.example.com:443"), List.of("check", policy.toString()), List.of("--version"))) {
+                naming, allowing, List.of("explain", policy.toString(), "www.example.com:443"), List.of("check", policy.toString()),
+                List.of("--version"))) {
             // A file the JVM makes: one that exists it would keep as LOG.0 and start anew.
             Path log = dir.resolve("class-load-" + args.get(0) + args.size() + ".log");
             try {
@@ -114,6 +141,9 @@ class LauncherIT {
                                 "JDK " + MAJOR + ": nstun's Main of " + args + " not from its archive: " + lines.stream().filter(l -> l.contains(" dev.nstun.cli.Main ")).toList()),
                         () -> assertEquals(List.of(), lines.stream().filter(l -> l.contains(" dev.nstun.") && l.contains("source: file:")).toList(),
                                 "JDK " + MAJOR + ": nstun classes " + args + " loaded from the jar, not the archive"),
+                        // A pattern switch's class is made at its first use, the archive never holds one: none on these paths.
+                        () -> assertEquals(List.of(), lines.stream().filter(l -> l.contains(" dev.nstun.") && l.contains("$$TypeSwitch")).toList(),
+                                "JDK " + MAJOR + ": " + args + " made classes for pattern switches"),
                         // An AOT cache loads every class it holds as the JVM starts: what a command uses is what it initialises.
                         () -> assertTrue(lines.stream().anyMatch(l -> l.contains("Initializing 'dev/nstun/cli/Main'")),
                                 "JDK " + MAJOR + ": the log shows no class initialised"),

@@ -62,10 +62,11 @@ public final class PacketBuilder {
 
     /** Makes the next packets answer {@code ip}: its destination becomes their source and its source their destination. */
     public PacketBuilder replyTo(IpPacket ip) {
-        return switch (ip) {
-            case Ipv4Packet p -> ipv4(p.destination(), p.source());
-            case Ipv6Packet p -> ipv6(p.destinationHigh(), p.destinationLow(), p.sourceHigh(), p.sourceLow());
-        };
+        // instanceof, not a pattern switch: a cold JVM builds a class for the switch at its first use
+        // (the class-data archive holds none), on the first DNS answer or ICMP error.
+        if (ip instanceof Ipv4Packet p) return ipv4(p.destination(), p.source());
+        Ipv6Packet p = (Ipv6Packet) ip;
+        return ipv6(p.destinationHigh(), p.destinationLow(), p.sourceHigh(), p.sourceLow());
     }
 
     /** Sets the TTL or hop limit of the next packets (default 64); returns this builder. */
