@@ -47,48 +47,71 @@ final class ArchiveTraining {
     }
 
     /**
-     * Two runs whose commands look a name up and connect to it, send a line and read the answer.
-     * The first, without a policy, forwards its queries to a DNS responder of the training's
-     * ({@code --dns-upstream}), which answers with nstun's resolver address, which {@code
-     * --host-loopback} carries to a listener on the host's loopback. The second, with a policy
-     * ({@code --allow} through {@code --socks5}), gets a fake address for the allowed name and a
-     * refusal for another from nstun itself, and its connection goes through the policy's dialer to a
-     * SOCKS5 responder of the training's. Without them the archive held none of what a first
-     * connection needs (30 of nstun's classes), a first forwarded query (its answer took 40-60 ms)
-     * or a policy's first flow (11-15 ms more), which then came from the jar. bash's /dev/tcp is the
-     * client; without bash the runs fail, and the training goes on without them.
+     * Runs whose commands look a name up and connect to it, send a line and read the answer:
+     * <ul>
+     *   <li>without a policy: the queries forwarded ({@code --dns-upstream}) to a DNS responder of
+     *       the training's, which answers with nstun's resolver address, which {@code
+     *       --host-loopback} carries to a listener on the host's loopback; and a datagram to a UDP
+     *       echo there and its answer;</li>
+     *   <li>with a policy ({@code --allow}), through {@code --socks5} and through {@code --http}: a
+     *       fake address for the allowed name and a refusal for another from nstun itself, and the
+     *       connection through the policy's dialer to a SOCKS5 or HTTP CONNECT responder of the
+     *       training's.</li>
+     * </ul>
+     * Without them the archive held none of what a first connection needs (30 of nstun's classes), a
+     * first forwarded query (its answer took 40-60 ms), a first datagram or a policy's first flow
+     * (11-15 ms more), which then came from the jar. Everything they reach is on the host's loopback.
+     * bash's /dev/tcp and /dev/udp are the client; without bash the runs fail, and the training goes
+     * on without them.
      */
     private static void connections(ToIntFunction<String[]> execute) {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         try (ServerSocket listener = new ServerSocket(0, 1, loopback);
              ServerSocket socks = new ServerSocket(0, 1, loopback);
-             DatagramSocket dns = new DatagramSocket(0, loopback)) {
+             ServerSocket http = new ServerSocket(0, 1, loopback);
+             DatagramSocket dns = new DatagramSocket(0, loopback);
+             DatagramSocket echo = new DatagramSocket(0, loopback)) {
             byte[] resolver = InetAddress.getByName(NstunAddresses.RESOLVER_IPV4_TEXT).getAddress();
-            Thread.ofPlatform().daemon(true).start(() -> serve(listener, false));
-            Thread.ofPlatform().daemon(true).start(() -> serve(socks, true));
+            Thread.ofPlatform().daemon(true).start(() -> serve(listener, Greeting.NONE));
+            Thread.ofPlatform().daemon(true).start(() -> serve(socks, Greeting.SOCKS5));
+            Thread.ofPlatform().daemon(true).start(() -> serve(http, Greeting.HTTP_CONNECT));
             Thread.ofPlatform().daemon(true).start(() -> answerQueries(dns, resolver));
+            Thread.ofPlatform().daemon(true).start(() -> echo(echo));
             String connect = "exec 3<>/dev/tcp/" + NAME + "/%d && echo question >&3 && read -r -t 5 answer <&3";
             execute.applyAsInt(new String[] {"run", "--host-loopback", "--dns-upstream=udp://127.0.0.1:" + dns.getLocalPort(),
-                    "--", "bash", "-c", connect.formatted(listener.getLocalPort())});
+                    "--", "bash", "-c", connect.formatted(listener.getLocalPort()) + "; exec 4<>/dev/udp/"
+                            + NstunAddresses.RESOLVER_IPV4_TEXT + "/" + echo.getLocalPort() + " && echo datagram >&4 && read -r -t 5 answer <&4"});
             // An address allowed too (TEST-NET-1, never reached): its rule's matching.
+            String refusedThenConnect = "getent hosts refused." + NAME + " >/dev/null; " + connect.formatted(443);
             execute.applyAsInt(new String[] {"run", "--socks5", "socks5://127.0.0.1:" + socks.getLocalPort(), "--allow", NAME,
-                    "--allow", "192.0.2.1:443", "--", "bash", "-c", "getent hosts refused." + NAME + " >/dev/null; " + connect.formatted(443)});
+                    "--allow", "192.0.2.1:443", "--", "bash", "-c", refusedThenConnect});
+            execute.applyAsInt(new String[] {"run", "--http", "http://127.0.0.1:" + http.getLocalPort(), "--allow", NAME,
+                    "--", "bash", "-c", refusedThenConnect});
         } catch (IOException e) {
             // No loopback: the training goes on without connections.
         }
     }
 
+    /** What a responder of the training's says before the connection carries the command's bytes. */
+    private enum Greeting {
+        NONE,
+        /** No authentication, then CONNECT granted. */
+        SOCKS5,
+        /** The request's head read, then {@code 200}. */
+        HTTP_CONNECT
+    }
+
     /**
-     * Answers each connection to {@code server} with a line once it has read a byte, after a SOCKS5
-     * handshake (no authentication, CONNECT granted) when {@code socks}; until the server closes.
+     * Answers each connection to {@code server} with a line once it has read a byte, after the
+     * {@code greeting}; until the server closes.
      */
-    private static void serve(ServerSocket server, boolean socks) {
+    private static void serve(ServerSocket server, Greeting greeting) {
         while (!server.isClosed()) {
             try (Socket s = server.accept()) {
                 s.setSoTimeout(5_000);
                 DataInputStream in = new DataInputStream(s.getInputStream());
                 OutputStream out = s.getOutputStream();
-                if (socks) {
+                if (greeting == Greeting.SOCKS5) {
                     in.skipNBytes(1); // version 5
                     in.skipNBytes(in.readUnsignedByte()); // the methods offered
                     out.write(new byte[] {5, 0}); // no authentication
@@ -96,11 +119,28 @@ final class ArchiveTraining {
                     int type = in.readUnsignedByte();
                     in.skipNBytes((type == 1 ? 4 : type == 4 ? 16 : in.readUnsignedByte()) + 2); // the address, the port
                     out.write(new byte[] {5, 0, 0, 1, 0, 0, 0, 0, 0, 0}); // granted, bound to 0.0.0.0:0
+                } else if (greeting == Greeting.HTTP_CONNECT) {
+                    for (int last = 0; last != 0x0d0a0d0a; ) last = last << 8 | in.readUnsignedByte(); // up to the blank line
+                    out.write("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 }
                 in.read();
                 out.write(ANSWER);
             } catch (IOException e) {
                 // The command saw it fail, or the server closed: nothing to teach.
+            }
+        }
+    }
+
+    /** Sends each datagram on {@code socket} back where it came from, until the socket closes. */
+    private static void echo(DatagramSocket socket) {
+        byte[] buffer = new byte[512];
+        while (true) {
+            DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
+            try {
+                socket.receive(packet);
+                socket.send(packet);
+            } catch (IOException e) {
+                return;
             }
         }
     }
