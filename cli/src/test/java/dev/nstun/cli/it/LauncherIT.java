@@ -76,9 +76,10 @@ class LauncherIT {
                 () -> assertEquals(0, training.exitCode(), training.describe()),
                 () -> assertTrue(Files.isRegularFile(TRAINED), "JDK " + MAJOR + ": no class-data archive " + TRAINED + " after the training run"),
                 () -> assertTrue(Files.isRegularFile(TRAINED_TOOLS), "JDK " + MAJOR + ": no class-data archive " + TRAINED_TOOLS + " after the training run"));
-        // The training's policy run is followed by a run without one, one that makes a connection, explain, check and
-        // --version (Main): each starts from the archive alone, and the connection's classes come from it too. The commands
-        // that pass no signal on to a command of their own do without the native binding.
+        // The training's policy run is followed by a run without one, runs that look names up and connect, explain, check
+        // and --version (cli/.../ArchiveTraining.java): each starts from the archive alone, and the classes of the lookups
+        // and connections come from it too. The commands that pass no signal on to a command of their own do without the
+        // native binding.
         Path policy = Requirements.repoRoot().resolve("scripts/archive-training.yaml");
         int dnsPort;
         try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
