@@ -51,8 +51,8 @@ final class ArchiveTraining {
      * <ul>
      *   <li>without a policy: the queries forwarded ({@code --dns-upstream}) to a DNS responder of
      *       the training's, which answers with nstun's resolver address, which {@code
-     *       --host-loopback} carries to a listener on the host's loopback; and a datagram to a UDP
-     *       echo there and its answer;</li>
+     *       --host-loopback} carries to a listener on the host's loopback; a datagram to a UDP echo
+     *       there and its answer; and a ping to nstun's resolver, which nstun answers itself;</li>
      *   <li>with a policy ({@code --allow}), through {@code --socks5} and through {@code --http}: a
      *       fake address for the allowed name and a refusal for another from nstun itself, and the
      *       connection through the policy's dialer to a SOCKS5 or HTTP CONNECT responder of the
@@ -80,7 +80,8 @@ final class ArchiveTraining {
             String connect = "exec 3<>/dev/tcp/" + NAME + "/%d && echo question >&3 && read -r -t 5 answer <&3";
             execute.applyAsInt(new String[] {"run", "--host-loopback", "--dns-upstream=udp://127.0.0.1:" + dns.getLocalPort(),
                     "--", "bash", "-c", connect.formatted(listener.getLocalPort()) + "; exec 4<>/dev/udp/"
-                            + NstunAddresses.RESOLVER_IPV4_TEXT + "/" + echo.getLocalPort() + " && echo datagram >&4 && read -r -t 5 answer <&4"});
+                            + NstunAddresses.RESOLVER_IPV4_TEXT + "/" + echo.getLocalPort() + " && echo datagram >&4 && read -r -t 5 answer <&4"
+                            + "; ! command -v ping >/dev/null || ping -c 1 -W 1 " + NstunAddresses.RESOLVER_IPV4_TEXT + " >/dev/null"});
             // An address allowed too (TEST-NET-1, never reached): its rule's matching.
             String refusedThenConnect = "getent hosts refused." + NAME + " >/dev/null; " + connect.formatted(443);
             execute.applyAsInt(new String[] {"run", "--socks5", "socks5://127.0.0.1:" + socks.getLocalPort(), "--allow", NAME,

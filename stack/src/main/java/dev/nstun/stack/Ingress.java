@@ -60,15 +60,15 @@ final class Ingress {
     }
 
     private void answerNoRoute(IpPacket ip) {
-        switch (ip) {
-            case Ipv4Packet p -> {
-                if (router4 == null) return;
-                builder.ipv4(Ipv4Packet.toInt(router4), p.source());
-            }
-            case Ipv6Packet p -> {
-                if (router6 == null) return;
-                builder.ipv6(Ipv6Packet.high(router6), Ipv6Packet.low(router6), p.sourceHigh(), p.sourceLow());
-            }
+        // instanceof, not a pattern switch: a cold JVM builds a class for the switch at its first use
+        // (the class-data archive holds none), on the first packet to an address with no route.
+        if (ip instanceof Ipv4Packet p) {
+            if (router4 == null) return;
+            builder.ipv4(Ipv4Packet.toInt(router4), p.source());
+        } else {
+            Ipv6Packet p = (Ipv6Packet) ip;
+            if (router6 == null) return;
+            builder.ipv6(Ipv6Packet.high(router6), Ipv6Packet.low(router6), p.sourceHigh(), p.sourceLow());
         }
         output.send(builder.networkUnreachable(output.buffer().clear(), 0, ip));
     }

@@ -309,17 +309,17 @@ public final class EchoFlows {
     }
 
     private boolean answeredLocally(IpPacket ip) {
-        switch (ip) {
-            case Ipv4Packet p -> {
-                int dst = p.destination();
-                for (int a : local4) if (a == dst) return true;
-            }
-            case Ipv6Packet p -> {
-                long high = p.destinationHigh();
-                long low = p.destinationLow();
-                for (int i = 0; i < local6.length; i += 2) if (local6[i] == high && local6[i + 1] == low) return true;
-            }
+        // instanceof, not a pattern switch: a cold JVM builds a class for the switch at its first use
+        // (the class-data archive holds none), on the first ping.
+        if (ip instanceof Ipv4Packet p) {
+            int dst = p.destination();
+            for (int a : local4) if (a == dst) return true;
+            return false;
         }
+        Ipv6Packet p = (Ipv6Packet) ip;
+        long high = p.destinationHigh();
+        long low = p.destinationLow();
+        for (int i = 0; i < local6.length; i += 2) if (local6[i] == high && local6[i + 1] == low) return true;
         return false;
     }
 

@@ -20,21 +20,21 @@ final class EchoKey {
 
     /** Sets this key from a request of the command; returns this key. */
     EchoKey set(IpPacket ip, int identifier) {
-        switch (ip) {
-            case Ipv4Packet p -> {
-                sourceHigh = 0;
-                sourceLow = p.source() & 0xffffffffL;
-                destinationHigh = 0;
-                destinationLow = p.destination() & 0xffffffffL;
-                v6 = false;
-            }
-            case Ipv6Packet p -> {
-                sourceHigh = p.sourceHigh();
-                sourceLow = p.sourceLow();
-                destinationHigh = p.destinationHigh();
-                destinationLow = p.destinationLow();
-                v6 = true;
-            }
+        // instanceof, not a pattern switch: a cold JVM builds a class for the switch at its first use
+        // (the class-data archive holds none), on the first ping.
+        if (ip instanceof Ipv4Packet p) {
+            sourceHigh = 0;
+            sourceLow = p.source() & 0xffffffffL;
+            destinationHigh = 0;
+            destinationLow = p.destination() & 0xffffffffL;
+            v6 = false;
+        } else {
+            Ipv6Packet p = (Ipv6Packet) ip;
+            sourceHigh = p.sourceHigh();
+            sourceLow = p.sourceLow();
+            destinationHigh = p.destinationHigh();
+            destinationLow = p.destinationLow();
+            v6 = true;
         }
         this.identifier = identifier;
         return this;
