@@ -246,10 +246,16 @@ final class RunSession implements AutoCloseable {
             String namespaceId = sandbox.namespaceId();
             closer.onClose("/run/netns/" + name, () -> NamedNamespace.remove(name, namespaceId));
         }
-        Optional<String> userNamespace = plan.mode() == Privileges.Mode.ROOTLESS
-                ? Optional.of("/proc/" + ProcessHandle.current().pid() + "/ns/user") : Optional.empty();
+        Optional<Sandbox.Joined> joined = Optional.empty();
+        if (plan.mode() == Privileges.Mode.ROOTLESS) {
+            try {
+                joined = Optional.of(new Sandbox.Joined("/proc/" + ProcessHandle.current().pid() + "/ns/user", sandbox.prepareMountsForJoiners()));
+            } catch (SandboxException e) {
+                throw new StartFailure(ExitCodes.NSTUN_FAILED, "nstun: " + e.getMessage());
+            }
+        }
         try {
-            registry.publish(name, runId, sandbox.namespaceId(), up.policy(), Instant.now(), new Sandbox.Entry(sandbox.namespacePath(), userNamespace));
+            registry.publish(name, runId, sandbox.namespaceId(), up.policy(), Instant.now(), new Sandbox.Entry(sandbox.namespacePath(), joined));
         } catch (IOException e) {
             throw new StartFailure(ExitCodes.NSTUN_FAILED, "nstun: cannot record the namespace " + name + ": " + e.getMessage());
         }

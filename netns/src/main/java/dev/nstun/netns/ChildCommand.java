@@ -1,9 +1,6 @@
 package dev.nstun.netns;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -13,10 +10,9 @@ import java.util.Optional;
  * keeper thread has made the child's network and mount namespaces already, one setpriv drops
  * privileges, sets the death signal (the child dies with nstun) and execs the command. Rootless,
  * joining another nstun's namespace, the child does more itself: it dies with nstun from its first
- * instruction (setpriv --pdeathsig), enters the user and network namespaces (nsenter), gets a
- * private mount namespace (unshare) where child-setup.sh mounts its resolver files, then drops
- * privileges and execs the command (setpriv again: the death signal is cleared when credentials
- * change, so it is set anew).
+ * instruction (setpriv --pdeathsig), enters that nstun's user, network and mount namespaces
+ * (nsenter), goes back to its working directory (env), then drops privileges and execs the command
+ * (setpriv again: the death signal is cleared when credentials change, so it is set anew).
  */
 final class ChildCommand {
 
@@ -62,22 +58,20 @@ final class ChildCommand {
     }
 
     /**
-     * Returns the child's argv where nstun cannot make its namespaces itself: rootless, joining
+     * Returns the child's argv where nstun cannot enter the namespaces itself: rootless, joining
      * another nstun's, whose user namespace owns the network namespace and must be entered first (a
-     * multithreaded process cannot). The child enters both ({@code nsenter}), makes its mount
-     * namespace ({@code unshare}), where child-setup.sh mounts {@code resolvConf} and {@code
-     * nsswitchConf} (empty: the host has none), then runs the command as {@link #argv} does.
+     * multithreaded process cannot). The child enters that user namespace, the network namespace and
+     * the mount namespace that nstun made for joiners ({@code nsenter}), whose entry moves it to the
+     * root: {@code env} takes it back to {@code directory}, if any. Then it runs the command as
+     * {@link #argv} does.
      */
-    static List<String> argvJoiningUserNamespace(Sandbox.Entry entry, String resolvConf, Optional<String> nsswitchConf, Credentials user,
-                                                 Privilege privilege, List<String> command) {
-        if (entry.userNamespace().isEmpty()) throw new IllegalArgumentException("no user namespace to join");
-        // The user keeps their uid there, and an exec would take the capabilities setns gave: a user
-        // namespace of the child's own, nested in it, gives them for the mount namespace (the network
-        // namespace stays out of reach).
+    static List<String> argvJoining(String network, Sandbox.Joined joined, Optional<Path> directory, Credentials user, Privilege privilege,
+                                    List<String> command) {
+        // The user keeps their uid there, so nsenter's exec drops the capabilities its setns gave.
         List<String> argv = new ArrayList<>(List.of("setpriv", "--pdeathsig=KILL", "--",
-                "nsenter", "--user=" + entry.userNamespace().get(), "--net=" + entry.network(), "--preserve-credentials", "--",
-                "unshare", "--user", "--map-current-user", "--keep-caps", "--mount", "--propagation", "private", "--",
-                "/bin/sh", "-c", SetupScript.TEXT, "nstun-setup", resolvConf, nsswitchConf.orElse(""), "setpriv"));
+                "nsenter", "--user=" + joined.userNamespace(), "--net=" + network, "--mount=" + joined.mounts(), "--preserve-credentials", "--"));
+        if (directory.isPresent()) argv.addAll(List.of("env", "--chdir=" + directory.get(), "--"));
+        argv.add("setpriv");
         addDrop(argv, user, privilege, command);
         return argv;
     }
@@ -107,19 +101,5 @@ final class ChildCommand {
         argv.add("--pdeathsig=KILL");
         argv.add("--");
         argv.addAll(command);
-    }
-
-    /** child-setup.sh, read from the jar when first needed. */
-    private static final class SetupScript {
-        static final String TEXT = loadScript();
-    }
-
-    private static String loadScript() {
-        try (InputStream in = ChildCommand.class.getResourceAsStream("child-setup.sh")) {
-            if (in == null) throw new IllegalStateException("child-setup.sh missing from the jar");
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

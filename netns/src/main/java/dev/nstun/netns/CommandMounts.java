@@ -16,8 +16,8 @@ import java.util.Set;
  * file-system attributes may make one, in a multithreaded process too). In it the command gets its
  * own resolv.conf and nsswitch.conf, and the host resolver's unix sockets are hidden (they cross
  * network namespaces: a DNS leak around nstun). Everything is mounted before the command starts,
- * so no shell or mount(8) runs in between (the {@code child-setup.sh} path does the same in the
- * child where nstun cannot: rootless, joining another nstun's user namespace).
+ * so no shell or mount(8) runs in between. Rootless, the commands that join another nstun's
+ * namespace enter the one that nstun made for them ({@link Sandbox#prepareMountsForJoiners}).
  */
 final class CommandMounts {
     /** The host resolver's sockets: systemd-resolved (varlink, also its stub files) and nscd, which glibc asks before nsswitch.conf's list. */
@@ -30,6 +30,7 @@ final class CommandMounts {
     private static final int CLONE_FS = 0x200;
     private static final int CLONE_NEWNS = 0x20000;
     private static final long MS_PRIVATE = 1 << 18;
+    private static final long MS_SLAVE = 1 << 19;
     /** How many symbolic links {@link #canonical} follows before it gives up (the kernel's own limit). */
     private static final int MAX_LINKS = 40;
 
@@ -37,20 +38,32 @@ final class CommandMounts {
 
     private CommandMounts() {}
 
+    /** What the new mount namespace shares with the host's; nothing made in it ever reaches the host. */
+    enum Propagation {
+        /** Nothing: the host's mounts as they were when it was made ({@code unshare --propagation private}), for one command's run. */
+        PRIVATE,
+        /**
+         * The mounts the host makes later arrive in it too, beneath nstun's own where they meet
+         * ({@code --propagation slave}): for the commands that join a long-lived namespace.
+         */
+        FROM_HOST
+    }
+
     /**
-     * Moves the calling thread into a new mount namespace whose mounts no longer propagate to or
-     * from the host's ({@code unshare --mount --propagation private}), and mounts there what the
+     * Moves the calling thread into a new mount namespace whose mounts never propagate to the
+     * host's, nor, unless {@code propagation} asks, from it, and mounts there what the
      * command needs: {@code resolvConf} over {@code /etc/resolv.conf} (or where it links to),
      * {@code nsswitchConf} (empty: the host has none) over {@code /etc/nsswitch.conf}, an empty
      * tmpfs over the host resolver's socket directories. Children the thread starts from then on
      * see them; the rest of nstun does not. The thread cannot come back: it should start the
      * command and do nothing else. On failure, the message says what went wrong.
      */
-    static void prepare(String resolvConf, Optional<String> nsswitchConf) throws SandboxException {
+    static void prepare(String resolvConf, Optional<String> nsswitchConf, Propagation propagation) throws SandboxException {
         if (Thread.currentThread().isVirtual()) throw new IllegalStateException("namespace calls need a platform thread");
         try {
             if (LibC.INSTANCE.unshare(CLONE_FS | CLONE_NEWNS) < 0) throw NativeException.last("make a mount namespace");
-            mount("none", Path.of("/"), null, MS_PRIVATE | LibC.MS_REC, "make the mount namespace private");
+            long type = propagation == Propagation.PRIVATE ? MS_PRIVATE : MS_SLAVE;
+            mount("none", Path.of("/"), null, type | LibC.MS_REC, "make the mount namespace " + propagation.name().toLowerCase(java.util.Locale.ROOT));
             new CommandMounts().mountResolverFiles(resolvConf, nsswitchConf);
         } catch (NativeException e) {
             throw SandboxException.of("give the command its resolver files", e);

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 
 /**
  * The name-service switch a command in nstun's namespace reads, decided in one place for
- * {@code run}, {@code exec} ({@link CommandMounts} mounts it, or child-setup.sh) and {@code up} ({@code /etc/netns/NAME/} for
+ * {@code run}, {@code exec} ({@link CommandMounts} mounts it) and {@code up} ({@code /etc/netns/NAME/} for
  * {@code ip netns exec}): the host's {@code /etc/nsswitch.conf} with its hosts line made
  * {@code files dns}. {@code hosts: resolve} would ask systemd-resolved over a unix socket, outside
  * the namespace: a DNS leak around nstun.

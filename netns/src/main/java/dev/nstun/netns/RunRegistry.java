@@ -39,6 +39,7 @@ public final class RunRegistry {
     private static final String INSTANCE_FILE = "instance";
     private static final String NET_LINK = "net";
     private static final String USER_LINK = "user";
+    private static final String MOUNT_LINK = "mnt";
     /** The environment variable that marks the command's processes with the run's id. */
     public static final String MARK = "NSTUN";
 
@@ -166,13 +167,17 @@ public final class RunRegistry {
 
     /**
      * Records how to enter the claimed namespace {@code name}: its id and {@code entry} (as links
-     * {@code net} and {@code user} in the name's directory, which the user may use with nsenter),
+     * {@code net}, and rootless {@code user} and {@code mnt}, in the name's directory, which the user
+     * may use with nsenter),
      * what it follows and since when. After this, {@link #instance} finds it.
      */
     public void publish(InstanceName name, String runId, String namespaceId, String policy, Instant started, Sandbox.Entry entry) throws IOException {
         Path d = instanceDirectory(name);
         Files.createSymbolicLink(d.resolve(NET_LINK), Path.of(entry.network()));
-        if (entry.userNamespace().isPresent()) Files.createSymbolicLink(d.resolve(USER_LINK), Path.of(entry.userNamespace().get()));
+        if (entry.joined().isPresent()) {
+            Files.createSymbolicLink(d.resolve(USER_LINK), Path.of(entry.joined().get().userNamespace()));
+            Files.createSymbolicLink(d.resolve(MOUNT_LINK), Path.of(entry.joined().get().mounts()));
+        }
         String text = "run " + runId + "\nnamespace " + namespaceId + "\npolicy " + policy.replace('\n', ' ') + "\nstarted " + started.toEpochMilli() + "\n";
         Path tmp = d.resolve(INSTANCE_FILE + ".tmp");
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
@@ -200,10 +205,12 @@ public final class RunRegistry {
             }
             String runId = fields.get("run");
             if (runId == null || !fields.containsKey("started") || !isAlive(runId)) return Optional.empty();
-            Optional<String> user = Files.isSymbolicLink(d.resolve(USER_LINK)) ? Optional.of(d.resolve(USER_LINK).toString()) : Optional.empty();
+            // (An up of an older nstun recorded no mount namespace: Sandbox says so to the exec that needs it.)
+            Optional<Sandbox.Joined> joined = Files.isSymbolicLink(d.resolve(USER_LINK))
+                    ? Optional.of(new Sandbox.Joined(d.resolve(USER_LINK).toString(), d.resolve(MOUNT_LINK).toString())) : Optional.empty();
             return Optional.of(new Instance(name, runId, Long.parseLong(runId.substring(0, runId.indexOf('.'))), fields.get("namespace"),
                     fields.getOrDefault("policy", ""), Instant.ofEpochMilli(Long.parseLong(fields.get("started"))),
-                    new Sandbox.Entry(d.resolve(NET_LINK).toString(), user)));
+                    new Sandbox.Entry(d.resolve(NET_LINK).toString(), joined)));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

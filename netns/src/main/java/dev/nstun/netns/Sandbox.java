@@ -55,15 +55,24 @@ public final class Sandbox implements AutoCloseable {
                        Map<String, String> environment, Path workingDirectory) {}
 
     /**
-     * How a command enters a namespace: {@code network} opens it; {@code userNamespace}, rootless,
-     * opens the user namespace that owns it (another nstun's, for {@code nstun exec}), entered first.
+     * How a command enters a namespace: {@code network} opens it; rootless, {@code joined} says how
+     * to enter another nstun's ({@code nstun exec}).
      */
-    public record Entry(String network, Optional<String> userNamespace) {}
+    public record Entry(String network, Optional<Joined> joined) {}
+
+    /**
+     * Another nstun's namespaces, rootless: {@code userNamespace} opens the user namespace that owns
+     * its network namespace, entered first; {@code mounts} the mount namespace that nstun made for
+     * the commands that join it ({@link #prepareMountsForJoiners}).
+     */
+    public record Joined(String userNamespace, String mounts) {}
 
     private final Spec spec;
     /** The namespace this nstun made and holds; null when it joined another's ({@link #join}). */
     private final Namespace namespace;
     private final Entry entry;
+    /** This nstun's fd on the mount namespace it made for commands that join it, or -1 ({@link #prepareMountsForJoiners}). */
+    private volatile int joinerMounts = -1;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     /** Completed once the keeper, after the command's exit, has killed what it left behind in this nstun's namespace. */
     private final CompletableFuture<Void> swept = new CompletableFuture<>();
@@ -96,6 +105,42 @@ public final class Sandbox implements AutoCloseable {
      */
     public static Sandbox join(Entry entry, Spec spec) {
         return new Sandbox(spec, null, entry);
+    }
+
+    /**
+     * Makes the mount namespace of the commands that join this namespace rootless ({@code nstun
+     * exec} into a plain user's {@code nstun up}), which only a process in this nstun's user
+     * namespace may make: the same resolver files as this nstun's own command gets
+     * ({@link CommandMounts}), mounted once, with the mounts the host makes later arriving there too.
+     * A short-lived platform thread makes it and ends; this nstun keeps an fd on it until {@link
+     * #close}. Returns the path through which a joining child enters it (nsenter, {@link
+     * ChildCommand#argvJoining}).
+     */
+    public String prepareMountsForJoiners() throws SandboxException {
+        CompletableFuture<Integer> made = new CompletableFuture<>();
+        Thread maker = Thread.ofPlatform().name("nstun-mounts").start(() -> {
+            try {
+                CommandMounts.prepare(spec.resolvConf(), ResolverFiles.nsswitchConf(), CommandMounts.Propagation.FROM_HOST);
+                int fd = LibC.INSTANCE.open("/proc/thread-self/ns/mnt", LibC.O_RDONLY | LibC.O_CLOEXEC);
+                if (fd < 0) throw NativeException.last("open the mount namespace");
+                made.complete(fd);
+            } catch (Throwable t) {
+                made.completeExceptionally(t);
+            }
+        });
+        try {
+            maker.join();
+            joinerMounts = made.get();
+            return "/proc/" + ProcessHandle.current().pid() + "/fd/" + joinerMounts;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof SandboxException se) throw se;
+            if (cause instanceof NativeException ne) throw SandboxException.of("make the mount namespace of the commands that join", ne);
+            throw new SandboxException(SandboxException.Kind.FAILED, "cannot make the mount namespace of the commands that join: " + cause, cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxException(SandboxException.Kind.FAILED, "interrupted while making the mount namespace of the commands that join", e);
+        }
     }
 
     /** Starts the command in the namespace; returns once it runs. Once only. */
@@ -274,23 +319,27 @@ public final class Sandbox implements AutoCloseable {
     /**
      * Starts the command. Where this nstun may, the calling thread enters the network namespace and
      * makes the command's mount namespace ({@link CommandMounts}) first, and the child is one
-     * setpriv; rootless, joining another nstun's namespace, the child does that itself
-     * ({@link ChildCommand#argvJoiningUserNamespace}).
+     * setpriv; rootless, joining another nstun's namespace, the child enters that nstun's namespaces
+     * itself ({@link ChildCommand#argvJoining}).
      */
     private static Process startCommand(Spec spec, Entry entry, Namespace namespace) throws SandboxException {
         ChildCommand.Privilege privilege = spec.rootInside() ? ChildCommand.Privilege.MAPPED_ROOT
                 // rootless: nstun's user namespace nests it, or another nstun's (exec)
-                : !Privileges.inInitialUserNamespace() || entry.userNamespace().isPresent() ? ChildCommand.Privilege.DROP
+                : !Privileges.inInitialUserNamespace() || entry.joined().isPresent() ? ChildCommand.Privilege.DROP
                 : spec.user().unchanged() ? ChildCommand.Privilege.KEEP
                 : HostChecks.system().userNamespacesAllowed() ? ChildCommand.Privilege.DROP_NESTED
                 : dropInHostNamespace();
         List<String> argv;
-        if (entry.userNamespace().isPresent()) {
-            argv = ChildCommand.argvJoiningUserNamespace(entry, spec.resolvConf(), ResolverFiles.nsswitchConf(), spec.user(), privilege,
-                    spec.command());
+        if (entry.joined().isPresent()) {
+            Joined joined = entry.joined().get();
+            if (!Files.exists(Path.of(joined.mounts()))) {
+                throw new SandboxException(SandboxException.Kind.FAILED, "the namespace was made by an older nstun, which recorded no mount"
+                        + " namespace for the commands that join it: restart it (nstun down, then nstun up)", null);
+            }
+            argv = ChildCommand.argvJoining(entry.network(), joined, workingDirectoryToEnter(spec), spec.user(), privilege, spec.command());
         } else {
             enterNetwork(entry, namespace);
-            CommandMounts.prepare(spec.resolvConf(), ResolverFiles.nsswitchConf());
+            CommandMounts.prepare(spec.resolvConf(), ResolverFiles.nsswitchConf(), CommandMounts.Propagation.PRIVATE);
             argv = ChildCommand.argv(spec.user(), privilege, spec.command());
         }
         ProcessBuilder pb = new ProcessBuilder(argv);
@@ -304,9 +353,21 @@ public final class Sandbox implements AutoCloseable {
             return p;
         } catch (IOException e) {
             throw new SandboxException(SandboxException.Kind.FAILED,
-                    "cannot start util-linux's " + (entry.userNamespace().isPresent() ? "setpriv, nsenter and unshare" : "setpriv")
+                    "cannot start util-linux's " + (entry.joined().isPresent() ? "setpriv and nsenter" : "setpriv")
                             + " (apt-get install util-linux): " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Where a child that enters a mount namespace, which moves it to the namespace's root, goes back
+     * to: the command's working directory, nstun's own by default; none (it stays at the root) when
+     * this nstun, which runs as the command's user, may not search its way there.
+     */
+    private static Optional<Path> workingDirectoryToEnter(Spec spec) {
+        Path directory = spec.workingDirectory() != null ? spec.workingDirectory() : Path.of(System.getProperty("user.dir"));
+        if (Files.isExecutable(directory)) return Optional.of(directory);
+        log.warn("the command starts in /: {} is out of its user's reach", directory);
+        return Optional.empty();
     }
 
     /** Moves the calling thread into the command's network namespace: this nstun's own, or the one {@code entry} opens. */
@@ -376,6 +437,7 @@ public final class Sandbox implements AutoCloseable {
     public void close() {
         Process p = launching == null ? null : launching.exceptionally(failed -> null).join();
         if (p != null && p.isAlive()) LibC.INSTANCE.kill((int) p.pid(), 9);
+        if (joinerMounts >= 0) LibC.INSTANCE.close(joinerMounts);
         if (namespace == null) return;
         namespace.tun().close();
         if (p == null || !awaitSwept()) killLeftBehind(namespace.id());

@@ -2,16 +2,14 @@ package dev.nstun.netns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ChildCommandTest {
-    private static final String NS = "/proc/4711/fd/9";
-    private static final Sandbox.Entry OWN = new Sandbox.Entry(NS, Optional.empty());
 
     @Test
     void rootKeepsItsIdentityButStillDiesWithNstun() {
@@ -55,32 +53,21 @@ class ChildCommandTest {
     }
 
     @Test
-    void rootlessJoiningAnotherNstunsNamespaceEntersItsUserNamespaceFirstAndMountsFromOneOfItsOwn() {
-        Sandbox.Entry joined = new Sandbox.Entry("/run/user/1000/nstun/vpn/net", Optional.of("/run/user/1000/nstun/vpn/user"));
-        List<String> argv = ChildCommand.argvJoiningUserNamespace(joined, "", Optional.empty(), Credentials.UNCHANGED, ChildCommand.Privilege.DROP,
-                List.of("id"));
+    void rootlessJoiningAnotherNstunsNamespaceEntersItsThreeNamespacesAndGoesBackToItsDirectory() {
+        Sandbox.Joined joined = new Sandbox.Joined("/run/user/1000/nstun/vpn/user", "/run/user/1000/nstun/vpn/mnt");
+        List<String> argv = ChildCommand.argvJoining("/run/user/1000/nstun/vpn/net", joined, Optional.of(Path.of("/home/alice/src")),
+                Credentials.UNCHANGED, ChildCommand.Privilege.DROP, List.of("id"));
         assertEquals(List.of("setpriv", "--pdeathsig=KILL", "--",
-                "nsenter", "--user=/run/user/1000/nstun/vpn/user", "--net=/run/user/1000/nstun/vpn/net", "--preserve-credentials", "--",
-                "unshare", "--user", "--map-current-user", "--keep-caps", "--mount", "--propagation", "private", "--", "/bin/sh"),
-                argv.subList(0, 17));
-        assertEquals(List.of("setpriv", "--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all", "--pdeathsig=KILL", "--", "id"),
-                argv.subList(argv.lastIndexOf("setpriv"), argv.size()));
+                "nsenter", "--user=/run/user/1000/nstun/vpn/user", "--net=/run/user/1000/nstun/vpn/net", "--mount=/run/user/1000/nstun/vpn/mnt",
+                "--preserve-credentials", "--",
+                "env", "--chdir=/home/alice/src", "--",
+                "setpriv", "--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all", "--pdeathsig=KILL", "--", "id"), argv);
     }
 
     @Test
-    void theNsswitchTextFollowsTheResolvConfsAndEmptyMeansNone() {
-        Sandbox.Entry joined = new Sandbox.Entry("/run/user/1000/nstun/vpn/net", Optional.of("/run/user/1000/nstun/vpn/user"));
-        List<String> with = ChildCommand.argvJoiningUserNamespace(joined, "r", Optional.of("n"), Credentials.UNCHANGED, ChildCommand.Privilege.DROP,
-                List.of("id"));
-        List<String> without = ChildCommand.argvJoiningUserNamespace(joined, "r", Optional.empty(), Credentials.UNCHANGED,
-                ChildCommand.Privilege.DROP, List.of("id"));
-        assertEquals(List.of("nstun-setup", "r", "n"), with.subList(with.indexOf("nstun-setup"), with.indexOf("nstun-setup") + 3));
-        assertEquals(List.of("nstun-setup", "r", ""), without.subList(without.indexOf("nstun-setup"), without.indexOf("nstun-setup") + 3));
-    }
-
-    @Test
-    void withoutAUserNamespaceToJoinTheShellPathIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> ChildCommand.argvJoiningUserNamespace(OWN, "r", Optional.empty(),
-                Credentials.UNCHANGED, ChildCommand.Privilege.DROP, List.of("id")));
+    void aDirectoryOutOfTheUsersReachLeavesTheCommandAtTheRoot() {
+        List<String> argv = ChildCommand.argvJoining("/run/user/1000/nstun/vpn/net", new Sandbox.Joined("u", "m"), Optional.empty(),
+                Credentials.UNCHANGED, ChildCommand.Privilege.DROP, List.of("id"));
+        assertEquals(List.of("--preserve-credentials", "--", "setpriv"), argv.subList(7, 10));
     }
 }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@link CommandMounts}: as root, the thread that makes the command's mount namespace sees the
  * resolver files and nothing else changes; {@link CommandMounts#canonical} resolves paths as
- * {@code readlink -f} does, which child-setup.sh used.
+ * {@code readlink -f} does.
  */
 class CommandMountsTest {
     private static final Path RESOLV_CONF = Path.of("/etc/resolv.conf");
@@ -38,7 +38,7 @@ class CommandMountsTest {
         CompletableFuture<List<String>> seen = new CompletableFuture<>();
         Thread maker = Thread.ofPlatform().name("test-mounts").start(() -> {
             try {
-                CommandMounts.prepare("nameserver 198.18.0.2\n", Optional.of("hosts: files dns\n"));
+                CommandMounts.prepare("nameserver 198.18.0.2\n", Optional.of("hosts: files dns\n"), CommandMounts.Propagation.PRIVATE);
                 seen.complete(List.of(Files.readString(RESOLV_CONF), Files.readString(NSSWITCH_CONF),
                         Files.readSymbolicLink(Path.of("/proc/thread-self/ns/mnt")).toString(),
                         String.valueOf(Files.exists(Path.of("/tmp/resolv.conf"))),
@@ -57,6 +57,51 @@ class CommandMountsTest {
                 () -> assertEquals("rw-r--r--", got.get(4), "resolv.conf's mode"),
                 () -> assertEquals(hostResolv, Files.readString(RESOLV_CONF), "the host's resolv.conf, as this thread sees it"),
                 () -> assertEquals(hostNsswitch, Files.readString(NSSWITCH_CONF), "the host's nsswitch.conf, as this thread sees it"));
+    }
+
+    @Test
+    void onlyTheNamespaceForJoinersSeesWhatTheHostMountsLater() throws Exception {
+        assumeTrue(Privileges.isHostRoot(), "needs root (CAP_SYS_ADMIN to make a mount namespace)");
+        // A shared mount of the test's own in the host's namespace (systemd makes / shared; this host's may not be).
+        Path shared = Files.createDirectory(dir.resolve("shared"));
+        assertEquals(0, LibC.INSTANCE.mount(shared.toString(), shared.toString(), null, LibC.MS_BIND), LibC.lastError());
+        try {
+            assertEquals(0, LibC.INSTANCE.mount("none", shared.toString(), null, LibC.MS_SHARED), LibC.lastError());
+            Path later = Files.createDirectory(shared.resolve("later"));
+            assertAll(
+                    () -> assertEquals(true, seesAMountMadeAfter(CommandMounts.Propagation.FROM_HOST, later), "for joiners"),
+                    () -> assertEquals(false, seesAMountMadeAfter(CommandMounts.Propagation.PRIVATE, later), "for one run"));
+        } finally {
+            LibC.INSTANCE.umount2(shared.toString(), LibC.MNT_DETACH);
+        }
+    }
+
+    /** Whether a thread in a mount namespace made with {@code propagation} sees a tmpfs the host mounts on {@code dir} afterwards. */
+    private static boolean seesAMountMadeAfter(CommandMounts.Propagation propagation, Path dir) throws Exception {
+        CompletableFuture<Void> prepared = new CompletableFuture<>();
+        CompletableFuture<Void> mounted = new CompletableFuture<>();
+        CompletableFuture<Boolean> seen = new CompletableFuture<>();
+        Thread inside = Thread.ofPlatform().name("test-mounts").start(() -> {
+            try {
+                CommandMounts.prepare("nameserver 198.18.0.2\n", Optional.empty(), propagation);
+                prepared.complete(null);
+                mounted.get();
+                seen.complete(Files.exists(dir.resolve("mark")));
+            } catch (Throwable t) {
+                prepared.completeExceptionally(t);
+                seen.completeExceptionally(t);
+            }
+        });
+        prepared.get();
+        assertEquals(0, LibC.INSTANCE.mount("test-later", dir.toString(), "tmpfs", 0, "size=64k"), LibC.lastError());
+        try {
+            Files.writeString(dir.resolve("mark"), "");
+            mounted.complete(null);
+            inside.join();
+            return seen.get();
+        } finally {
+            LibC.INSTANCE.umount2(dir.toString(), LibC.MNT_DETACH);
+        }
     }
 
     @Test

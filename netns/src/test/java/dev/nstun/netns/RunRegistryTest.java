@@ -1,5 +1,6 @@
 package dev.nstun.netns;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -76,7 +77,7 @@ class RunRegistryTest {
         assertEquals("net:[4026532003]", instance.namespaceId());
         assertEquals("-p /etc/nstun/work.yaml", instance.policy());
         assertEquals(Instant.ofEpochMilli(1000), instance.started());
-        assertEquals(Optional.empty(), instance.entry().userNamespace());
+        assertEquals(Optional.empty(), instance.entry().joined());
         assertEquals(List.of(instance), registry.instances());
         assertEquals(Optional.of(instance), assertThrows(RunRegistry.NameTaken.class, () -> registry.claim(name, "1.999999999")).owner());
 
@@ -92,6 +93,25 @@ class RunRegistryTest {
         Files.writeString(Files.createDirectory(dir.resolve(".other.1.999999999")).resolve("instance"), "run 1.999999999\n");
         registry.cleanStale();
         assertFalse(Files.exists(dir.resolve(".other.1.999999999")));
+        registry.release(name);
+        assertEquals(List.of(), Files.list(dir).toList(), "nothing left but what was released");
+    }
+
+    @Test
+    void aRootlessNamespaceIsJoinedThroughLinksToItsUserAndMountNamespaces(@TempDir Path dir) throws Exception {
+        RunRegistry registry = new RunRegistry(dir);
+        InstanceName name = new InstanceName("mine");
+        String me = RunRegistry.newRunId();
+        registry.claim(name, me);
+        String self = "/proc/" + ProcessHandle.current().pid();
+        Sandbox.Joined joined = new Sandbox.Joined(self + "/ns/user", self + "/ns/mnt");
+        registry.publish(name, me, "net:[4026532003]", "", Instant.ofEpochMilli(1000), new Sandbox.Entry(self + "/ns/net", Optional.of(joined)));
+        Sandbox.Joined read = registry.instance(name).orElseThrow().entry().joined().orElseThrow();
+        assertAll(
+                () -> assertEquals(dir.resolve("mine/user").toString(), read.userNamespace()),
+                () -> assertEquals(dir.resolve("mine/mnt").toString(), read.mounts()),
+                () -> assertEquals(Path.of(self + "/ns/user"), Files.readSymbolicLink(Path.of(read.userNamespace()))),
+                () -> assertEquals(Path.of(self + "/ns/mnt"), Files.readSymbolicLink(Path.of(read.mounts()))));
         registry.release(name);
         assertEquals(List.of(), Files.list(dir).toList(), "nothing left but what was released");
     }

@@ -93,7 +93,7 @@ class CleanupIT {
         Requirements.ProcessResult link = Requirements.run(Path.of("/"), "ip", "link", "show", "nstun0");
         assertNotEquals(0, link.exitCode(), "nstun0 must never appear in the init namespace: " + link.output());
         String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
-        // nstun's own mounts are tmpfs named nstun-hidden and nstun-scratch (CommandMounts, child-setup.sh), and the
+        // nstun's own mounts are tmpfs named nstun-hidden and nstun-scratch (CommandMounts), and the
         // binds of its files from them; other paths may well hold "nstun-" (test-vms/rootfs's cache).
         assertFalse(mounts.contains(" - tmpfs nstun-"), "a mount of nstun leaked to the host:\n" + mounts);
         Path runs = Path.of("/run/nstun");

@@ -261,9 +261,12 @@ class RootlessIT {
                 Fetches.script(List.of(new Fetch("in-up", ProxyNetwork.url(ProxyNetwork.WEB, WEB_PORT, "rootless-up")))),
                 "id -u",
                 "grep -E '^(CapEff|NoNewPrivs):' /proc/self/status",
+                "pwd",
                 "grep -c '^nameserver 198.18.0.2$' /etc/resolv.conf",
                 "exit 3");
-        NstunProcess exec = asUser("exec", "rootless-up", "--", "sh", "-c", script);
+        // Started in the user's home: the command goes on there.
+        NstunProcess exec = finish(NstunProcess.start(userPrefix(List.of("env", "--chdir=" + home)), launcher(), Map.of(),
+                "exec", "rootless-up", "--", "sh", "-c", script));
         NstunProcess ls = asUser("ls");
         Result fetch = Fetches.parse(exec.stdout()).get("in-up");
         assertAll(
@@ -272,7 +275,7 @@ class RootlessIT {
                 () -> assertTrue(exec.stdout().contains("\n" + uid + "\n"), "the user's own uid: " + exec.describe()),
                 () -> assertTrue(exec.stdout().contains("CapEff:\t0000000000000000"), exec.describe()),
                 () -> assertTrue(exec.stdout().contains("NoNewPrivs:\t1"), exec.describe()),
-                () -> assertTrue(exec.stdout().endsWith("\n1\n"), "nstun's resolv.conf: " + exec.describe()),
+                () -> assertTrue(exec.stdout().endsWith("\n" + home + "\n1\n"), "its working directory, nstun's resolv.conf: " + exec.describe()),
                 () -> assertTrue(ls.stdout().lines().anyMatch(l -> l.startsWith("rootless-up ")), ls.describe()),
                 () -> assertTrue(Files.isSymbolicLink(registry().resolve("rootless-up/user")), "pinned under " + registry()));
         NstunProcess down = asUser("down", "rootless-up");
