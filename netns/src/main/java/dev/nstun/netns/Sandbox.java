@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -117,30 +118,13 @@ public final class Sandbox implements AutoCloseable {
      * ChildCommand#argvJoining}).
      */
     public String prepareMountsForJoiners() throws SandboxException {
-        CompletableFuture<Integer> made = new CompletableFuture<>();
-        Thread maker = Thread.ofPlatform().name("nstun-mounts").start(() -> {
-            try {
-                CommandMounts.prepare(spec.resolvConf(), ResolverFiles.nsswitchConf(), CommandMounts.Propagation.FROM_HOST);
-                int fd = LibC.INSTANCE.open("/proc/thread-self/ns/mnt", LibC.O_RDONLY | LibC.O_CLOEXEC);
-                if (fd < 0) throw NativeException.last("open the mount namespace");
-                made.complete(fd);
-            } catch (Throwable t) {
-                made.completeExceptionally(t);
-            }
+        joinerMounts = onThreadOfItsOwn("nstun-mounts", "make the mount namespace of the commands that join", () -> {
+            CommandMounts.prepare(spec.resolvConf(), ResolverFiles.nsswitchConf(), CommandMounts.Propagation.FROM_HOST);
+            int fd = LibC.INSTANCE.open("/proc/thread-self/ns/mnt", LibC.O_RDONLY | LibC.O_CLOEXEC);
+            if (fd < 0) throw NativeException.last("open the mount namespace");
+            return fd;
         });
-        try {
-            maker.join();
-            joinerMounts = made.get();
-            return "/proc/" + ProcessHandle.current().pid() + "/fd/" + joinerMounts;
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof SandboxException se) throw se;
-            if (cause instanceof NativeException ne) throw SandboxException.of("make the mount namespace of the commands that join", ne);
-            throw new SandboxException(SandboxException.Kind.FAILED, "cannot make the mount namespace of the commands that join: " + cause, cause);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SandboxException(SandboxException.Kind.FAILED, "interrupted while making the mount namespace of the commands that join", e);
-        }
+        return "/proc/" + ProcessHandle.current().pid() + "/fd/" + joinerMounts;
     }
 
     /** Starts the command in the namespace; returns once it runs. Once only. */
@@ -189,27 +173,34 @@ public final class Sandbox implements AutoCloseable {
 
     /** Runs the builder and waits for it: it makes the namespace and its TUN, then ends. */
     private static Namespace build(TunSpec spec) throws SandboxException {
-        CompletableFuture<Namespace> built = new CompletableFuture<>();
-        Thread builder = Thread.ofPlatform().name("nstun-builder").unstarted(() -> {
+        return onThreadOfItsOwn("nstun-builder", "set up the namespace", () -> buildHere(spec));
+    }
+
+    /**
+     * Runs {@code task} on a platform thread of its own, which ends with it (the namespaces it moved
+     * into go with it), and returns what it made; its failure says it could not {@code what}.
+     */
+    private static <T> T onThreadOfItsOwn(String name, String what, Callable<T> task) throws SandboxException {
+        CompletableFuture<T> made = new CompletableFuture<>();
+        Thread thread = Thread.ofPlatform().name(name).start(() -> {
             try {
-                built.complete(buildHere(spec));
+                made.complete(task.call());
             } catch (Throwable t) {
-                built.completeExceptionally(t);
+                made.completeExceptionally(t);
             }
         });
-        builder.start();
         try {
-            // Joined before the result is read: nothing completes on the builder's thread but this future.
-            builder.join();
-            return built.get();
+            // Joined before the result is read: nothing completes on that thread but this future.
+            thread.join();
+            return made.get();
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof SandboxException se) throw se;
-            if (cause instanceof NativeException ne) throw SandboxException.of("set up the namespace", ne);
-            throw new SandboxException(SandboxException.Kind.FAILED, "cannot set up the namespace: " + cause, cause);
+            if (cause instanceof NativeException ne) throw SandboxException.of(what, ne);
+            throw new SandboxException(SandboxException.Kind.FAILED, "cannot " + what + ": " + cause, cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SandboxException(SandboxException.Kind.FAILED, "interrupted while setting up the namespace", e);
+            throw new SandboxException(SandboxException.Kind.FAILED, "interrupted: cannot " + what, e);
         }
     }
 
