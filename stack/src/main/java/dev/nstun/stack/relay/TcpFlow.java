@@ -48,8 +48,10 @@ final class TcpFlow implements DirectReader {
     long ackHeldSince;
     /** In {@link TcpFlows}'s list of flows whose connection delays an ACK. */
     boolean inDelayingList;
-    /** When this flow's live timer entry fires ({@link Long#MAX_VALUE}: none armed); entries with other deadlines are stale. */
+    /** When {@link FlowTimers} has this flow serviced ({@link Long#MAX_VALUE}: not in it). */
     long timerDeadline = Long.MAX_VALUE;
+    /** Its place in {@link FlowTimers}'s heap, or -1. */
+    int timerIndex = -1;
     volatile boolean removed;
     /** A dropped flow: no answer, its SYN retries absorbed until {@link #silentUntil}. */
     boolean silent;

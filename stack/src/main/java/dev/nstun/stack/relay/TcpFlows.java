@@ -36,7 +36,6 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -91,7 +90,7 @@ public final class TcpFlows {
     private final ArrayDeque<TcpFlow> holdingAck = new ArrayDeque<>();
     /** Flows whose connection delayed an ACK when last serviced: {@link #releaseAcks}. */
     private final ArrayDeque<TcpFlow> delayingAck = new ArrayDeque<>();
-    private final PriorityQueue<TimerEntry> timers = new PriorityQueue<>();
+    private final FlowTimers timers = new FlowTimers();
     private final ByteBuffer staging = ByteBuffer.allocateDirect(STAGING);
     private final SegmentSink sink;
     /** Whether the link offloads TCP: {@link #offload}. */
@@ -102,13 +101,6 @@ public final class TcpFlows {
     private final LinkedHashSet<TcpFlow> silentFlows = new LinkedHashSet<>();
     /** The loop's clock at the start of its turn: dial results and evictions happen "now" too. */
     private long now;
-
-    private record TimerEntry(long deadline, TcpFlow flow) implements Comparable<TimerEntry> {
-        @Override
-        public int compareTo(TimerEntry o) {
-            return Long.compare(deadline, o.deadline);
-        }
-    }
 
     public TcpFlows(Dialer dialer, Selector selector, Executor dialExecutor, Consumer<Runnable> onLoop,
                     PacketOutput output, StackCounters counters, Config config) {
@@ -414,13 +406,7 @@ public final class TcpFlows {
      */
     public void service(long nowNanos) {
         releaseHeldAcks(nowNanos);
-        while (!timers.isEmpty() && timers.peek().deadline() - nowNanos <= 0) {
-            TimerEntry t = timers.poll();
-            if (t.flow().timerDeadline == t.deadline() && !t.flow().removed) {
-                t.flow().timerDeadline = Long.MAX_VALUE;
-                markDirty(t.flow());
-            }
-        }
+        for (TcpFlow due; (due = timers.pollDue(nowNanos)) != null; ) markDirty(due);
         for (TcpFlow flow; (flow = dirty.poll()) != null; ) {
             flow.inDirtyList = false;
             if (!flow.removed) serviceOne(flow, nowNanos);
@@ -429,8 +415,7 @@ public final class TcpFlows {
 
     /** Returns when the next timer is due ({@link Long#MAX_VALUE}: none). */
     public long nextDeadline() {
-        TimerEntry t = timers.peek();
-        return t == null ? Long.MAX_VALUE : t.deadline();
+        return timers.nextDeadline();
     }
 
     /** Returns whether flows wait to be serviced now. */
@@ -543,15 +528,12 @@ public final class TcpFlows {
     }
 
     /**
-     * Makes sure the flow is serviced by {@code at}. Only an earlier deadline needs a new entry: a
-     * later one (the keepalive deadline moves with every segment) lets the armed entry fire early and
-     * re-arm in {@link #serviceOne}, so the queue does not fill with stale entries at the packet rate.
+     * Makes sure the flow is serviced by {@code at}. Only an earlier deadline moves the flow in the
+     * heap: a later one (the keepalive deadline moves with every segment) lets the armed one fire
+     * early and re-arm in {@link #serviceOne}, so the heap is not reordered at the packet rate.
      */
     private void arm(TcpFlow flow, long at) {
-        if (at < flow.timerDeadline) {
-            flow.timerDeadline = at;
-            timers.add(new TimerEntry(at, flow));
-        }
+        if (at < flow.timerDeadline) timers.schedule(flow, at);
     }
 
     /**
@@ -688,6 +670,7 @@ public final class TcpFlows {
     private void remove(TcpFlow flow) {
         if (flow.removed) return;
         flow.removed = true;
+        timers.cancel(flow);
         if (flow.connected) dialer.tcpClosed(flow.id, flow.bytesToUpstream, flow.bytesFromUpstream);
         flow.conn.dispose();
         flows.remove(flow.key, flow);
