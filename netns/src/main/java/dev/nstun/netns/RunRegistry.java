@@ -168,8 +168,7 @@ public final class RunRegistry {
     /**
      * Records how to enter the claimed namespace {@code name}: its id and {@code entry} (as links
      * {@code net}, and rootless {@code user} and {@code mnt}, in the name's directory, which the user
-     * may use with nsenter),
-     * what it follows and since when. After this, {@link #instance} finds it.
+     * may use with nsenter), what it follows and since when. After this, {@link #instance} finds it.
      */
     public void publish(InstanceName name, String runId, String namespaceId, String policy, Instant started, Sandbox.Entry entry) throws IOException {
         Path d = instanceDirectory(name);
