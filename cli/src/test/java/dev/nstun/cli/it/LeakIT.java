@@ -121,12 +121,15 @@ class LeakIT {
         sink = TestNetwork.create("leaksink");
         // A link between the two namespaces: dante's way to the sink, never through the host.
         proxy.net().exec("ip", "link", "add", "tosink", "type", "veth", "peer", "name", "toproxy", "netns", sink.namespace());
+        // Else dante's first IPv6 connect to the sink may wait 1-3 s for its neighbour, and the probe gives up at 3.
+        TestNetwork.noDuplicateAddressDetection(proxy.net().execPrefix(), "tosink");
+        TestNetwork.noDuplicateAddressDetection(sink.execPrefix(), "toproxy");
+        proxy.net().exec("ip", "link", "set", "tosink", "up");
+        sink.exec("ip", "link", "set", "toproxy", "up");
         proxy.net().exec("ip", "addr", "add", "192.0.2.1/30", "dev", "tosink");
         proxy.net().exec("ip", "-6", "addr", "add", "2001:db8::1/64", "dev", "tosink", "nodad");
-        proxy.net().exec("ip", "link", "set", "tosink", "up");
         sink.exec("ip", "addr", "add", "192.0.2.2/30", "dev", "toproxy");
         sink.exec("ip", "-6", "addr", "add", "2001:db8::2/64", "dev", "toproxy", "nodad");
-        sink.exec("ip", "link", "set", "toproxy", "up");
         proxy.net().exec("ip", "route", "add", sink.peer4() + "/32", "via", "192.0.2.2");
         proxy.net().exec("ip", "-6", "route", "add", sink.peer6() + "/128", "via", "2001:db8::2");
         sink.exec("ip", "route", "add", proxy.dante().source4() + "/32", "via", "192.0.2.1");
