@@ -20,6 +20,7 @@ import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowRefusedException;
 import dev.nstun.stack.flow.PendingConnect;
 import dev.nstun.stack.flow.UdpUpstream;
+import dev.nstun.stack.flow.UpstreamHandshake;
 import dev.nstun.stack.dns.NameFilter;
 import dev.nstun.stack.icmp.EchoTransport;
 import java.io.IOException;
@@ -36,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * stay with {@link DirectDialer}. Whatever cannot be relayed is refused at once, never sent around
  * the policy. {@link #replace} swaps the policy for new flows; open ones keep their outbound.
  * Flows and names the policy's final rule rejects are told to {@link BlockedFlows}. A direct flow
- * to an address connects on the stack's loop, and a rejected or dropped one is answered there
- * ({@link #startTcp}); the others connect on a thread.
+ * to an address and a flow through a proxy named by its address connect on the stack's loop, and a
+ * rejected or dropped one is answered there ({@link #startTcp}); the others connect on a thread.
  */
 final class PolicyDialer implements Dialer {
     private static final Logger log = LoggerFactory.getLogger(PolicyDialer.class);
@@ -94,10 +95,12 @@ final class PolicyDialer implements Dialer {
     /**
      * Starts on the loop what needs no thread: nstun's own addresses ({@link DirectDialer#startTcp});
      * a flow, to a name or an address, that the policy rejects or drops (answered at once, as
-     * {@link #connectTcp} would); and a flow to an address that the policy sends to a {@code direct}
-     * outbound ({@link Connectors#start}, within the outbound's connect-timeout). Each is recorded as
-     * {@link #connectTcp} records it. A name sent direct (resolved here) and every proxy connect on a
-     * thread, through {@link #connectTcp}, which matches the flow anew and records it then.
+     * {@link #connectTcp} would); a flow to an address that the policy sends to a {@code direct}
+     * outbound, and any flow it sends to a {@code socks5} or {@code http} outbound whose server is an
+     * address ({@link Connectors#start}: the proxy's handshake then runs on the loop too, all within
+     * the outbound's connect-timeout). Each is recorded as {@link #connectTcp} records it. A name sent
+     * direct (resolved here), a proxy named by a name and a group connect on a thread, through
+     * {@link #connectTcp}, which matches the flow anew and records it then.
      */
     @Override
     public Optional<PendingConnect> startTcp(FlowId flow) throws IOException {
@@ -107,20 +110,28 @@ final class PolicyDialer implements Dialer {
         }
         FlowKey key = key(flow, Network.TCP);
         Match m = active.matcher().match(key);
-        boolean refused = m.outbound() instanceof Outbound.Reject || m.outbound() instanceof Outbound.Drop;
-        boolean directToAddress = m.outbound() instanceof Outbound.Direct && flow.destinationName().isEmpty();
-        if (!refused && !directToAddress) return Optional.empty();
-        record(flow, key, m);
-        refuseIfRuled(flow, m);
+        if (m.outbound() instanceof Outbound.Reject || m.outbound() instanceof Outbound.Drop) {
+            record(flow, key, m);
+            refuseIfRuled(flow, m); // throws the command's answer
+        }
         String outbound = via(m);
-        StartedConnect started;
+        Optional<StartedConnect> begun;
         try {
-            started = connectors.start(m.outbound(), destination(flow)).orElseThrow();
+            begun = connectors.start(m.outbound(), destination(flow));
         } catch (IOException e) {
+            record(flow, key, m);
             throw dialFailures.failed(outbound, flow, e);
         }
+        if (begun.isEmpty()) return Optional.empty();
+        record(flow, key, m);
+        StartedConnect started = begun.get();
+        Optional<UpstreamHandshake> handshake = started.hasHandshake() ? Optional.of(() -> switch (started.advance()) {
+            case READABLE -> UpstreamHandshake.Progress.READABLE;
+            case WRITABLE -> UpstreamHandshake.Progress.WRITABLE;
+            case DONE -> UpstreamHandshake.Progress.DONE;
+        }) : Optional.empty();
         return Optional.of(new PendingConnect(started.channel(), e -> dialFailures.failed(outbound, flow, started.failed(e)),
-                Optional.of(started.timeout())));
+                Optional.of(started.timeout()), handshake));
     }
 
     /**

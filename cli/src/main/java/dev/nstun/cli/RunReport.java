@@ -148,13 +148,13 @@ final class RunReport {
                 // mapping, takes the count back and counts the refusal; a success is told by tcpClosed.
                 Route route = opened(flow);
                 live.put(key(flow), route);
-                return started.map(p -> new PendingConnect(p.channel(), e -> {
+                return started.map(p -> p.withFailure(e -> {
                     live.remove(key(flow));
                     totals(route).flows.decrement();
                     DialException failure = p.failure().apply(e);
                     refused(flow, failure);
                     return failure;
-                }, p.timeout()));
+                }));
             }
 
             @Override

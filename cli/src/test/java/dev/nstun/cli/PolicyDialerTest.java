@@ -142,11 +142,44 @@ class PolicyDialerTest {
     }
 
     @Test
-    void namesSentDirectAndProxiesStayOnAThreadUnrecorded() throws Exception {
+    void namesSentDirectStayOnAThreadUnrecorded() throws Exception {
         assertTrue(dialer.startTcp(flow(InetAddress.getByName("198.18.1.2"), 443, "direct.example")).isEmpty(), "a name");
-        assertTrue(dialer.startTcp(flow(InetAddress.getByName("198.51.100.7"), 443, null)).isEmpty(), "a proxy");
         assertEquals(0, learned.size(), "learned: connectTcp records them");
         assertEquals(1, print().size(), "the report saw nothing yet");
+    }
+
+    @Test
+    void aFlowThroughAProxyAtAnAddressConnectsOnTheLoopWithItsHandshakeAndFailsAsOnAThread() throws Exception {
+        int dead;
+        try (ServerSocketChannel closed = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            dead = ((InetSocketAddress) closed.getLocalAddress()).getPort();
+        }
+        Policy proxied = PolicyLoader.parse("proxy.yaml", """
+                outbounds:
+                  - {name: near, type: socks5, server: 127.0.0.1:%d, connect-timeout: 2s}
+                  - {name: far, type: http, server: localhost:%d}
+                rules:
+                  - {ip-cidr: [192.0.2.0/24], outbound: far}
+                  - {outbound: near}
+                """.formatted(dead, dead), Path.of("."), Environment.system());
+        RunReport counted = new RunReport();
+        Dialer through = counted.around(new PolicyDialer(proxied, new DirectDialer(NstunAddresses.RESOLVER_IPV4, NstunAddresses.RESOLVER_IPV6, false),
+                new Connectors(Duration.ofMillis(100)), new BlockedFlows(new PrintWriter(new StringWriter(), true)), null, counted));
+        assertTrue(through.startTcp(flow(InetAddress.getByName("192.0.2.7"), 443, null)).isEmpty(), "a proxy named by a name: on a thread");
+
+        FlowId flow = flow(InetAddress.getByName("198.18.1.9"), 443, "proxied.example");
+        PendingConnect pending = through.startTcp(flow).orElseThrow();
+        assertTrue(pending.handshake().isPresent(), "the proxy's handshake, kept through the report");
+        assertEquals(Optional.of(Duration.ofSeconds(2)), pending.timeout(), "the outbound's connect-timeout");
+        IOException e;
+        try (SocketChannel ch = pending.channel()) {
+            e = assertThrows(IOException.class, () -> finish(ch));
+        }
+        DialException onLoop = pending.failure().apply(e);
+        DialException onThread = assertThrows(DialException.class, () -> through.connectTcp(flow));
+        assertEquals("socks5 proxy 127.0.0.1:" + dead + " cannot be reached: Connection refused", onThread.getMessage());
+        assertEquals(onThread.getMessage(), onLoop.getMessage(), "worded as on a thread");
+        assertEquals(onThread.failure(), onLoop.failure(), "answered as on a thread");
     }
 
     @Test

@@ -281,21 +281,39 @@ public final class Connectors {
     }
 
     /**
-     * Starts a {@code direct} connect to {@code destination} without blocking, for a caller that
-     * waits for the channel on a selector: the socket is opened, tuned ({@code interface},
-     * {@code fwmark}), bound ({@code source-address}) and its connect begun, all of which return at
-     * once. Empty for any other outbound, and for a destination with a name (resolving it may
-     * block): {@link #connect} serves those. Throws at once what {@link #connect} would have thrown
-     * for a connect that fails before it begins (a family mismatch with {@code source-address}, an
-     * interface the tuner cannot apply, an unreachable network).
+     * Starts a connect to {@code destination} without blocking, for a caller that waits for the
+     * channel on a selector, where nothing on the way may block:
+     * <ul>
+     *   <li>{@code direct} to an address: the socket is opened, tuned ({@code interface},
+     *       {@code fwmark}), bound ({@code source-address}) and its connect begun;</li>
+     *   <li>{@code socks5} and {@code http} whose server is an address: the connect to the proxy is
+     *       begun, and its handshake is the caller's to drive ({@link StartedConnect#advance}); a
+     *       destination with a name goes to the proxy by name, as from {@link #connect}.</li>
+     * </ul>
+     * Empty for any other outbound, a direct destination with a name and a proxy with a name (resolving
+     * either may block): {@link #connect} serves those. Throws at once what {@link #connect} would
+     * have thrown for a connect that fails before it begins (a family mismatch with
+     * {@code source-address}, an interface the tuner cannot apply, an unreachable network).
      */
     public Optional<StartedConnect> start(Outbound outbound, Destination destination) throws IOException {
-        if (!(outbound instanceof Outbound.Direct direct) || destination.address().isEmpty()) {
-            return Optional.empty();
+        // instanceof, not a pattern switch: a cold JVM builds a class for the switch at its first use
+        // (the class-data archive holds none), on the first flow of every run.
+        if (outbound instanceof Outbound.Direct direct && destination.address().isPresent()) {
+            return Optional.of(startDirect(direct, destination));
         }
+        if (outbound instanceof Outbound.Socks5 socks5 && socks5.server().address().isPresent()) {
+            return Optional.of(Socks5Client.of(socks5).start(destination));
+        }
+        if (outbound instanceof Outbound.Http http && http.server().address().isPresent()) {
+            return Optional.of(HttpConnectClient.of(http).start(destination));
+        }
+        return Optional.empty();
+    }
+
+    private StartedConnect startDirect(Outbound.Direct direct, Destination destination) throws IOException {
         try {
             SocketChannel channel = Sockets.start(destination.address().get(), destination.port(), direct.sourceAddress(), prepare(direct));
-            return Optional.of(new StartedConnect(channel, destination, direct.connectTimeout()));
+            return StartedConnect.direct(channel, destination, direct.connectTimeout());
         } catch (IOException e) {
             throw directFailure(destination, Deadline.describe(direct.connectTimeout()), e);
         }

@@ -11,9 +11,11 @@ import java.nio.channels.SocketChannel;
 
 /**
  * The blocking reads and writes of one proxy handshake over a connected channel, each bounded by
- * the deadline of the whole connect. A {@link SocketChannel}'s own {@code read} ignores
- * {@code SO_TIMEOUT}; its socket adaptor's streams honour it (on virtual threads too), so the
- * handshake goes through those, and the data stream afterwards through the channel itself.
+ * the deadline of the whole connect: the driver of {@link HandshakeStep}s on a thread
+ * ({@link NonBlockingHandshake} drives them on a selector's loop, and words failures with this
+ * class's). A {@link SocketChannel}'s own {@code read} ignores {@code SO_TIMEOUT}; its socket
+ * adaptor's streams honour it (on virtual threads too), so the handshake goes through those, and
+ * the data stream afterwards through the channel itself.
  *
  * <p>Closing the channel from another thread, or interrupting the reader, ends a handshake with
  * the channel's own {@link ClosedChannelException}. Other errors become one line that names the
@@ -39,8 +41,28 @@ final class Handshake {
         this.deadline = deadline;
     }
 
+    /** Makes the exchanges from {@code step} on, until the handshake is done; returns that. */
+    HandshakeStep.Done run(HandshakeStep step) throws IOException {
+        while (true) {
+            switch (step) {
+                case HandshakeStep.Done done -> {
+                    return done;
+                }
+                case HandshakeStep.Exchange<?> exchange -> step = exchange(exchange);
+            }
+        }
+    }
+
+    private <T> HandshakeStep exchange(HandshakeStep.Exchange<T> exchange) throws IOException {
+        if (exchange.request().length > 0) {
+            send(exchange.request(), exchange.label());
+        }
+        receive(exchange.decoder(), exchange.label());
+        return exchange.answered();
+    }
+
     /** Sends {@code message}, the client's part of {@code step}. */
-    void send(byte[] message, String step) throws IOException {
+    private void send(byte[] message, String step) throws IOException {
         try {
             out.write(message);
             out.flush();
@@ -48,8 +70,7 @@ final class Handshake {
             throw e;
         } catch (IOException e) {
             peerClosed = true;
-            throw new OutboundException(OutboundException.Kind.PROTOCOL,
-                    peer + " closed the connection during the " + step + " (" + e.getMessage() + ")", e);
+            throw closedDuring(peer, step, e);
         }
     }
 
@@ -57,7 +78,7 @@ final class Handshake {
      * Reads the peer's answer to {@code step} with {@code decoder}, exactly as many bytes as it
      * needs, and returns the decoded message.
      */
-    <T> T receive(ReplyDecoder<T> decoder, String step) throws IOException {
+    private <T> T receive(ReplyDecoder<T> decoder, String step) throws IOException {
         byte[] bytes = new byte[MAX_REPLY];
         ByteBuffer buffer = ByteBuffer.wrap(bytes, 0, 0);
         while (true) {
@@ -65,8 +86,7 @@ final class Handshake {
                 case SUCCESS:
                     return decoder.message();
                 case FAILURE:
-                    throw new OutboundException(OutboundException.Kind.PROTOCOL,
-                            peer + ": malformed reply to the " + step + ": " + decoder.failure());
+                    throw malformed(peer, step, decoder.failure());
                 default:
                     break;
             }
@@ -78,7 +98,7 @@ final class Handshake {
                     return decoder.message();
                 }
                 peerClosed = true;
-                throw new OutboundException(OutboundException.Kind.PROTOCOL, peer + " closed the connection during the " + step);
+                throw closedDuring(peer, step, null);
             }
             buffer.limit(have + n);
         }
@@ -102,13 +122,36 @@ final class Handshake {
             socket.setSoTimeout(deadline.millisLeft());
             return in.read(bytes, offset, length);
         } catch (SocketTimeoutException e) {
-            throw Sockets.timeout(peer + " did not answer the " + step + " within " + deadline.describe(), e);
+            throw noAnswer(peer, step, deadline.describe(), e);
         } catch (ClosedChannelException e) {
             throw e;
         } catch (IOException e) {
             peerClosed = true;
-            throw new OutboundException(OutboundException.Kind.PROTOCOL,
-                    peer + " broke the connection during the " + step + " (" + e.getMessage() + ")", e);
+            throw brokeDuring(peer, step, e);
         }
+    }
+
+    /** The peer closed the connection during {@code step}: a failed write's {@code cause}, or null for the end of the stream. */
+    static OutboundException closedDuring(String peer, String step, IOException cause) {
+        String message = peer + " closed the connection during the " + step;
+        return cause == null
+                ? new OutboundException(OutboundException.Kind.PROTOCOL, message)
+                : new OutboundException(OutboundException.Kind.PROTOCOL, message + " (" + cause.getMessage() + ")", cause);
+    }
+
+    /** A read during {@code step} failed with {@code cause} (a reset, say). */
+    static OutboundException brokeDuring(String peer, String step, IOException cause) {
+        return new OutboundException(OutboundException.Kind.PROTOCOL,
+                peer + " broke the connection during the " + step + " (" + cause.getMessage() + ")", cause);
+    }
+
+    /** The peer's answer to {@code step} broke the protocol, as {@code failure} says. */
+    static OutboundException malformed(String peer, String step, String failure) {
+        return new OutboundException(OutboundException.Kind.PROTOCOL, peer + ": malformed reply to the " + step + ": " + failure);
+    }
+
+    /** The peer did not answer {@code step} in the time the connect had ({@code within}). */
+    static SocketTimeoutException noAnswer(String peer, String step, String within, Throwable cause) {
+        return Sockets.timeout(peer + " did not answer the " + step + " within " + within, cause);
     }
 }

@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 /**
  * An HTTP proxy client: {@code CONNECT host:port HTTP/1.1} (RFC 9110 §9.3.6), with Basic
  * authentication (RFC 7617) when the outbound has credentials. Blocking I/O for virtual threads,
- * like {@link Socks5Client}; the connect-timeout bounds connecting to the proxy and its answer.
+ * like {@link Socks5Client}, or the same exchange on a selector's loop ({@link #start}); the
+ * connect-timeout bounds connecting to the proxy and its answer.
  *
  * <p>The answer's head is read without reading past it (see {@link HttpResponseDecoder}), so when
  * the destination speaks first (SSH, SMTP) and its first bytes arrive with the proxy's 200, they
@@ -33,6 +34,8 @@ import java.util.regex.Pattern;
 public final class HttpConnectClient {
     /** How many interim (1xx) responses are skipped before the final one. */
     private static final int MAX_INTERIM_RESPONSES = 8;
+    /** The handshake's one step, as messages name it. */
+    private static final String STEP = "CONNECT request";
     /** A Basic challenge among those of a Proxy-Authenticate field. */
     private static final Pattern BASIC = Pattern.compile("(?i)(^|[\\s,])basic(\\s|,|$)");
 
@@ -79,18 +82,37 @@ public final class HttpConnectClient {
         return Sockets.connectToProxy(proxy, peer, deadline);
     }
 
+    /**
+     * Begins what {@link #connect} does without blocking, for a caller that waits on a selector: the
+     * connect to the proxy, whose address this client must have (a name would need resolving), and
+     * the CONNECT to send once it is up. Fails at once as {@link #connect} would when the connect
+     * cannot begin.
+     */
+    public StartedConnect start(Destination destination) throws IOException {
+        SocketChannel channel = Sockets.startToProxy(proxy, peer);
+        return StartedConnect.throughProxy(channel, new NonBlockingHandshake(channel, peer, tunnelSteps(destination)), timeout);
+    }
+
     /** Sends CONNECT on a connection to the proxy and reads the answer up to the tunnel's first byte. */
     void tunnel(SocketChannel channel, Destination destination, Deadline deadline) throws IOException {
         Handshake handshake = new Handshake(channel, peer, deadline);
-        handshake.send(request(destination), "CONNECT request");
-        Head head = handshake.receive(new HttpResponseDecoder(), "CONNECT request");
-        for (int i = 0; head.status() < 200 && i < MAX_INTERIM_RESPONSES; i++) {
-            head = handshake.receive(new HttpResponseDecoder(), "CONNECT request");
+        handshake.run(tunnelSteps(destination));
+        handshake.finish();
+    }
+
+    /** The CONNECT request and its answer, after up to {@link #MAX_INTERIM_RESPONSES} interim (1xx) ones. */
+    private HandshakeStep tunnelSteps(Destination destination) {
+        return new HandshakeStep.Exchange<>(request(destination), new HttpResponseDecoder(), STEP, head -> answered(head, destination, 0));
+    }
+
+    private HandshakeStep answered(Head head, Destination destination, int interim) throws IOException {
+        if (head.status() < 200 && interim < MAX_INTERIM_RESPONSES) {
+            return new HandshakeStep.Exchange<>(new byte[0], new HttpResponseDecoder(), STEP, next -> answered(next, destination, interim + 1));
         }
         if (head.status() < 200 || head.status() > 299) {
             throw failure(head, destination);
         }
-        handshake.finish();
+        return HandshakeStep.Done.NOTHING;
     }
 
     /** Returns the request: request line, Host, and Proxy-Authorization with credentials. */

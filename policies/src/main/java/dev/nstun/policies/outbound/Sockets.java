@@ -39,12 +39,35 @@ final class Sockets {
         try {
             return connect(addresses, proxy.port(), Optional.empty(), deadline, Prepare.NONE);
         } catch (SocketTimeoutException e) {
-            throw timeout(peer + " did not accept the connection within " + deadline.describe(), e);
+            throw notAccepted(peer, deadline.describe(), e);
         } catch (ClosedChannelException e) {
             throw e;
         } catch (IOException e) {
-            throw new OutboundException(OutboundException.Kind.PROXY_UNREACHABLE, peer + " cannot be reached: " + e.getMessage(), e);
+            throw unreachable(peer, e);
         }
+    }
+
+    /**
+     * Begins connecting to the proxy at {@code proxy}, an address, without blocking, for a caller
+     * that waits for the channel on a selector. Fails as {@link #connectToProxy} would.
+     */
+    static SocketChannel startToProxy(HostPort proxy, String peer) throws IOException {
+        try {
+            InetAddress address = proxy.address().orElseThrow(() -> new IllegalArgumentException(peer + " is named by a name, to resolve first"));
+            return start(address, proxy.port(), Optional.empty(), Prepare.NONE);
+        } catch (IOException e) {
+            throw unreachable(peer, e);
+        }
+    }
+
+    /** The proxy could not be connected to, as {@code e} says (refused, unreachable). */
+    static OutboundException unreachable(String peer, IOException e) {
+        return new OutboundException(OutboundException.Kind.PROXY_UNREACHABLE, peer + " cannot be reached: " + e.getMessage(), e);
+    }
+
+    /** The proxy did not accept the connection in the time the connect had ({@code within}). */
+    static SocketTimeoutException notAccepted(String peer, String within, Throwable cause) {
+        return timeout(peer + " did not accept the connection within " + within, cause);
     }
 
     /**

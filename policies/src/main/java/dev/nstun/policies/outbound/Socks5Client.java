@@ -5,7 +5,6 @@ import dev.nstun.policies.config.HostPort;
 import dev.nstun.policies.config.Isolation;
 import dev.nstun.policies.config.Outbound;
 import dev.nstun.policies.outbound.OutboundException.Kind;
-import dev.nstun.policies.outbound.Socks5ReplyDecoders.CommandReply;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -13,11 +12,13 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * A SOCKS5 client (RFC 1928, with RFC 1929 username/password) for one proxy: CONNECT for TCP flows,
  * UDP ASSOCIATE for UDP flows. Blocking I/O, meant for virtual threads: the handshake runs once per
- * flow, and afterwards the returned channel carries the flow's bytes with nothing in between.
+ * flow, and afterwards the returned channel carries the flow's bytes with nothing in between. The
+ * same handshake runs on a selector's loop from {@link #start}.
  * Stateless between calls, so one client may serve many threads.
  *
  * <p>A destination with a name is sent by name (ATYP 3), so the proxy resolves it; otherwise by
@@ -74,13 +75,24 @@ public final class Socks5Client {
         SocketChannel channel = Sockets.connectToProxy(proxy, peer, deadline);
         try {
             Handshake handshake = new Handshake(channel, peer, deadline);
-            request(handshake, Socks5CommandType.CONNECT, destination);
+            handshake.run(connectSteps(destination));
             handshake.finish();
             return channel;
         } catch (IOException | RuntimeException e) {
             Sockets.closeAfter(channel, e);
             throw e;
         }
+    }
+
+    /**
+     * Begins what {@link #connect} does without blocking, for a caller that waits on a selector: the
+     * connect to the proxy, whose address this client must have (a name would need resolving), and
+     * the handshake to run once it is up. Fails at once as {@link #connect} would when the connect
+     * cannot begin.
+     */
+    public StartedConnect start(Destination destination) throws IOException {
+        SocketChannel channel = Sockets.startToProxy(proxy, peer);
+        return StartedConnect.throughProxy(channel, new NonBlockingHandshake(channel, peer, connectSteps(destination)), timeout);
     }
 
     /**
@@ -105,7 +117,7 @@ public final class Socks5Client {
 
     /** Greets, authenticates, sends {@code command} and returns BND.ADDR/BND.PORT of a successful reply. */
     Destination request(Handshake handshake, Socks5CommandType command, Destination destination) throws IOException {
-        authenticate(handshake, isolator.credentials(isolation, credentials, destination));
+        handshake.run(greetingStep(isolator.credentials(isolation, credentials, destination), () -> HandshakeStep.Done.NOTHING));
         return command(handshake, command, destination);
     }
 
@@ -115,11 +127,8 @@ public final class Socks5Client {
      * (some do rather than reply "command not supported") gives {@link Kind#UNSUPPORTED}.
      */
     Destination command(Handshake handshake, Socks5CommandType command, Destination destination) throws IOException {
-        String step = command.label() + " request";
-        CommandReply reply;
         try {
-            handshake.send(Socks5Codec.request(command, destination), step);
-            reply = handshake.receive(Socks5ReplyDecoders.commandReply(), step);
+            return handshake.run(commandStep(command, destination)).bound().orElseThrow();
         } catch (OutboundException e) {
             if (command.equals(Socks5CommandType.UDP_ASSOCIATE) && handshake.peerClosed()) {
                 throw new OutboundException(Kind.UNSUPPORTED, peer + " closed the connection when asked for UDP ASSOCIATE,"
@@ -127,31 +136,39 @@ public final class Socks5Client {
             }
             throw e;
         }
-        if (!reply.reply().isSuccess()) {
-            throw failure(reply.reply(), command, destination);
-        }
-        return reply.bound().orElseThrow();
     }
 
     /** Greets the proxy and authenticates with the method it chose, with the client's own credentials (the probe's way). */
     void authenticate(Handshake handshake) throws IOException {
-        authenticate(handshake, credentials);
+        handshake.run(greetingStep(credentials, () -> HandshakeStep.Done.NOTHING));
     }
 
-    private void authenticate(Handshake handshake, Optional<Credentials> credentials) throws IOException {
-        handshake.send(Socks5Codec.greeting(credentials.isPresent()), "greeting");
-        Socks5AuthMethod method = handshake.receive(Socks5ReplyDecoders.methodSelection(), "greeting");
+    /** The exchanges of a CONNECT to {@code destination}: the greeting, authentication as the isolation asks, the request. */
+    private HandshakeStep connectSteps(Destination destination) {
+        return greetingStep(isolator.credentials(isolation, credentials, destination),
+                () -> commandStep(Socks5CommandType.CONNECT, destination));
+    }
+
+    /** The greeting, offering {@code credentials} if any, and authentication with the method the proxy chose; then {@code after}. */
+    private HandshakeStep greetingStep(Optional<Credentials> credentials, Supplier<HandshakeStep> after) {
+        return new HandshakeStep.Exchange<>(Socks5Codec.greeting(credentials.isPresent()), Socks5ReplyDecoders.methodSelection(),
+                "greeting", method -> authenticated(method, credentials, after));
+    }
+
+    private HandshakeStep authenticated(Socks5AuthMethod method, Optional<Credentials> credentials, Supplier<HandshakeStep> after)
+            throws OutboundException {
         if (method.equals(Socks5AuthMethod.NO_AUTH)) {
-            return;
+            return after.get();
         }
         if (method.equals(Socks5AuthMethod.PASSWORD) && credentials.isPresent()) {
-            String step = "username/password authentication";
-            handshake.send(Socks5Codec.passwordRequest(credentials.get()), step);
-            int status = handshake.receive(Socks5ReplyDecoders.passwordStatus(), step);
-            if (status != 0) {
-                throw new OutboundException(Kind.AUTHENTICATION, peer + " rejected the username/password for " + credentials.get().username());
-            }
-            return;
+            return new HandshakeStep.Exchange<>(Socks5Codec.passwordRequest(credentials.get()), Socks5ReplyDecoders.passwordStatus(),
+                    "username/password authentication", status -> {
+                        if (status != 0) {
+                            throw new OutboundException(Kind.AUTHENTICATION, peer + " rejected the username/password for "
+                                    + credentials.get().username());
+                        }
+                        return after.get();
+                    });
         }
         if (method.equals(Socks5AuthMethod.UNACCEPTED)) {
             throw new OutboundException(Kind.AUTHENTICATION, credentials.isPresent()
@@ -160,6 +177,17 @@ public final class Socks5Client {
         }
         throw new OutboundException(Kind.PROTOCOL, peer + ": malformed reply to the greeting: method " + method
                 + " was not offered (expected: " + (credentials.isPresent() ? "0 or 2" : "0") + ")");
+    }
+
+    /** The request for {@code command}, done with BND.ADDR/BND.PORT of a successful reply. */
+    private HandshakeStep commandStep(Socks5CommandType command, Destination destination) {
+        return new HandshakeStep.Exchange<>(Socks5Codec.request(command, destination), Socks5ReplyDecoders.commandReply(),
+                command.label() + " request", reply -> {
+                    if (!reply.reply().isSuccess()) {
+                        throw failure(reply.reply(), command, destination);
+                    }
+                    return new HandshakeStep.Done(reply.bound());
+                });
     }
 
     private IOException failure(Socks5Reply reply, Socks5CommandType command, Destination destination) {

@@ -19,9 +19,14 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** {@link HttpConnectClient} against in-process proxies that answer, fail, misbehave or stay silent. */
+/**
+ * {@link HttpConnectClient} against in-process proxies that answer, fail, misbehave or stay silent: blocking,
+ * and on a selector as the stack's loop drives it ({@link HandshakeDriver}).
+ */
 class HttpConnectClientTest {
     private static final Duration TIMEOUT = Duration.ofMillis(300);
     private static final Destination EXAMPLE = Destination.of("example.com", 443);
@@ -119,12 +124,17 @@ class HttpConnectClientTest {
                 }, SocketTimeoutException.class, null, "http proxy %s did not answer the CONNECT request within 300ms"));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("failures")
-    void failsWithTheExceptionAndMessageOfTheTable(Case c) throws Exception {
+    /** Every row of the table, blocking and on a selector's loop. */
+    static Stream<Arguments> failuresBothWays() {
+        return failures().flatMap(c -> Stream.of(HandshakeDriver.values()).map(d -> Arguments.of(d, c)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("failuresBothWays")
+    void failsWithTheExceptionAndMessageOfTheTable(HandshakeDriver driver, Case c) throws Exception {
         try (FakeProxy proxy = FakeProxy.start(c.script())) {
             HttpConnectClient client = new HttpConnectClient(proxy.address(), c.credentials(), TIMEOUT);
-            IOException e = assertThrows(IOException.class, () -> client.connect(EXAMPLE));
+            IOException e = assertThrows(IOException.class, () -> driver.connect(HandshakeDriver.of(client), EXAMPLE));
             assertEquals(c.type(), e.getClass(), "exception: got " + e + ", want " + c.type().getSimpleName());
             assertEquals(c.message().formatted(proxy.address()), e.getMessage());
             if (c.kind() != null) {
@@ -133,22 +143,25 @@ class HttpConnectClientTest {
         }
     }
 
-    @Test
-    void proxyNotListeningIsUnreachable() throws Exception {
+    @ParameterizedTest
+    @EnumSource(HandshakeDriver.class)
+    void proxyNotListeningIsUnreachable(HandshakeDriver driver) throws Exception {
         HostPort dead = new HostPort("127.0.0.1", Socks5ClientTest.freePort());
-        OutboundException e = assertThrows(OutboundException.class, () -> new HttpConnectClient(dead, NONE, TIMEOUT).connect(EXAMPLE));
+        HttpConnectClient client = new HttpConnectClient(dead, NONE, TIMEOUT);
+        OutboundException e = assertThrows(OutboundException.class, () -> driver.connect(HandshakeDriver.of(client), EXAMPLE));
         assertEquals("http proxy " + dead + " cannot be reached: Connection refused", e.getMessage());
         assertEquals(Kind.PROXY_UNREACHABLE, e.kind());
     }
 
-    @Test
-    void bytesRightAfterTheHeadStayInTheChannel() throws Exception {
+    @ParameterizedTest
+    @EnumSource(HandshakeDriver.class)
+    void bytesRightAfterTheHeadStayInTheChannel(HandshakeDriver driver) throws Exception {
         // tinyproxy's answer, with the destination's banner in the same segment.
         try (FakeProxy proxy = FakeProxy.start(p -> {
             p.expectText(REQUEST).sendText("HTTP/1.0 200 Connection established\r\nProxy-agent: tinyproxy/1.11.1\r\n\r\nSSH-2.0\r\n");
             p.echo();
         })) {
-            try (SocketChannel ch = new HttpConnectClient(proxy.address(), NONE, TIMEOUT).connect(EXAMPLE)) {
+            try (SocketChannel ch = driver.connect(HandshakeDriver.of(new HttpConnectClient(proxy.address(), NONE, TIMEOUT)), EXAMPLE)) {
                 assertTrue(ch.isBlocking() && ch.isConnected(), "a connected channel in blocking mode");
                 assertEquals("SSH-2.0\r\n", readText(ch, 9));
                 ch.write(ByteBuffer.wrap("ping".getBytes(StandardCharsets.US_ASCII)));
@@ -157,13 +170,14 @@ class HttpConnectClientTest {
         }
     }
 
-    @Test
-    void sendsBasicCredentialsAndSkipsInterimResponses() throws Exception {
+    @ParameterizedTest
+    @EnumSource(HandshakeDriver.class)
+    void sendsBasicCredentialsAndSkipsInterimResponses(HandshakeDriver driver) throws Exception {
         try (FakeProxy proxy = FakeProxy.start(p -> {
             p.expectText(REQUEST_ALICE).sendText("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\n\r\n!");
             p.hang();
         })) {
-            try (SocketChannel ch = new HttpConnectClient(proxy.address(), ALICE, TIMEOUT).connect(EXAMPLE)) {
+            try (SocketChannel ch = driver.connect(HandshakeDriver.of(new HttpConnectClient(proxy.address(), ALICE, TIMEOUT)), EXAMPLE)) {
                 assertEquals("!", readText(ch, 1));
             }
         }
@@ -178,8 +192,9 @@ class HttpConnectClientTest {
         }
     }
 
-    @Test
-    void readsAHeadThatArrivesInPieces() throws Exception {
+    @ParameterizedTest
+    @EnumSource(HandshakeDriver.class)
+    void readsAHeadThatArrivesInPieces(HandshakeDriver driver) throws Exception {
         String head = "HTTP/1.1 200 Connection established\r\n\r\n";
         try (FakeProxy proxy = FakeProxy.start(p -> {
             p.expectText(REQUEST);
@@ -189,7 +204,7 @@ class HttpConnectClientTest {
             }
             p.hang();
         })) {
-            try (SocketChannel ch = new HttpConnectClient(proxy.address(), NONE, Duration.ofSeconds(5)).connect(EXAMPLE)) {
+            try (SocketChannel ch = driver.connect(HandshakeDriver.of(new HttpConnectClient(proxy.address(), NONE, Duration.ofSeconds(5))), EXAMPLE)) {
                 assertEquals("!", readText(ch, 1));
             }
         }

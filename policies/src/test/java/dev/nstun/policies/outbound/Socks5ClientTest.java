@@ -21,9 +21,14 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** {@link Socks5Client} against in-process proxies that answer, fail, misbehave or stay silent. */
+/**
+ * {@link Socks5Client} against in-process proxies that answer, fail, misbehave or stay silent: blocking,
+ * and the same handshake driven on a selector as the stack's loop drives it ({@link HandshakeDriver}).
+ */
 class Socks5ClientTest {
     private static final Duration TIMEOUT = Duration.ofMillis(300);
     private static final Destination EXAMPLE = Destination.of("example.com", 443);
@@ -126,12 +131,17 @@ class Socks5ClientTest {
                 }, SocketTimeoutException.class, null, "socks5 proxy %s did not answer the CONNECT request within 300ms"));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("failures")
-    void failsWithTheExceptionAndMessageOfTheTable(Case c) throws Exception {
+    /** Every row of the table, blocking and on a selector's loop. */
+    static Stream<Arguments> failuresBothWays() {
+        return failures().flatMap(c -> Stream.of(HandshakeDriver.values()).map(d -> Arguments.of(d, c)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("failuresBothWays")
+    void failsWithTheExceptionAndMessageOfTheTable(HandshakeDriver driver, Case c) throws Exception {
         try (FakeProxy proxy = FakeProxy.start(c.script())) {
             Socks5Client client = new Socks5Client(proxy.address(), c.credentials(), TIMEOUT);
-            IOException e = assertThrows(IOException.class, () -> client.connect(EXAMPLE));
+            IOException e = assertThrows(IOException.class, () -> driver.connect(HandshakeDriver.of(client), EXAMPLE));
             assertEquals(c.type(), e.getClass(), "exception: got " + e + ", want " + c.type().getSimpleName());
             assertEquals(c.message().formatted(proxy.address()), e.getMessage());
             if (c.kind() != null) {
@@ -140,23 +150,39 @@ class Socks5ClientTest {
         }
     }
 
-    @Test
-    void proxyNotListeningIsUnreachable() throws Exception {
+    @ParameterizedTest
+    @EnumSource(HandshakeDriver.class)
+    void proxyNotListeningIsUnreachable(HandshakeDriver driver) throws Exception {
         HostPort dead = new HostPort("127.0.0.1", freePort());
         Socks5Client client = new Socks5Client(dead, NONE, TIMEOUT);
-        OutboundException e = assertThrows(OutboundException.class, () -> client.connect(EXAMPLE));
+        OutboundException e = assertThrows(OutboundException.class, () -> driver.connect(HandshakeDriver.of(client), EXAMPLE));
         assertEquals("socks5 proxy " + dead + " cannot be reached: Connection refused", e.getMessage());
         assertEquals(Kind.PROXY_UNREACHABLE, e.kind());
     }
 
     @Test
-    void connectsByNameAndLeavesTheDestinationsFirstBytesInTheChannel() throws Exception {
+    void proxyThatNeverAcceptsTimesOutOnTheLoop() throws Exception {
+        // A listener whose backlog is full: the kernel drops the SYN, so the connect itself never completes.
+        try (ServerSocket full = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             SocketChannel first = SocketChannel.open(full.getLocalSocketAddress());
+             SocketChannel second = SocketChannel.open(full.getLocalSocketAddress())) {
+            HostPort proxy = new HostPort("127.0.0.1", full.getLocalPort());
+            StartedConnect started = new Socks5Client(proxy, NONE, TIMEOUT).start(EXAMPLE);
+            IOException e = assertThrows(IOException.class, () -> HandshakeDriver.drive(started));
+            assertEquals(SocketTimeoutException.class, e.getClass(), "got " + e);
+            assertEquals("socks5 proxy " + proxy + " did not accept the connection within 300ms", e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(HandshakeDriver.class)
+    void connectsByNameAndLeavesTheDestinationsFirstBytesInTheChannel(HandshakeDriver driver) throws Exception {
         // The reply and the destination's banner arrive in one segment: the banner must stay for the data stream.
         try (FakeProxy proxy = FakeProxy.start(p -> {
             p.acceptGreeting().expect(CONNECT_EXAMPLE).send(reply(0) + " 5353482d322e300d0a");
             p.echo();
         })) {
-            try (SocketChannel ch = new Socks5Client(proxy.address(), NONE, TIMEOUT).connect(EXAMPLE)) {
+            try (SocketChannel ch = driver.connect(HandshakeDriver.of(new Socks5Client(proxy.address(), NONE, TIMEOUT)), EXAMPLE)) {
                 assertTrue(ch.isBlocking() && ch.isConnected(), "a connected channel in blocking mode");
                 assertEquals("SSH-2.0\r\n", readText(ch, 9));
                 ch.write(ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)));
@@ -165,13 +191,14 @@ class Socks5ClientTest {
         }
     }
 
-    @Test
-    void authenticatesWithUsernameAndPassword() throws Exception {
+    @ParameterizedTest
+    @EnumSource(HandshakeDriver.class)
+    void authenticatesWithUsernameAndPassword(HandshakeDriver driver) throws Exception {
         try (FakeProxy proxy = FakeProxy.start(p -> {
             p.expect(GREETING_WITH_PASSWORD).send("05 02").expect(PASSWORD_ALICE).send("01 00").expect(CONNECT_EXAMPLE).send(reply(0));
             p.echo();
         })) {
-            try (SocketChannel ch = new Socks5Client(proxy.address(), ALICE, TIMEOUT).connect(EXAMPLE)) {
+            try (SocketChannel ch = driver.connect(HandshakeDriver.of(new Socks5Client(proxy.address(), ALICE, TIMEOUT)), EXAMPLE)) {
                 ch.write(ByteBuffer.wrap(new byte[] {42}));
                 assertEquals("*", readText(ch, 1));
             }
@@ -208,8 +235,9 @@ class Socks5ClientTest {
         }
     }
 
-    @Test
-    void readsRepliesThatArriveByteByByteWithAnyBoundAddressType() throws Exception {
+    @ParameterizedTest
+    @EnumSource(HandshakeDriver.class)
+    void readsRepliesThatArriveByteByByteWithAnyBoundAddressType(HandshakeDriver driver) throws Exception {
         String[] replies = {
             "05 00 00 01 7f000001 1f90",
             "05 00 00 03 09 6c6f63616c686f7374 1f90",
@@ -220,7 +248,7 @@ class Socks5ClientTest {
                 p.expect("05 01 00").trickle("05 00").expect(CONNECT_EXAMPLE).trickle(r + " 21");
                 p.hang();
             })) {
-                try (SocketChannel ch = new Socks5Client(proxy.address(), NONE, Duration.ofSeconds(5)).connect(EXAMPLE)) {
+                try (SocketChannel ch = driver.connect(HandshakeDriver.of(new Socks5Client(proxy.address(), NONE, Duration.ofSeconds(5))), EXAMPLE)) {
                     assertEquals("!", readText(ch, 1), "the byte after reply " + r);
                 }
             }

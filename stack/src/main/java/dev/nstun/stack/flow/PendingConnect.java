@@ -16,21 +16,31 @@ import java.util.function.Function;
  * gives the connect up once it has lasted that long on the loop's clock, and asks {@link #failure}
  * about a {@link SocketTimeoutException}; without one, the kernel's SYN retries bound it. A connect
  * the stack abandons (its half-open flow evicted) is told to {@link #failure} as an
- * {@link AsynchronousCloseException}, as an interrupted blocking connect would have thrown.
+ * {@link AsynchronousCloseException}, as an interrupted blocking connect would have thrown. With a
+ * {@link #handshake} (a proxy's), the connect is complete only once that is done, within the same
+ * timeout, and what it throws is answered through {@link #failure} too.
  *
  * @param channel the channel, non-blocking, its connect started (perhaps already connected)
- * @param failure what a failed finishConnect means for the command, as {@link Dialer#connectTcp} would have thrown it
+ * @param failure what a failed finishConnect or handshake means for the command, as {@link Dialer#connectTcp} would have thrown it
  * @param timeout how long the connect may take (a dialer's connect-timeout), or empty
+ * @param handshake what runs on the channel once it is connected, or empty
  */
-public record PendingConnect(SocketChannel channel, Function<IOException, DialException> failure, Optional<Duration> timeout) {
+public record PendingConnect(SocketChannel channel, Function<IOException, DialException> failure, Optional<Duration> timeout,
+                             Optional<UpstreamHandshake> handshake) {
     public PendingConnect {
         Objects.requireNonNull(channel, "channel");
         Objects.requireNonNull(failure, "failure");
         Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(handshake, "handshake");
     }
 
-    /** Returns a connect without a timeout of its own. */
+    /** Returns a connect without a timeout of its own and with no handshake after it. */
     public PendingConnect(SocketChannel channel, Function<IOException, DialException> failure) {
-        this(channel, failure, Optional.empty());
+        this(channel, failure, Optional.empty(), Optional.empty());
+    }
+
+    /** Returns this connect with {@code failure} in place of its own (which {@code failure} may call), all else kept. */
+    public PendingConnect withFailure(Function<IOException, DialException> failure) {
+        return new PendingConnect(channel, failure, timeout, handshake);
     }
 }

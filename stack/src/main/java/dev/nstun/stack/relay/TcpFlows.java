@@ -9,6 +9,7 @@ import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowKey;
 import dev.nstun.stack.flow.FlowSnapshot;
 import dev.nstun.stack.flow.PendingConnect;
+import dev.nstun.stack.flow.UpstreamHandshake;
 import dev.nstun.stack.tcp.BufferMemory;
 import dev.nstun.stack.tcp.CloseReason;
 import dev.nstun.stack.tcp.IsnGenerator;
@@ -238,9 +239,10 @@ public final class TcpFlows {
     }
 
     /**
-     * Starts the flow's dial here if the dialer can without blocking: the connect then completes on
-     * the selector ({@link #onConnectable}), with no thread hand-off either way. Returns false when
-     * the dial needs a thread. A connect with a timeout is given up once it passes ({@link #serviceOne}).
+     * Starts the flow's dial here if the dialer can without blocking: the connect, and a proxy's
+     * handshake after it, then complete on the selector ({@link #onConnectable}, {@link #onReadable},
+     * {@link #onWritable}), with no thread hand-off either way. Returns false when the dial needs a
+     * thread. A connect with a timeout is given up once it passes ({@link #serviceOne}).
      */
     private boolean dialOnLoop(long nowNanos, TcpFlow flow) {
         Optional<PendingConnect> started;
@@ -256,31 +258,24 @@ public final class TcpFlows {
         }
         if (started.isEmpty()) return false;
         flow.pending = started.get();
+        flow.pending.timeout().ifPresent(t -> {
+            flow.connectDeadline = nowNanos + t.toNanos();
+            arm(flow, flow.connectDeadline);
+        });
         SocketChannel ch = flow.pending.channel();
         try {
             // A connect to a local or veth peer has usually completed inside connect(2) itself (the
             // kernel ran the handshake on this thread): finish it now, and answer the SYN this turn,
             // rather than register for OP_CONNECT and wait a turn for it.
             if (ch.isConnected() || ch.isConnectionPending() && ch.finishConnect()) {
-                connected(flow, ch);
+                upstreamConnected(flow, ch);
                 return true;
             }
         } catch (IOException e) {
             pendingFailed(flow, e);
             return true;
         }
-        try {
-            flow.selectionKey = ch.register(selector, SelectionKey.OP_CONNECT, flow);
-        } catch (IOException e) {
-            closeQuietly(ch);
-            flow.pending = null;
-            dialFailed(flow, DialFailure.FAILED, String.valueOf(e));
-            return true;
-        }
-        flow.pending.timeout().ifPresent(t -> {
-            flow.connectDeadline = nowNanos + t.toNanos();
-            arm(flow, flow.connectDeadline);
-        });
+        awaitUpstream(flow, ch, SelectionKey.OP_CONNECT);
         return true;
     }
 
@@ -296,17 +291,63 @@ public final class TcpFlows {
             pendingFailed(flow, e);
             return;
         }
-        connected(flow, ch);
+        upstreamConnected(flow, ch);
     }
 
-    /** The upstream's connect begun on the loop failed with {@code e} (a {@link SocketTimeoutException}: it took too long). */
-    private void pendingFailed(TcpFlow flow, IOException e) {
+    /** The connect begun on the loop is up: the flow is connected, or its upstream's handshake begins. */
+    private void upstreamConnected(TcpFlow flow, SocketChannel ch) {
+        if (flow.pending.handshake().isPresent()) advanceHandshake(flow);
+        else connected(flow, ch);
+    }
+
+    /** Takes the upstream's handshake as far as its channel allows, and waits for what it needs next. */
+    private void advanceHandshake(TcpFlow flow) {
         PendingConnect pending = flow.pending;
-        DialException failure = pending.failure().apply(e);
+        UpstreamHandshake.Progress progress;
+        try {
+            progress = pending.handshake().orElseThrow().advance();
+        } catch (IOException e) {
+            pendingFailed(flow, e);
+            return;
+        } catch (RuntimeException e) {
+            log.warn("{}: the upstream's handshake failed unexpectedly", flow.id, e);
+            abandonPending(flow);
+            dialFailed(flow, DialFailure.FAILED, String.valueOf(e));
+            return;
+        }
+        switch (progress) {
+            case DONE -> connected(flow, pending.channel());
+            case READABLE -> awaitUpstream(flow, pending.channel(), SelectionKey.OP_READ);
+            case WRITABLE -> awaitUpstream(flow, pending.channel(), SelectionKey.OP_WRITE);
+        }
+    }
+
+    /** Has the selector wake the flow when its pending upstream is ready for {@code ops}. */
+    private void awaitUpstream(TcpFlow flow, SocketChannel ch, int ops) {
+        try {
+            if (flow.selectionKey == null) flow.selectionKey = ch.register(selector, ops, flow);
+            else flow.selectionKey.interestOps(ops);
+        } catch (IOException | CancelledKeyException e) {
+            abandonPending(flow);
+            dialFailed(flow, DialFailure.FAILED, String.valueOf(e));
+        }
+    }
+
+    /** Closes the pending upstream's channel and forgets it, its dialer not told (the caller answers the flow). */
+    private void abandonPending(TcpFlow flow) {
         if (flow.selectionKey != null) flow.selectionKey.cancel();
-        closeQuietly(pending.channel());
+        closeQuietly(flow.pending.channel());
         flow.pending = null;
         flow.selectionKey = null;
+    }
+
+    /**
+     * The upstream's connect begun on the loop, or its handshake, failed with {@code e} (a
+     * {@link SocketTimeoutException}: it took too long).
+     */
+    private void pendingFailed(TcpFlow flow, IOException e) {
+        DialException failure = flow.pending.failure().apply(e);
+        abandonPending(flow);
         dialFailed(flow, failure.failure(), failure.getMessage());
     }
 
@@ -389,13 +430,21 @@ public final class TcpFlows {
     /** The upstream has bytes (or EOF, or an error) for the command. */
     public void onReadable(SelectionKey key) {
         TcpFlow flow = (TcpFlow) key.attachment();
+        if (flow.pending != null) {
+            advanceHandshake(flow);
+            return;
+        }
         pumpFromUpstream(flow);
         markDirty(flow);
     }
 
-    /** The upstream can take the bytes it refused before. */
+    /** The upstream can take the bytes it refused before, or the rest of its handshake's request. */
     public void onWritable(SelectionKey key) {
         TcpFlow flow = (TcpFlow) key.attachment();
+        if (flow.pending != null) {
+            advanceHandshake(flow);
+            return;
+        }
         markDirty(flow);
     }
 

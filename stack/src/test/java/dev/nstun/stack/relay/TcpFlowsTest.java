@@ -13,6 +13,7 @@ import dev.nstun.stack.flow.Dialer;
 import dev.nstun.stack.flow.FlowId;
 import dev.nstun.stack.flow.FlowSnapshot;
 import dev.nstun.stack.flow.PendingConnect;
+import dev.nstun.stack.flow.UpstreamHandshake;
 import dev.nstun.stack.flow.UdpUpstream;
 import dev.nstun.stack.tcp.BufferMemory;
 import dev.nstun.stack.tcp.TcpConfig;
@@ -83,6 +84,8 @@ class TcpFlowsTest {
     private boolean connectsEndBeforeReturn;
     /** The connect-timeout of connects started on the loop; null: none. */
     private Duration loopConnectTimeout;
+    /** Whether connects started on the loop run {@link #greeting} once connected. */
+    private boolean loopGreeting;
     /** What the failure mapping of connects started on the loop was asked about. */
     private final List<IOException> loopFailures = new ArrayList<>();
     private Selector selector;
@@ -127,7 +130,7 @@ class TcpFlowsTest {
                 return Optional.of(new PendingConnect(ch, e -> {
                     loopFailures.add(e);
                     return new DialException(e instanceof SocketTimeoutException ? DialFailure.TIMED_OUT : DialFailure.REFUSED, "test: " + e);
-                }, Optional.ofNullable(loopConnectTimeout)));
+                }, Optional.ofNullable(loopConnectTimeout), loopGreeting ? Optional.of(greeting(ch)) : Optional.empty()));
             }
         };
         output = new PacketOutput() {
@@ -492,6 +495,61 @@ class TcpFlowsTest {
     }
 
     @Test
+    void aHandshakeOnTheLoopRunsBeforeTheSynIsAnsweredAndLeavesTheBytesAfterItToTheFlow() throws IOException {
+        connectOnLoop = (InetSocketAddress) server.getLocalAddress();
+        connectsEndBeforeReturn = true;
+        loopGreeting = true;
+        syn(0); // connected in the SYN's turn: the greeting goes
+        SocketChannel upstream = server.accept();
+        assertEquals("hello\n", readWithin(upstream, 6), "the handshake's request");
+        assertEquals(List.of(), sent, "nothing to the command while the handshake runs");
+        upstream.write(ByteBuffer.wrap("ok\nSSH-2.0\r\n".getBytes(StandardCharsets.US_ASCII)));
+        untilAnswered(2);
+        synAck = lastSent();
+        assertTrue(synAck.syn() && synAck.ack(), "SYN-ACK once the handshake is done: " + synAck);
+        assertTrue(tasks.isEmpty(), "no dial went to a thread");
+        ourIsn = synAck.seqNumber();
+        command(3, TcpSegment.ACK, 1, "");
+        upstreamReadable(4);
+        assertEquals("SSH-2.0\r\n", payload(lastSent()), "the destination's first bytes, after the handshake's answer");
+        command(5, TcpSegment.ACK | TcpSegment.PSH, 1, "SSH-2.0-client\r\n");
+        assertEquals("SSH-2.0-client\r\n", readAll(upstream, 16), "relayed upstream");
+    }
+
+    @Test
+    void aHandshakeOnTheLoopThatFailsIsAnsweredAsItsDialerMapsIt() throws IOException {
+        connectOnLoop = (InetSocketAddress) server.getLocalAddress();
+        loopGreeting = true;
+        syn(0);
+        SocketChannel upstream = server.accept();
+        upstream.write(ByteBuffer.wrap("no\n".getBytes(StandardCharsets.US_ASCII)));
+        untilAnswered(1);
+        TcpSegment rst = lastSent();
+        assertTrue(rst.rst() && rst.ack(), "RST|ACK as the mapping says (refused): " + rst);
+        assertEquals(List.of("refused: no"), loopFailures.stream().map(Throwable::getMessage).toList(), "the dialer's mapping asked once");
+        assertEquals(0, flows.size(), "flows left");
+        assertFalse(dialed.get(0).isOpen(), "the upstream channel is closed");
+    }
+
+    @Test
+    void aHandshakeOnTheLoopThatOutlastsTheConnectTimeoutIsAnsweredWithHostUnreachable() throws IOException {
+        connectOnLoop = (InetSocketAddress) server.getLocalAddress();
+        loopGreeting = true;
+        loopConnectTimeout = Duration.ofSeconds(10);
+        syn(0);
+        server.accept(); // and never answers
+        flows.tick(9_999 * MS);
+        flows.service(9_999 * MS);
+        assertEquals(List.of(), sent, "packets sent to the command before the connect-timeout");
+        flows.tick(10_000 * MS);
+        flows.service(10_000 * MS);
+        assertIcmp(IcmpV4Message.CODE_HOST_UNREACHABLE);
+        assertEquals(List.of(SocketTimeoutException.class), loopFailures.stream().map(Object::getClass).toList(), "asked about");
+        assertEquals(0, flows.size(), "flows left");
+        assertFalse(dialed.get(0).isOpen(), "the upstream channel is closed");
+    }
+
+    @Test
     void aConnectOnTheLoopWithoutATimeoutWaitsForTheKernel() {
         connectsNeverComplete = true;
         syn(0);
@@ -628,14 +686,39 @@ class TcpFlowsTest {
     /** Turns the loop at {@code at} ms on what the selector reports until the command has been answered. */
     private void untilAnswered(long at) throws IOException {
         while (sent.isEmpty()) {
-            assertTrue(selector.select(5000) > 0, "the upstream's connect completes");
-            flows.tick(at * MS);
-            for (SelectionKey key : selector.selectedKeys()) {
-                if (key.isConnectable()) flows.onConnectable(key);
-            }
-            selector.selectedKeys().clear();
-            flows.service(at * MS);
+            turn(at);
         }
+    }
+
+    /** Waits until an upstream socket is ready, then runs the loop's turn at {@code at} ms, each key handled as NetStack does. */
+    private void turn(long at) throws IOException {
+        assertTrue(selector.select(5000) > 0, "an upstream socket is ready");
+        flows.tick(at * MS);
+        for (SelectionKey key : selector.selectedKeys()) {
+            if (key.isConnectable()) flows.onConnectable(key);
+            else if (key.isReadable()) flows.onReadable(key);
+            if (key.isValid() && key.isWritable()) flows.onWritable(key);
+        }
+        selector.selectedKeys().clear();
+        flows.service(at * MS);
+    }
+
+    /**
+     * A handshake of the test's own on {@code ch}: sends "hello\n", then takes exactly three bytes
+     * and is done if they say "ok\n"; anything else fails it.
+     */
+    private static UpstreamHandshake greeting(SocketChannel ch) {
+        ByteBuffer request = ByteBuffer.wrap("hello\n".getBytes(StandardCharsets.US_ASCII));
+        ByteBuffer answer = ByteBuffer.allocate(3);
+        return () -> {
+            ch.write(request);
+            if (request.hasRemaining()) return UpstreamHandshake.Progress.WRITABLE;
+            if (ch.read(answer) < 0) throw new IOException("closed during the greeting");
+            if (answer.hasRemaining()) return UpstreamHandshake.Progress.READABLE;
+            String said = new String(answer.array(), StandardCharsets.US_ASCII);
+            if (!said.equals("ok\n")) throw new IOException("refused: " + said.strip());
+            return UpstreamHandshake.Progress.DONE;
+        };
     }
 
     /** Waits, on a selector of its own, until the kernel has ended {@code ch}'s connect one way or the other. */
@@ -681,6 +764,21 @@ class TcpFlowsTest {
         byte[] b = new byte[t.payloadLength()];
         t.buffer().get(t.payloadOffset(), b);
         return new String(b, StandardCharsets.US_ASCII);
+    }
+
+    /** Reads {@code n} bytes from {@code ch}, or what has come within 5 s. */
+    private static String readWithin(SocketChannel ch, int n) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(n);
+        ch.configureBlocking(false);
+        try (Selector own = Selector.open()) {
+            ch.register(own, SelectionKey.OP_READ);
+            long end = System.nanoTime() + 5_000 * MS;
+            while (b.hasRemaining() && System.nanoTime() < end && ch.read(b) >= 0) {
+                own.select(Math.max(1, (end - System.nanoTime()) / MS));
+            }
+        }
+        ch.configureBlocking(true);
+        return new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII);
     }
 
     private static String readAll(SocketChannel ch, int n) throws IOException {

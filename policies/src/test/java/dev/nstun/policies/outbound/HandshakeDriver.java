@@ -1,0 +1,100 @@
+package dev.nstun.policies.outbound;
+
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+
+/**
+ * The two ways a proxy client's connect runs, for tests that hold both to the same table: blocking
+ * on the test's thread ({@code connect}), and begun with {@code start} and driven on a selector as
+ * the stack's loop drives it ({@link #drive}).
+ */
+enum HandshakeDriver {
+    BLOCKING,
+    LOOP;
+
+    /** A client's two ways in. */
+    interface Client {
+        SocketChannel connect(Destination destination) throws IOException;
+
+        StartedConnect start(Destination destination) throws IOException;
+    }
+
+    /** Returns the channel to {@code destination} through {@code client}, in blocking mode, connected this driver's way. */
+    SocketChannel connect(Client client, Destination destination) throws IOException {
+        return this == BLOCKING ? client.connect(destination) : drive(client.start(destination));
+    }
+
+    /** Returns a Socks5Client's ways in. */
+    static Client of(Socks5Client client) {
+        return new Client() {
+            @Override
+            public SocketChannel connect(Destination destination) throws IOException {
+                return client.connect(destination);
+            }
+
+            @Override
+            public StartedConnect start(Destination destination) throws IOException {
+                return client.start(destination);
+            }
+        };
+    }
+
+    /** Returns an HttpConnectClient's ways in. */
+    static Client of(HttpConnectClient client) {
+        return new Client() {
+            @Override
+            public SocketChannel connect(Destination destination) throws IOException {
+                return client.connect(destination);
+            }
+
+            @Override
+            public StartedConnect start(Destination destination) throws IOException {
+                return client.start(destination);
+            }
+        };
+    }
+
+    /**
+     * Finishes {@code started} as the stack's loop does: waits for the connect on a selector, then
+     * advances the handshake whenever the channel is ready for what it waits for, and gives the
+     * whole up when the timeout passes; failures are worded by {@link StartedConnect#failed}.
+     * Returns the channel in blocking mode.
+     */
+    static SocketChannel drive(StartedConnect started) throws IOException {
+        SocketChannel channel = started.channel();
+        long deadline = System.nanoTime() + started.timeout().toNanos();
+        try (Selector selector = Selector.open()) {
+            SelectionKey key = channel.register(selector, SelectionKey.OP_CONNECT);
+            boolean connected = false;
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    channel.close();
+                    throw started.failed(new SocketTimeoutException("Connect timed out"));
+                }
+                selector.select(Math.max(1, left / 1_000_000));
+                selector.selectedKeys().clear();
+                NonBlockingHandshake.Progress progress;
+                try {
+                    if (!connected && !channel.finishConnect()) {
+                        continue;
+                    }
+                    connected = true;
+                    progress = started.advance();
+                } catch (IOException e) {
+                    channel.close();
+                    throw started.failed(e);
+                }
+                if (progress == NonBlockingHandshake.Progress.DONE) {
+                    break;
+                }
+                key.interestOps(progress == NonBlockingHandshake.Progress.READABLE ? SelectionKey.OP_READ : SelectionKey.OP_WRITE);
+            }
+        }
+        channel.configureBlocking(true);
+        return channel;
+    }
+}
