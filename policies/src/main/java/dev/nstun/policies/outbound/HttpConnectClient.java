@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * tinyproxy sends for wrong credentials), an {@link OutboundException} about credentials; 403 one
  * about the proxy's rules; anything else an {@link OutboundException} quoting the status.
  */
-public final class HttpConnectClient {
+public final class HttpConnectClient implements ProxyClient {
     /** How many interim (1xx) responses are skipped before the final one. */
     private static final int MAX_INTERIM_RESPONSES = 8;
     /** The handshake's one step, as messages name it. */
@@ -65,6 +65,7 @@ public final class HttpConnectClient {
      * Connects to the proxy and has it CONNECT to {@code destination} (by name when it has one).
      * Returns the channel, in blocking mode, positioned at the first byte of the tunnel.
      */
+    @Override
     public SocketChannel connect(Destination destination) throws IOException {
         Deadline deadline = Deadline.after(timeout);
         SocketChannel channel = connectToProxy(deadline);
@@ -82,12 +83,7 @@ public final class HttpConnectClient {
         return Sockets.connectToProxy(proxy, peer, deadline);
     }
 
-    /**
-     * Begins what {@link #connect} does without blocking, for a caller that waits on a selector: the
-     * connect to the proxy, whose address this client must have (a name would need resolving), and
-     * the CONNECT to send once it is up. Fails at once as {@link #connect} would when the connect
-     * cannot begin.
-     */
+    @Override
     public StartedConnect start(Destination destination) throws IOException {
         SocketChannel channel = Sockets.startToProxy(proxy, peer);
         return StartedConnect.throughProxy(channel, new NonBlockingHandshake(channel, peer, tunnelSteps(destination)), timeout);

@@ -29,7 +29,7 @@ import java.util.function.Supplier;
  * TTL_EXPIRED and for a proxy that does not answer in time), and as {@link OutboundException} where
  * the proxy is at fault.
  */
-public final class Socks5Client {
+public final class Socks5Client implements ProxyClient {
     private final HostPort proxy;
     private final Optional<Credentials> credentials;
     private final Isolation isolation;
@@ -70,6 +70,7 @@ public final class Socks5Client {
      * Connects to the proxy and has it CONNECT to {@code destination}. Returns the channel, in
      * blocking mode, positioned at the first byte the destination sends.
      */
+    @Override
     public SocketChannel connect(Destination destination) throws IOException {
         Deadline deadline = Deadline.after(timeout);
         SocketChannel channel = Sockets.connectToProxy(proxy, peer, deadline);
@@ -84,12 +85,7 @@ public final class Socks5Client {
         }
     }
 
-    /**
-     * Begins what {@link #connect} does without blocking, for a caller that waits on a selector: the
-     * connect to the proxy, whose address this client must have (a name would need resolving), and
-     * the handshake to run once it is up. Fails at once as {@link #connect} would when the connect
-     * cannot begin.
-     */
+    @Override
     public StartedConnect start(Destination destination) throws IOException {
         SocketChannel channel = Sockets.startToProxy(proxy, peer);
         return StartedConnect.throughProxy(channel, new NonBlockingHandshake(channel, peer, connectSteps(destination)), timeout);

@@ -15,46 +15,9 @@ enum HandshakeDriver {
     BLOCKING,
     LOOP;
 
-    /** A client's two ways in. */
-    interface Client {
-        SocketChannel connect(Destination destination) throws IOException;
-
-        StartedConnect start(Destination destination) throws IOException;
-    }
-
     /** Returns the channel to {@code destination} through {@code client}, in blocking mode, connected this driver's way. */
-    SocketChannel connect(Client client, Destination destination) throws IOException {
+    SocketChannel connect(ProxyClient client, Destination destination) throws IOException {
         return this == BLOCKING ? client.connect(destination) : drive(client.start(destination));
-    }
-
-    /** Returns a Socks5Client's ways in. */
-    static Client of(Socks5Client client) {
-        return new Client() {
-            @Override
-            public SocketChannel connect(Destination destination) throws IOException {
-                return client.connect(destination);
-            }
-
-            @Override
-            public StartedConnect start(Destination destination) throws IOException {
-                return client.start(destination);
-            }
-        };
-    }
-
-    /** Returns an HttpConnectClient's ways in. */
-    static Client of(HttpConnectClient client) {
-        return new Client() {
-            @Override
-            public SocketChannel connect(Destination destination) throws IOException {
-                return client.connect(destination);
-            }
-
-            @Override
-            public StartedConnect start(Destination destination) throws IOException {
-                return client.start(destination);
-            }
-        };
     }
 
     /**

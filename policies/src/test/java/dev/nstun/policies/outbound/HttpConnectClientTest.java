@@ -134,7 +134,7 @@ class HttpConnectClientTest {
     void failsWithTheExceptionAndMessageOfTheTable(HandshakeDriver driver, Case c) throws Exception {
         try (FakeProxy proxy = FakeProxy.start(c.script())) {
             HttpConnectClient client = new HttpConnectClient(proxy.address(), c.credentials(), TIMEOUT);
-            IOException e = assertThrows(IOException.class, () -> driver.connect(HandshakeDriver.of(client), EXAMPLE));
+            IOException e = assertThrows(IOException.class, () -> driver.connect(client, EXAMPLE));
             assertEquals(c.type(), e.getClass(), "exception: got " + e + ", want " + c.type().getSimpleName());
             assertEquals(c.message().formatted(proxy.address()), e.getMessage());
             if (c.kind() != null) {
@@ -148,7 +148,7 @@ class HttpConnectClientTest {
     void proxyNotListeningIsUnreachable(HandshakeDriver driver) throws Exception {
         HostPort dead = new HostPort("127.0.0.1", Socks5ClientTest.freePort());
         HttpConnectClient client = new HttpConnectClient(dead, NONE, TIMEOUT);
-        OutboundException e = assertThrows(OutboundException.class, () -> driver.connect(HandshakeDriver.of(client), EXAMPLE));
+        OutboundException e = assertThrows(OutboundException.class, () -> driver.connect(client, EXAMPLE));
         assertEquals("http proxy " + dead + " cannot be reached: Connection refused", e.getMessage());
         assertEquals(Kind.PROXY_UNREACHABLE, e.kind());
     }
@@ -161,7 +161,7 @@ class HttpConnectClientTest {
             p.expectText(REQUEST).sendText("HTTP/1.0 200 Connection established\r\nProxy-agent: tinyproxy/1.11.1\r\n\r\nSSH-2.0\r\n");
             p.echo();
         })) {
-            try (SocketChannel ch = driver.connect(HandshakeDriver.of(new HttpConnectClient(proxy.address(), NONE, TIMEOUT)), EXAMPLE)) {
+            try (SocketChannel ch = driver.connect(new HttpConnectClient(proxy.address(), NONE, TIMEOUT), EXAMPLE)) {
                 assertTrue(ch.isBlocking() && ch.isConnected(), "a connected channel in blocking mode");
                 assertEquals("SSH-2.0\r\n", readText(ch, 9));
                 ch.write(ByteBuffer.wrap("ping".getBytes(StandardCharsets.US_ASCII)));
@@ -177,7 +177,7 @@ class HttpConnectClientTest {
             p.expectText(REQUEST_ALICE).sendText("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\n\r\n!");
             p.hang();
         })) {
-            try (SocketChannel ch = driver.connect(HandshakeDriver.of(new HttpConnectClient(proxy.address(), ALICE, TIMEOUT)), EXAMPLE)) {
+            try (SocketChannel ch = driver.connect(new HttpConnectClient(proxy.address(), ALICE, TIMEOUT), EXAMPLE)) {
                 assertEquals("!", readText(ch, 1));
             }
         }
@@ -204,7 +204,7 @@ class HttpConnectClientTest {
             }
             p.hang();
         })) {
-            try (SocketChannel ch = driver.connect(HandshakeDriver.of(new HttpConnectClient(proxy.address(), NONE, Duration.ofSeconds(5))), EXAMPLE)) {
+            try (SocketChannel ch = driver.connect(new HttpConnectClient(proxy.address(), NONE, Duration.ofSeconds(5)), EXAMPLE)) {
                 assertEquals("!", readText(ch, 1));
             }
         }

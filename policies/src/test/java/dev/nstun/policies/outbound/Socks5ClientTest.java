@@ -141,7 +141,7 @@ class Socks5ClientTest {
     void failsWithTheExceptionAndMessageOfTheTable(HandshakeDriver driver, Case c) throws Exception {
         try (FakeProxy proxy = FakeProxy.start(c.script())) {
             Socks5Client client = new Socks5Client(proxy.address(), c.credentials(), TIMEOUT);
-            IOException e = assertThrows(IOException.class, () -> driver.connect(HandshakeDriver.of(client), EXAMPLE));
+            IOException e = assertThrows(IOException.class, () -> driver.connect(client, EXAMPLE));
             assertEquals(c.type(), e.getClass(), "exception: got " + e + ", want " + c.type().getSimpleName());
             assertEquals(c.message().formatted(proxy.address()), e.getMessage());
             if (c.kind() != null) {
@@ -155,7 +155,7 @@ class Socks5ClientTest {
     void proxyNotListeningIsUnreachable(HandshakeDriver driver) throws Exception {
         HostPort dead = new HostPort("127.0.0.1", freePort());
         Socks5Client client = new Socks5Client(dead, NONE, TIMEOUT);
-        OutboundException e = assertThrows(OutboundException.class, () -> driver.connect(HandshakeDriver.of(client), EXAMPLE));
+        OutboundException e = assertThrows(OutboundException.class, () -> driver.connect(client, EXAMPLE));
         assertEquals("socks5 proxy " + dead + " cannot be reached: Connection refused", e.getMessage());
         assertEquals(Kind.PROXY_UNREACHABLE, e.kind());
     }
@@ -182,7 +182,7 @@ class Socks5ClientTest {
             p.acceptGreeting().expect(CONNECT_EXAMPLE).send(reply(0) + " 5353482d322e300d0a");
             p.echo();
         })) {
-            try (SocketChannel ch = driver.connect(HandshakeDriver.of(new Socks5Client(proxy.address(), NONE, TIMEOUT)), EXAMPLE)) {
+            try (SocketChannel ch = driver.connect(new Socks5Client(proxy.address(), NONE, TIMEOUT), EXAMPLE)) {
                 assertTrue(ch.isBlocking() && ch.isConnected(), "a connected channel in blocking mode");
                 assertEquals("SSH-2.0\r\n", readText(ch, 9));
                 ch.write(ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)));
@@ -198,7 +198,7 @@ class Socks5ClientTest {
             p.expect(GREETING_WITH_PASSWORD).send("05 02").expect(PASSWORD_ALICE).send("01 00").expect(CONNECT_EXAMPLE).send(reply(0));
             p.echo();
         })) {
-            try (SocketChannel ch = driver.connect(HandshakeDriver.of(new Socks5Client(proxy.address(), ALICE, TIMEOUT)), EXAMPLE)) {
+            try (SocketChannel ch = driver.connect(new Socks5Client(proxy.address(), ALICE, TIMEOUT), EXAMPLE)) {
                 ch.write(ByteBuffer.wrap(new byte[] {42}));
                 assertEquals("*", readText(ch, 1));
             }
@@ -248,7 +248,7 @@ class Socks5ClientTest {
                 p.expect("05 01 00").trickle("05 00").expect(CONNECT_EXAMPLE).trickle(r + " 21");
                 p.hang();
             })) {
-                try (SocketChannel ch = driver.connect(HandshakeDriver.of(new Socks5Client(proxy.address(), NONE, Duration.ofSeconds(5))), EXAMPLE)) {
+                try (SocketChannel ch = driver.connect(new Socks5Client(proxy.address(), NONE, Duration.ofSeconds(5)), EXAMPLE)) {
                     assertEquals("!", readText(ch, 1), "the byte after reply " + r);
                 }
             }
