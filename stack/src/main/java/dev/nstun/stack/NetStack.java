@@ -42,9 +42,10 @@ import org.slf4j.LoggerFactory;
  * packet from the command wakes the loop itself, with no thread in between. A device without one
  * has a small watcher thread wait on it and wake the loop, then stay parked until the loop has
  * drained the device: one wakeup per batch of packets, not per packet, but two thread hand-offs
- * (watcher, loop) before the first packet is read. A dial that may block (DNS, a proxy handshake)
+ * (watcher, loop) before the first packet is read. A dial that may block (a name to resolve)
  * runs on a virtual thread that reports back through a task queue; one the dialer can start
- * without blocking connects on the loop's selector ({@link Dialer#startTcp}).
+ * without blocking connects on the loop's selector, a proxy's handshake included
+ * ({@link Dialer#startTcp}).
  */
 public final class NetStack implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(NetStack.class);

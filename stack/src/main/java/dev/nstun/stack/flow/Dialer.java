@@ -8,8 +8,9 @@ import java.util.Optional;
  * Where the stack's flows go: the seam between "a flow arrived" and "what to connect it to". The
  * stack calls it on a virtual thread, so an implementation may block (DNS, a proxy handshake);
  * it returns a connected channel (or relay) or throws, and the stack then owns the channel. A
- * TCP dial that needs neither a name resolved nor a proxy's answer can instead start on the
- * stack's loop without blocking ({@link #startTcp}), saving the thread hand-offs.
+ * TCP dial that needs no name resolved can instead start on the stack's loop without blocking
+ * ({@link #startTcp}), a proxy's handshake then driven by the loop's selector, saving the thread
+ * hand-offs.
  */
 public interface Dialer {
     /**

@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The command's TCP connections, each terminated by a {@link TcpConnection} and relayed to an
  * upstream {@link SocketChannel} the dialer connects before the SYN is answered: on the loop, with
- * a non-blocking connect, where the dialer can ({@link Dialer#startTcp}), else on a virtual thread.
+ * a non-blocking connect and any handshake after it driven by the selector, where the dialer can
+ * ({@link Dialer#startTcp}), else on a virtual thread.
  * Lives on the loop thread. Flow control is end to end: the upstream is read only while the
  * connection's send buffer has room, and the connection is read only as far as the upstream socket
  * takes the bytes, so its advertised window shrinks when the upstream is slow.
