@@ -43,14 +43,12 @@ final class Handshake {
 
     /** Makes the exchanges from {@code step} on, until the handshake is done; returns that. */
     HandshakeStep.Done run(HandshakeStep step) throws IOException {
-        while (true) {
-            switch (step) {
-                case HandshakeStep.Done done -> {
-                    return done;
-                }
-                case HandshakeStep.Exchange<?> exchange -> step = exchange(exchange);
-            }
+        // instanceof, not a pattern switch: a cold JVM builds a class for the switch at its first use
+        // (the class-data archive holds none), on the first proxied flow of a run.
+        while (step instanceof HandshakeStep.Exchange<?> exchange) {
+            step = exchange(exchange);
         }
+        return (HandshakeStep.Done) step;
     }
 
     private <T> HandshakeStep exchange(HandshakeStep.Exchange<T> exchange) throws IOException {
