@@ -67,6 +67,9 @@ public final class LibC {
     public static final short POLLIN = 0x1;
     public static final short POLLERR = 0x8;
 
+    /** setpriority(2)'s {@code which} for one process or, given a thread id, one thread. */
+    public static final int PRIO_PROCESS = 0;
+
     public static final int EINTR = 4;
     public static final int EAGAIN = 11;
 
@@ -102,6 +105,7 @@ public final class LibC {
     private static final Function GETPGRP = function("getpgrp", Type.SINT);
     private static final Function TCGETPGRP = function("tcgetpgrp", Type.SINT, Type.SINT);
     private static final Function KILL = function("kill", Type.SINT, Type.SINT, Type.SINT);
+    private static final Function SETPRIORITY = function("setpriority", Type.SINT, Type.SINT, Type.UINT, Type.SINT);
     private static final Function STRERROR = function("strerror", Type.POINTER, Type.SINT);
     private static final Function EXIT = function("_exit", Type.VOID, Type.SINT);
     private static final Function SIGWAIT = function("sigwait", Type.SINT, Type.POINTER, Type.POINTER);
@@ -339,6 +343,11 @@ public final class LibC {
 
     public int kill(int pid, int signal) {
         return (int) call(KILL, pid, signal);
+    }
+
+    /** {@code which} {@link #PRIO_PROCESS} and {@code who} a thread id: that thread's nice value. */
+    public int setpriority(int which, int who, int nice) {
+        return (int) call(SETPRIORITY, which, who, nice);
     }
 
     public String strerror(int errno) {

@@ -293,6 +293,24 @@ class LauncherIT {
     }
 
     /**
+     * As root the launcher starts the JVM with its compiler threads at nice 19 (the start's own work
+     * goes first on a busy machine); nstun's threads, the JVM's others and the command stay at 0, and
+     * nothing is said about it.
+     */
+    @Test
+    void theCompilersYieldAndNothingElseDoes() throws Exception {
+        Requirements.requireRoot();
+        try (NstunProcess p = NstunProcess.start("run", "--", "sh", "-c", "echo nice=$(cut -d' ' -f19 /proc/self/stat); read line; exit 0")) {
+            p.awaitStdout("nice=", 30);
+            JvmThreads.assertOnlyTheCompilersYield(p.pid());
+            p.closeStdin();
+            assertEquals(0, p.await(), p.describe());
+            assertEquals("nice=0\n", p.stdout(), "the command's nice value");
+            assertEquals("", p.stderr(), "stderr");
+        }
+    }
+
+    /**
      * With -Xrs HotSpot opens its attach socket (/tmp/.java_pidN, jcmd's) as the JVM starts, and a
      * nstun killed with SIGKILL left it behind: the launcher turns the attach mechanism off, so
      * there is none even while nstun runs.

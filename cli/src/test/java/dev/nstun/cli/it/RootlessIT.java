@@ -184,6 +184,22 @@ class RootlessIT {
         assertTrue(r.output().contains("stdin-and-stdout-are-a-tty"), r.output());
     }
 
+    /**
+     * A plain user's JVM may not take the priority policy the launcher gives root's (it would warn):
+     * nstun lowers its compiler threads itself, and leaves everything else, the command too, at 0.
+     */
+    @Test
+    void theCompilersYieldWithoutAWordAndNothingElseDoes() throws Exception {
+        try (NstunProcess p = start("run", "--", "sh", "-c", "echo nice=$(cut -d' ' -f19 /proc/self/stat); read line; exit 0")) {
+            p.awaitStdout("nice=", 30);
+            JvmThreads.assertOnlyTheCompilersYield(p.pid());
+            p.closeStdin();
+            assertEquals(0, p.await(), p.describe());
+            assertEquals("nice=0\n", p.stdout(), "the command's nice value");
+            assertEquals("", p.stderr(), "stderr");
+        }
+    }
+
     @Test
     void whenTheCommandExitsWhatItStartedEndsWithIt() throws Exception {
         NstunProcess p = asUser("run", "--", "sh", "-c", "sleep 1000 & echo bg=$!");
