@@ -53,10 +53,10 @@ final class ArchiveTraining {
      *       the training's, which answers with nstun's resolver address, which {@code
      *       --host-loopback} carries to a listener on the host's loopback; a datagram to a UDP echo
      *       there and its answer; and a ping to nstun's resolver, which nstun answers itself;</li>
-     *   <li>with a policy ({@code --allow}), through {@code --socks5} and through {@code --http}: a
-     *       fake address for the allowed name and a refusal for another from nstun itself, and the
-     *       connection through the policy's dialer to a SOCKS5 or HTTP CONNECT responder of the
-     *       training's.</li>
+     *   <li>with a policy ({@code --allow}), through {@code --socks5} (at its address) and through
+     *       {@code --http} (named {@code localhost}): a fake address for the allowed name and a
+     *       refusal for another from nstun itself, and the connection through the policy's dialer to
+     *       a SOCKS5 or HTTP CONNECT responder of the training's.</li>
      * </ul>
      * Without them the archive held none of what a first connection needs (30 of nstun's classes), a
      * first forwarded query (its answer took 40-60 ms), a first datagram or a policy's first flow
@@ -86,7 +86,8 @@ final class ArchiveTraining {
             String refusedThenConnect = "getent hosts refused." + NAME + " >/dev/null; " + connect.formatted(443);
             execute.applyAsInt(new String[] {"run", "--socks5", "socks5://127.0.0.1:" + socks.getLocalPort(), "--allow", NAME,
                     "--allow", "192.0.2.1:443", "--", "bash", "-c", refusedThenConnect});
-            execute.applyAsInt(new String[] {"run", "--http", "http://127.0.0.1:" + http.getLocalPort(), "--allow", NAME,
+            // The HTTP proxy by name: its name resolved while the run starts, its first flow on the loop.
+            execute.applyAsInt(new String[] {"run", "--http", "http://localhost:" + http.getLocalPort(), "--allow", NAME,
                     "--", "bash", "-c", refusedThenConnect});
         } catch (IOException e) {
             // No loopback: the training goes on without connections.

@@ -8,6 +8,7 @@ import dev.nstun.policies.learn.LearnedPolicy;
 import dev.nstun.policies.outbound.Connectors;
 import dev.nstun.policies.outbound.Destination;
 import dev.nstun.policies.outbound.OutboundException;
+import dev.nstun.policies.outbound.ProxyAddresses;
 import dev.nstun.policies.outbound.StartedConnect;
 import dev.nstun.policies.outbound.UntrustedText;
 import dev.nstun.policies.rules.FlowKey;
@@ -37,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * stay with {@link DirectDialer}. Whatever cannot be relayed is refused at once, never sent around
  * the policy. {@link #replace} swaps the policy for new flows; open ones keep their outbound.
  * Flows and names the policy's final rule rejects are told to {@link BlockedFlows}. A direct flow
- * to an address and a flow through a proxy named by its address connect on the stack's loop, and a
- * rejected or dropped one is answered there ({@link #startTcp}); the others connect on a thread.
+ * to an address and a flow through a proxy named by its address, or by a name resolved lately, connect
+ * on the stack's loop, and a rejected or dropped one is answered there ({@link #startTcp}); the others
+ * connect on a thread.
  */
 final class PolicyDialer implements Dialer {
     private static final Logger log = LoggerFactory.getLogger(PolicyDialer.class);
@@ -69,9 +71,13 @@ final class PolicyDialer implements Dialer {
         replace(policy);
     }
 
-    /** Makes new flows follow {@code policy}. */
+    /**
+     * Makes new flows follow {@code policy}, and has the names of its proxies resolved meanwhile, so
+     * that flows through them connect on the loop from the first ({@link ProxyAddresses#prefetch}).
+     */
     void replace(Policy policy) {
         active = new Active(policy, RuleMatcher.of(policy));
+        ProxyAddresses.prefetch(policy);
     }
 
     /** Returns the policy new flows follow. */
@@ -97,10 +103,11 @@ final class PolicyDialer implements Dialer {
      * a flow, to a name or an address, that the policy rejects or drops (answered at once, as
      * {@link #connectTcp} would); a flow to an address that the policy sends to a {@code direct}
      * outbound, and any flow it sends to a {@code socks5} or {@code http} outbound whose server is an
-     * address ({@link Connectors#start}: the proxy's handshake then runs on the loop too, all within
-     * the outbound's connect-timeout). Each is recorded as {@link #connectTcp} records it. A name sent
-     * direct (resolved here), a proxy named by a name and a group connect on a thread, through
-     * {@link #connectTcp}, which matches the flow anew and records it then.
+     * address or a name resolved lately ({@link Connectors#start}: the proxy's handshake then runs on
+     * the loop too, at its next address when one refuses, all within the outbound's connect-timeout).
+     * Each is recorded as {@link #connectTcp} records it. A name sent direct (resolved here), a proxy
+     * whose name is not resolved yet and a group connect on a thread, through {@link #connectTcp},
+     * which matches the flow anew and records it then.
      */
     @Override
     public Optional<PendingConnect> startTcp(FlowId flow) throws IOException {
@@ -131,7 +138,7 @@ final class PolicyDialer implements Dialer {
             case DONE -> UpstreamHandshake.Progress.DONE;
         }) : Optional.empty();
         return Optional.of(new PendingConnect(started.channel(), e -> dialFailures.failed(outbound, flow, started.failed(e)),
-                Optional.of(started.timeout()), handshake));
+                Optional.of(started.timeout()), handshake, Optional.of(started::fallback)));
     }
 
     /**

@@ -149,7 +149,7 @@ class PolicyDialerTest {
     }
 
     @Test
-    void aFlowThroughAProxyAtAnAddressConnectsOnTheLoopWithItsHandshakeAndFailsAsOnAThread() throws Exception {
+    void aFlowThroughAProxyConnectsOnTheLoopWithItsHandshakeAndFailsAsOnAThread() throws Exception {
         int dead;
         try (ServerSocketChannel closed = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             dead = ((InetSocketAddress) closed.getLocalAddress()).getPort();
@@ -165,8 +165,6 @@ class PolicyDialerTest {
         RunReport counted = new RunReport();
         Dialer through = counted.around(new PolicyDialer(proxied, new DirectDialer(NstunAddresses.RESOLVER_IPV4, NstunAddresses.RESOLVER_IPV6, false),
                 new Connectors(Duration.ofMillis(100)), new BlockedFlows(new PrintWriter(new StringWriter(), true)), null, counted));
-        assertTrue(through.startTcp(flow(InetAddress.getByName("192.0.2.7"), 443, null)).isEmpty(), "a proxy named by a name: on a thread");
-
         FlowId flow = flow(InetAddress.getByName("198.18.1.9"), 443, "proxied.example");
         PendingConnect pending = through.startTcp(flow).orElseThrow();
         assertTrue(pending.handshake().isPresent(), "the proxy's handshake, kept through the report");
@@ -180,6 +178,31 @@ class PolicyDialerTest {
         assertEquals("socks5 proxy 127.0.0.1:" + dead + " cannot be reached: Connection refused", onThread.getMessage());
         assertEquals(onThread.getMessage(), onLoop.getMessage(), "worded as on a thread");
         assertEquals(onThread.failure(), onLoop.failure(), "answered as on a thread");
+
+        // The policy's proxy named localhost: its name is resolved in the background, then its flows start on the loop.
+        FlowId named = flow(InetAddress.getByName("192.0.2.7"), 443, null);
+        Optional<PendingConnect> started = through.startTcp(named);
+        for (long deadline = System.nanoTime() + 5_000_000_000L; started.isEmpty() && System.nanoTime() < deadline; ) {
+            Thread.sleep(10);
+            started = through.startTcp(named);
+        }
+        PendingConnect toName = started.orElseThrow(() -> new AssertionError("localhost never resolved"));
+        assertTrue(toName.fallback().isPresent(), "the name's next address, kept through the report");
+        IOException refused;
+        SocketChannel ch = toName.channel();
+        while (true) {
+            SocketChannel attempt = ch;
+            refused = assertThrows(IOException.class, () -> finish(attempt));
+            attempt.close();
+            Optional<SocketChannel> next = toName.fallback().orElseThrow().begin(refused);
+            if (next.isEmpty()) break;
+            ch = next.get();
+        }
+        DialException namedOnLoop = toName.failure().apply(refused);
+        DialException namedOnThread = assertThrows(DialException.class, () -> through.connectTcp(named));
+        assertEquals("http proxy localhost:" + dead + " cannot be reached: Connection refused", namedOnThread.getMessage());
+        assertEquals(namedOnThread.getMessage(), namedOnLoop.getMessage(), "worded as on a thread");
+        assertEquals(namedOnThread.failure(), namedOnLoop.failure(), "answered as on a thread");
     }
 
     @Test

@@ -286,12 +286,14 @@ public final class Connectors {
      * <ul>
      *   <li>{@code direct} to an address: the socket is opened, tuned ({@code interface},
      *       {@code fwmark}), bound ({@code source-address}) and its connect begun;</li>
-     *   <li>{@code socks5} and {@code http} whose server is an address: the connect to the proxy is
-     *       begun, and its handshake is the caller's to drive ({@link StartedConnect#advance}); a
-     *       destination with a name goes to the proxy by name, as from {@link #connect}.</li>
+     *   <li>{@code socks5} and {@code http} whose server is an address, or a name resolved lately
+     *       ({@link ProxyAddresses#known}): the connect to the proxy is begun, and its handshake is the
+     *       caller's to drive ({@link StartedConnect#advance}), at the proxy's next address when the
+     *       connect fails ({@link StartedConnect#fallback}); a destination with a name goes to the
+     *       proxy by name, as from {@link #connect}.</li>
      * </ul>
-     * Empty for any other outbound, a direct destination with a name and a proxy with a name (resolving
-     * either may block): {@link #connect} serves those. Throws at once what {@link #connect} would
+     * Empty for any other outbound, a direct destination with a name and a proxy whose name is not
+     * resolved (resolving either may block): {@link #connect} serves those. Throws at once what {@link #connect} would
      * have thrown for a connect that fails before it begins (a family mismatch with
      * {@code source-address}, an interface the tuner cannot apply, an unreachable network).
      */
@@ -301,11 +303,11 @@ public final class Connectors {
         if (outbound instanceof Outbound.Direct direct && destination.address().isPresent()) {
             return Optional.of(startDirect(direct, destination));
         }
-        if (outbound instanceof Outbound.Socks5 socks5 && socks5.server().address().isPresent()) {
-            return Optional.of(Socks5Client.of(socks5).start(destination));
+        if (outbound instanceof Outbound.Socks5 socks5) {
+            return Socks5Client.of(socks5).start(destination);
         }
-        if (outbound instanceof Outbound.Http http && http.server().address().isPresent()) {
-            return Optional.of(HttpConnectClient.of(http).start(destination));
+        if (outbound instanceof Outbound.Http http) {
+            return HttpConnectClient.of(http).start(destination);
         }
         return Optional.empty();
     }

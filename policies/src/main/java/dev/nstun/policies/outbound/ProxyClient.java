@@ -2,6 +2,7 @@ package dev.nstun.policies.outbound;
 
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
+import java.util.Optional;
 
 /** A client of one proxy that connects TCP through it: {@link Socks5Client}, {@link HttpConnectClient}. */
 public sealed interface ProxyClient permits Socks5Client, HttpConnectClient {
@@ -13,9 +14,9 @@ public sealed interface ProxyClient permits Socks5Client, HttpConnectClient {
 
     /**
      * Begins what {@link #connect} does without blocking, for a caller that waits on a selector: the
-     * connect to the proxy, whose address the client must have (a name would need resolving), and the
-     * handshake to run once it is up. Fails at once as {@link #connect} would when the connect cannot
-     * begin.
+     * connect to the proxy and the handshake to run once it is up. Empty when the proxy is named by
+     * a name not resolved lately ({@link ProxyAddresses#known}): resolving it might block. Fails at
+     * once as {@link #connect} would when the connect cannot begin.
      */
-    StartedConnect start(Destination destination) throws IOException;
+    Optional<StartedConnect> start(Destination destination) throws IOException;
 }

@@ -25,14 +25,15 @@ final class Sockets {
     }
 
     /**
-     * Connects to the proxy at {@code proxy} (resolving its name, if it has one, here). Failures name
+     * Connects to the proxy at {@code proxy} (resolving its name, if it has one, here, and leaving its
+     * addresses to {@link ProxyAddresses#known} for connects that must not block). Failures name
      * the proxy: {@link OutboundException} when it cannot be resolved or reached,
      * {@link SocketTimeoutException} when it does not accept the connection in time.
      */
     static SocketChannel connectToProxy(HostPort proxy, String peer, Deadline deadline) throws IOException {
         List<InetAddress> addresses;
         try {
-            addresses = proxy.address().isPresent() ? List.of(proxy.address().get()) : List.of(InetAddress.getAllByName(proxy.host()));
+            addresses = proxy.address().isPresent() ? List.of(proxy.address().get()) : ProxyAddresses.resolve(proxy.host());
         } catch (UnknownHostException e) {
             throw new OutboundException(OutboundException.Kind.PROXY_UNREACHABLE, peer + ": cannot resolve " + proxy.host(), e);
         }
@@ -42,19 +43,6 @@ final class Sockets {
             throw notAccepted(peer, deadline.describe(), e);
         } catch (ClosedChannelException e) {
             throw e;
-        } catch (IOException e) {
-            throw unreachable(peer, e);
-        }
-    }
-
-    /**
-     * Begins connecting to the proxy at {@code proxy}, an address, without blocking, for a caller
-     * that waits for the channel on a selector. Fails as {@link #connectToProxy} would.
-     */
-    static SocketChannel startToProxy(HostPort proxy, String peer) throws IOException {
-        try {
-            InetAddress address = proxy.address().orElseThrow(() -> new IllegalArgumentException(peer + " is named by a name, to resolve first"));
-            return start(address, proxy.port(), Optional.empty(), Prepare.NONE);
         } catch (IOException e) {
             throw unreachable(peer, e);
         }

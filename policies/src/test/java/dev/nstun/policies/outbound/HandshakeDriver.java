@@ -5,6 +5,7 @@ import java.net.SocketTimeoutException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.util.Optional;
 
 /**
  * The two ways a proxy client's connect runs, for tests that hold both to the same table: blocking
@@ -17,13 +18,14 @@ enum HandshakeDriver {
 
     /** Returns the channel to {@code destination} through {@code client}, in blocking mode, connected this driver's way. */
     SocketChannel connect(ProxyClient client, Destination destination) throws IOException {
-        return this == BLOCKING ? client.connect(destination) : drive(client.start(destination));
+        return this == BLOCKING ? client.connect(destination) : drive(client.start(destination).orElseThrow());
     }
 
     /**
-     * Finishes {@code started} as the stack's loop does: waits for the connect on a selector, then
-     * advances the handshake whenever the channel is ready for what it waits for, and gives the
-     * whole up when the timeout passes; failures are worded by {@link StartedConnect#failed}.
+     * Finishes {@code started} as the stack's loop does: waits for the connect on a selector (at the
+     * proxy's next address when one is refused), then advances the handshake whenever the channel is
+     * ready for what it waits for, and gives the whole up when the timeout passes; failures are
+     * worded by {@link StartedConnect#failed}.
      * Returns the channel in blocking mode.
      */
     static SocketChannel drive(StartedConnect started) throws IOException {
@@ -42,8 +44,22 @@ enum HandshakeDriver {
                 selector.selectedKeys().clear();
                 NonBlockingHandshake.Progress progress;
                 try {
-                    if (!connected && !channel.finishConnect()) {
-                        continue;
+                    if (!connected) {
+                        try {
+                            if (!channel.finishConnect()) {
+                                continue;
+                            }
+                        } catch (IOException refused) {
+                            // As the stack does: the next address, if any, on a channel of its own.
+                            channel.close();
+                            Optional<SocketChannel> next = started.fallback(refused);
+                            if (next.isEmpty()) {
+                                throw refused;
+                            }
+                            channel = next.get();
+                            key = channel.register(selector, SelectionKey.OP_CONNECT);
+                            continue;
+                        }
                     }
                     connected = true;
                     progress = started.advance();

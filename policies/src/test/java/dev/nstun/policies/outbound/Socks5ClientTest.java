@@ -167,7 +167,7 @@ class Socks5ClientTest {
              SocketChannel first = SocketChannel.open(full.getLocalSocketAddress());
              SocketChannel second = SocketChannel.open(full.getLocalSocketAddress())) {
             HostPort proxy = new HostPort("127.0.0.1", full.getLocalPort());
-            StartedConnect started = new Socks5Client(proxy, NONE, TIMEOUT).start(EXAMPLE);
+            StartedConnect started = new Socks5Client(proxy, NONE, TIMEOUT).start(EXAMPLE).orElseThrow();
             IOException e = assertThrows(IOException.class, () -> HandshakeDriver.drive(started));
             assertEquals(SocketTimeoutException.class, e.getClass(), "got " + e);
             assertEquals("socks5 proxy " + proxy + " did not accept the connection within 300ms", e.getMessage());

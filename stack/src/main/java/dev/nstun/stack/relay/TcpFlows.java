@@ -243,7 +243,8 @@ public final class TcpFlows {
      * Starts the flow's dial here if the dialer can without blocking: the connect, and a proxy's
      * handshake after it, then complete on the selector ({@link #onConnectable}, {@link #onReadable},
      * {@link #onWritable}), with no thread hand-off either way. Returns false when the dial needs a
-     * thread. A connect with a timeout is given up once it passes ({@link #serviceOne}).
+     * thread. A connect with a timeout is given up once it passes ({@link #serviceOne}); one that
+     * fails goes on with its fallback's next connect, if any ({@link #connectFailed}).
      */
     private boolean dialOnLoop(long nowNanos, TcpFlow flow) {
         Optional<PendingConnect> started;
@@ -263,6 +264,12 @@ public final class TcpFlows {
             flow.connectDeadline = nowNanos + t.toNanos();
             arm(flow, flow.connectDeadline);
         });
+        awaitConnect(flow);
+        return true;
+    }
+
+    /** Has the flow's pending connect finished, now if it already has, else when the selector says so. */
+    private void awaitConnect(TcpFlow flow) {
         SocketChannel ch = flow.pending.channel();
         try {
             // A connect to a local or veth peer has usually completed inside connect(2) itself (the
@@ -270,14 +277,40 @@ public final class TcpFlows {
             // rather than register for OP_CONNECT and wait a turn for it.
             if (ch.isConnected() || ch.isConnectionPending() && ch.finishConnect()) {
                 upstreamConnected(flow, ch);
-                return true;
+                return;
             }
         } catch (IOException e) {
-            pendingFailed(flow, e);
-            return true;
+            connectFailed(flow, e);
+            return;
         }
         awaitUpstream(flow, ch, SelectionKey.OP_CONNECT);
-        return true;
+    }
+
+    /**
+     * The pending connect failed with {@code e} before any handshake: the connect its fallback begins
+     * takes its place, on a channel of its own and within the same deadline, or the flow fails.
+     */
+    private void connectFailed(TcpFlow flow, IOException e) {
+        PendingConnect pending = flow.pending;
+        Optional<SocketChannel> next;
+        try {
+            next = pending.fallback().isPresent() ? pending.fallback().get().begin(e) : Optional.empty();
+        } catch (IOException again) {
+            pendingFailed(flow, again);
+            return;
+        } catch (RuntimeException bug) {
+            log.warn("{}: the upstream's fallback failed unexpectedly", flow.id, bug);
+            abandonPending(flow);
+            dialFailed(flow, DialFailure.FAILED, String.valueOf(bug));
+            return;
+        }
+        if (next.isEmpty()) {
+            pendingFailed(flow, e);
+            return;
+        }
+        abandonPending(flow);
+        flow.pending = pending.on(next.get());
+        awaitConnect(flow);
     }
 
     /** The upstream's connect begun on the loop has ended, one way or the other. */
@@ -289,7 +322,7 @@ public final class TcpFlows {
         try {
             if (!ch.finishConnect()) return;
         } catch (IOException e) {
-            pendingFailed(flow, e);
+            connectFailed(flow, e);
             return;
         }
         upstreamConnected(flow, ch);

@@ -26,6 +26,7 @@ import dev.nstun.stack.wire.TcpOptions;
 import dev.nstun.stack.wire.TcpSegment;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
@@ -86,6 +87,10 @@ class TcpFlowsTest {
     private Duration loopConnectTimeout;
     /** Whether connects started on the loop run {@link #greeting} once connected. */
     private boolean loopGreeting;
+    /** Where the fallback of connects started on the loop connects next, in turn; empty: it has none left. */
+    private final List<InetSocketAddress> loopFallbacks = new ArrayList<>();
+    /** What the fallback of connects started on the loop was told, one entry per connect it was asked to follow. */
+    private final List<IOException> fallbackFailures = new ArrayList<>();
     /** What the failure mapping of connects started on the loop was asked about. */
     private final List<IOException> loopFailures = new ArrayList<>();
     private Selector selector;
@@ -130,7 +135,16 @@ class TcpFlowsTest {
                 return Optional.of(new PendingConnect(ch, e -> {
                     loopFailures.add(e);
                     return new DialException(e instanceof SocketTimeoutException ? DialFailure.TIMED_OUT : DialFailure.REFUSED, "test: " + e);
-                }, Optional.ofNullable(loopConnectTimeout), loopGreeting ? Optional.of(greeting(ch)) : Optional.empty()));
+                }, Optional.ofNullable(loopConnectTimeout), loopGreeting ? Optional.of(greeting(ch)) : Optional.empty(),
+                        Optional.of(e -> {
+                            fallbackFailures.add(e);
+                            if (loopFallbacks.isEmpty()) return Optional.empty();
+                            SocketChannel next = SocketChannel.open();
+                            next.configureBlocking(false);
+                            next.connect(loopFallbacks.remove(0));
+                            dialed.add(next);
+                            return Optional.of(next);
+                        })));
             }
         };
         output = new PacketOutput() {
@@ -471,6 +485,45 @@ class TcpFlowsTest {
         assertTrue(rst.rst() && rst.ack(), "RST|ACK for a refused connect: " + rst);
         assertEquals(0, flows.size(), "flows left");
         assertFalse(dialed.get(0).isOpen(), "the upstream channel is closed");
+    }
+
+    @Test
+    void aConnectRefusedOnTheLoopGoesOnWithItsFallbacksConnectsAndIsAnsweredWhenOneConnects() throws IOException {
+        connectOnLoop = closedPort();
+        loopFallbacks.addAll(List.of(closedPort(), (InetSocketAddress) server.getLocalAddress()));
+        syn(0);
+        untilAnswered(1);
+        synAck = lastSent();
+        assertTrue(synAck.syn() && synAck.ack(), "SYN-ACK once the third connect is up: " + synAck);
+        assertEquals(2, fallbackFailures.size(), "the fallback asked after each refusal");
+        assertTrue(fallbackFailures.stream().allMatch(e -> e instanceof ConnectException), "told the refusals: " + fallbackFailures);
+        assertEquals(List.of(), loopFailures, "the failure mapping is not asked");
+        assertEquals(List.of(false, false, true), dialed.stream().map(SocketChannel::isOpen).toList(), "the refused channels are closed");
+        assertTrue(tasks.isEmpty(), "no dial went to a thread");
+        SocketChannel accepted = ackSynAck(2);
+        command(3, TcpSegment.ACK | TcpSegment.PSH, 1, "GET /");
+        assertEquals("GET /", readAll(accepted, 5), "relayed upstream on the fallback's channel");
+    }
+
+    @Test
+    void aConnectWhoseFallbackHasNoneLeftIsAnsweredWithTheLastRefusal() throws IOException {
+        connectOnLoop = closedPort();
+        loopFallbacks.add(closedPort());
+        syn(0);
+        untilAnswered(1);
+        TcpSegment rst = lastSent();
+        assertTrue(rst.rst() && rst.ack(), "RST|ACK for the refusal: " + rst);
+        assertEquals(2, fallbackFailures.size(), "the fallback asked after each refusal");
+        assertEquals(List.of(fallbackFailures.get(1)), loopFailures, "the mapping asked about the last refusal");
+        assertEquals(0, flows.size(), "flows left");
+        assertEquals(List.of(false, false), dialed.stream().map(SocketChannel::isOpen).toList(), "the upstream channels are closed");
+    }
+
+    /** A loopback address where nothing listens. */
+    private static InetSocketAddress closedPort() throws IOException {
+        try (ServerSocketChannel closed = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            return (InetSocketAddress) closed.getLocalAddress();
+        }
     }
 
     @Test
