@@ -16,7 +16,24 @@ final class JvmThreads {
     /** One thread: its name as /proc gives it (15 bytes at most) and its nice value. */
     record Task(String name, int nice) {}
 
+    /** The arguments of a {@code run} for {@link #assertOnlyTheCompilersYield(NstunProcess)}: a command that says its nice value and waits for stdin. */
+    static final String[] RUN = {"run", "--", "sh", "-c", "echo nice=$(cut -d' ' -f19 /proc/self/stat); read line; exit 0"};
+
     private JvmThreads() {}
+
+    /**
+     * Asserts, of {@code nstun} started with {@link #RUN}, what {@link #assertOnlyTheCompilersYield(long)}
+     * does while its command runs; then that the command ran at nice 0 and that nothing was said on
+     * stderr. Ends the run.
+     */
+    static void assertOnlyTheCompilersYield(NstunProcess nstun) throws Exception {
+        nstun.awaitStdout("nice=", 30);
+        assertOnlyTheCompilersYield(nstun.pid());
+        nstun.closeStdin();
+        assertEquals(0, nstun.await(), nstun.describe());
+        assertEquals("nice=0\n", nstun.stdout(), "the command's nice value");
+        assertEquals("", nstun.stderr(), "stderr");
+    }
 
     /**
      * Waits (up to 10 s) until HotSpot's C1 and C2 compiler threads of the JVM {@code pid} (and the
