@@ -1,6 +1,7 @@
 package dev.nstun.cli;
 
 import dev.nstun.netns.BlockedSignals;
+import dev.nstun.netns.CompilerThreads;
 import dev.nstun.netns.NativeException;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,13 +59,21 @@ final class SignalForwarder {
 
     /**
      * Starts the thread that takes the signals of {@link #FORWARDED} blocked by the launcher; does
-     * nothing when none is blocked. Called first thing, from the main thread.
+     * nothing when none is blocked. Called first thing, from the main thread. That thread binds the
+     * native calls first (they take the signals), and with them sets the JIT's compiler threads to
+     * nice 19 ({@link CompilerThreads}): the launcher does so from the JVM's start only as root, and
+     * run, up and exec all come here.
      */
     static void takeBlockedSignals() {
         long mask = BlockedSignals.blockedInThisThread();
         List<Integer> blocked = FORWARDED.stream().map(n -> new Signal(n).getNumber()).filter(n -> isIn(mask, n)).toList();
         if (blocked.isEmpty()) return;
         Thread.ofPlatform().name("nstun-signals").daemon(true).start(() -> {
+            try {
+                CompilerThreads.deprioritize();
+            } catch (LinkageError | RuntimeException e) {
+                // No native binding: take() below says so.
+            }
             while (true) {
                 int signal;
                 try {

@@ -6,9 +6,7 @@ package dev.nstun.netns;
  * main thread is still parsing arguments (the thread that takes blocked signals has usually begun
  * LibC's binding already, and this one then waits for it): LibC's first use loads jffi and its
  * native library and looks up every function (20 to 40 ms in a fresh JVM), and without this the
- * main thread would wait for it when it first needs it. Once bound, it sets the JIT's compiler
- * threads at nice 19 ({@link CompilerThreads}), which the launcher does from the JVM's start only
- * as root.
+ * main thread would wait for it when it first needs it.
  */
 public final class NativeBindings {
     private NativeBindings() {}
@@ -22,7 +20,6 @@ public final class NativeBindings {
         Thread.ofPlatform().name("nstun-bind").daemon(true).start(() -> {
             try {
                 LibC.INSTANCE.getpgrp();
-                CompilerThreads.deprioritize();
                 if (System.getenv("SUDO_UID") != null) Users.invoker(System.getenv());
             } catch (LinkageError | RuntimeException e) {
                 // Reported where the binding is used.
