@@ -68,16 +68,22 @@ final class PolicyDialer implements Dialer {
         this.blocked = blocked;
         this.learned = learned;
         this.report = report;
-        replace(policy);
+        active = new Active(policy, RuleMatcher.of(policy));
+    }
+
+    /** Makes new flows follow {@code policy}, whose proxies' names are resolved meanwhile ({@link #prefetchProxyNames}). */
+    void replace(Policy policy) {
+        active = new Active(policy, RuleMatcher.of(policy));
+        prefetchProxyNames();
     }
 
     /**
-     * Makes new flows follow {@code policy}, and has the names of its proxies resolved meanwhile, so
-     * that flows through them connect on the loop from the first ({@link ProxyAddresses#prefetch}).
+     * Has the names of the policy's proxies resolved in the background, so that flows through them
+     * connect on the loop from the first ({@link ProxyAddresses#prefetch}): at a reload, and once a
+     * run's stack serves, where it meets the command's own start rather than nstun's.
      */
-    void replace(Policy policy) {
-        active = new Active(policy, RuleMatcher.of(policy));
-        ProxyAddresses.prefetch(policy);
+    void prefetchProxyNames() {
+        ProxyAddresses.prefetch(active.policy());
     }
 
     /** Returns the policy new flows follow. */

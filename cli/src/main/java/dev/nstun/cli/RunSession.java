@@ -213,6 +213,7 @@ final class RunSession implements AutoCloseable {
             log.warn("no control socket ({}): nstun status cannot see this run", e.getMessage());
         }
         StartTimes.mark("stack");
+        if (policyDialer != null) policyDialer.prefetchProxyNames();
         if (plan.up().isPresent()) {
             publish(plan.up().get(), registry, runId);
             signals.attachService(signal -> {
