@@ -86,7 +86,7 @@ final class ArchiveTraining {
             String refusedThenConnect = "getent hosts refused." + NAME + " >/dev/null; " + connect.formatted(443);
             execute.applyAsInt(new String[] {"run", "--socks5", "socks5://127.0.0.1:" + socks.getLocalPort(), "--allow", NAME,
                     "--allow", "192.0.2.1:443", "--", "bash", "-c", refusedThenConnect});
-            // The HTTP proxy by name: its name resolved while the run starts, its first flow on the loop.
+            // The HTTP proxy by name, resolved once the run's stack serves: a named proxy's path.
             execute.applyAsInt(new String[] {"run", "--http", "http://localhost:" + http.getLocalPort(), "--allow", NAME,
                     "--", "bash", "-c", refusedThenConnect});
         } catch (IOException e) {

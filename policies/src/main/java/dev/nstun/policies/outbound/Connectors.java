@@ -293,9 +293,9 @@ public final class Connectors {
      *       proxy by name, as from {@link #connect}.</li>
      * </ul>
      * Empty for any other outbound, a direct destination with a name and a proxy whose name is not
-     * resolved (resolving either may block): {@link #connect} serves those. Throws at once what {@link #connect} would
-     * have thrown for a connect that fails before it begins (a family mismatch with
-     * {@code source-address}, an interface the tuner cannot apply, an unreachable network).
+     * resolved lately (resolving either may block): {@link #connect} serves those. Throws at once what
+     * {@link #connect} would have thrown for a connect that fails before it begins (a family mismatch
+     * with {@code source-address}, an interface the tuner cannot apply, an unreachable network).
      */
     public Optional<StartedConnect> start(Outbound outbound, Destination destination) throws IOException {
         // instanceof, not a pattern switch: a cold JVM builds a class for the switch at its first use
