@@ -2,6 +2,7 @@ package dev.nstun.cli;
 
 import dev.nstun.netns.BlockedSignals;
 import dev.nstun.netns.CompilerThreads;
+import dev.nstun.netns.LibC;
 import dev.nstun.netns.NativeException;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,9 +61,9 @@ final class SignalForwarder {
     /**
      * Starts the thread that takes the signals of {@link #FORWARDED} blocked by the launcher; does
      * nothing when none is blocked. Called first thing, from the main thread. That thread binds the
-     * native calls first (they take the signals), and with them sets the JIT's compiler threads to
-     * nice 19 ({@link CompilerThreads}): the launcher does so from the JVM's start only as root, and
-     * run, up and exec all come here.
+     * native calls first (they take the signals), and with them, unless root, sets the JIT's compiler
+     * threads to nice 19 ({@link CompilerThreads}): the launcher does so from the JVM's start only as
+     * root, and run, up and exec all come here.
      */
     static void takeBlockedSignals() {
         long mask = BlockedSignals.blockedInThisThread();
@@ -70,7 +71,8 @@ final class SignalForwarder {
         if (blocked.isEmpty()) return;
         Thread.ofPlatform().name("nstun-signals").daemon(true).start(() -> {
             try {
-                CompilerThreads.deprioritize();
+                // As root the launcher's flags set them from the JVM's start (it checks the same uid).
+                if (LibC.INSTANCE.geteuid() != 0) CompilerThreads.deprioritize();
             } catch (LinkageError | RuntimeException e) {
                 // No native binding: take() below says so.
             }

@@ -7,12 +7,10 @@ import dev.nstun.policies.outbound.HttpResponseDecoder.Head;
 import dev.nstun.policies.outbound.OutboundException.Kind;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.InetAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -87,12 +85,7 @@ public final class HttpConnectClient implements ProxyClient {
 
     @Override
     public Optional<StartedConnect> start(Destination destination) throws IOException {
-        Optional<List<InetAddress>> addresses = ProxyAddresses.known(proxy);
-        if (addresses.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(StartedConnect.throughProxy(addresses.get(), proxy.port(), peer,
-                channel -> new NonBlockingHandshake(channel, peer, tunnelSteps(destination)), timeout));
+        return StartedConnect.throughProxy(proxy, peer, channel -> new NonBlockingHandshake(channel, peer, tunnelSteps(destination)), timeout);
     }
 
     /** Sends CONNECT on a connection to the proxy and reads the answer up to the tunnel's first byte. */

@@ -7,11 +7,9 @@ import dev.nstun.policies.config.Outbound;
 import dev.nstun.policies.outbound.OutboundException.Kind;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.InetAddress;
 import java.net.NoRouteToHostException;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -89,12 +87,7 @@ public final class Socks5Client implements ProxyClient {
 
     @Override
     public Optional<StartedConnect> start(Destination destination) throws IOException {
-        Optional<List<InetAddress>> addresses = ProxyAddresses.known(proxy);
-        if (addresses.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(StartedConnect.throughProxy(addresses.get(), proxy.port(), peer,
-                channel -> new NonBlockingHandshake(channel, peer, connectSteps(destination)), timeout));
+        return StartedConnect.throughProxy(proxy, peer, channel -> new NonBlockingHandshake(channel, peer, connectSteps(destination)), timeout);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.nstun.policies.outbound;
 
+import dev.nstun.policies.config.HostPort;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
@@ -51,21 +52,27 @@ public final class StartedConnect {
     }
 
     /**
-     * Begins a connect to the proxy {@code peer} at the first of {@code addresses} (then, through
-     * {@link #fallback}, at the next) and {@code port}, each followed by the handshake
-     * {@code handshakes} makes for its channel; all bounded by {@code timeout}. An address whose
-     * connect cannot even begin is passed over; when none begins, what the last one threw is thrown,
-     * as {@link Sockets#connectToProxy} words it.
+     * Begins a connect to {@code proxy} (its address, or those its name resolved to lately: {@link
+     * ProxyAddresses#known}) at the first address (then, through {@link #fallback}, at the next),
+     * each followed by the handshake {@code handshakes} makes for its channel; all bounded by
+     * {@code timeout}. Empty when the proxy's name is not known (resolving it might block). An
+     * address whose connect cannot even begin is passed over; when none begins, what the last one
+     * threw is thrown, as {@link Sockets#connectToProxy} words it for {@code peer}.
      */
-    static StartedConnect throughProxy(List<InetAddress> addresses, int port, String peer,
-                                       Function<SocketChannel, NonBlockingHandshake> handshakes, Duration timeout) throws IOException {
-        StartedConnect started = new StartedConnect(timeout, null, addresses, port, Objects.requireNonNull(handshakes, "handshakes"));
+    static Optional<StartedConnect> throughProxy(HostPort proxy, String peer, Function<SocketChannel, NonBlockingHandshake> handshakes,
+                                                 Duration timeout) throws IOException {
+        Optional<List<InetAddress>> addresses = ProxyAddresses.known(proxy);
+        if (addresses.isEmpty()) {
+            return Optional.empty();
+        }
+        StartedConnect started = new StartedConnect(timeout, null, addresses.get(), proxy.port(),
+                Objects.requireNonNull(handshakes, "handshakes"));
         try {
             started.beginNext();
         } catch (IOException e) {
             throw Sockets.unreachable(peer, e);
         }
-        return started;
+        return Optional.of(started);
     }
 
     /**

@@ -300,8 +300,7 @@ public final class TcpFlows {
             return;
         } catch (RuntimeException bug) {
             log.warn("{}: the upstream's fallback failed unexpectedly", flow.id, bug);
-            abandonPending(flow);
-            dialFailed(flow, DialFailure.FAILED, String.valueOf(bug));
+            pendingBroken(flow, bug);
             return;
         }
         if (next.isEmpty()) {
@@ -345,8 +344,7 @@ public final class TcpFlows {
             return;
         } catch (RuntimeException e) {
             log.warn("{}: the upstream's handshake failed unexpectedly", flow.id, e);
-            abandonPending(flow);
-            dialFailed(flow, DialFailure.FAILED, String.valueOf(e));
+            pendingBroken(flow, e);
             return;
         }
         switch (progress) {
@@ -362,8 +360,7 @@ public final class TcpFlows {
             if (flow.selectionKey == null) flow.selectionKey = ch.register(selector, ops, flow);
             else flow.selectionKey.interestOps(ops);
         } catch (IOException | CancelledKeyException e) {
-            abandonPending(flow);
-            dialFailed(flow, DialFailure.FAILED, String.valueOf(e));
+            pendingBroken(flow, e);
         }
     }
 
@@ -373,6 +370,12 @@ public final class TcpFlows {
         closeQuietly(flow.pending.channel());
         flow.pending = null;
         flow.selectionKey = null;
+    }
+
+    /** The pending connect cannot go on for a reason of nstun's own ({@code e}): it is abandoned and the flow refused. */
+    private void pendingBroken(TcpFlow flow, Exception e) {
+        abandonPending(flow);
+        dialFailed(flow, DialFailure.FAILED, String.valueOf(e));
     }
 
     /**
