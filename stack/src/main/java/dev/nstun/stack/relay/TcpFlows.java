@@ -58,7 +58,10 @@ public final class TcpFlows {
      * between Linux's SYN retries at the default tcp_syn_retries (64 s), so one flow is dialed once.
      */
     static final long SILENCE_NANOS = 70_000_000_000L;
-    /** Largest read or write of an upstream socket: the relay's one staging buffer. */
+    /**
+     * Largest read of an upstream socket, and the size of the relay's one staging buffer, where a read
+     * lands while the connection's send buffer has not grown to what may come.
+     */
     private static final int STAGING = 1024 * 1024;
 
     /**
@@ -623,23 +626,20 @@ public final class TcpFlows {
     }
 
     /**
-     * Command → upstream, as far as the socket takes it: everything readable in as few writes as the
-     * staging buffer allows (each write to a local socket wakes its reader, so few large ones cost less
-     * than many small ones). What the socket does not take stays in the connection, whose window
-     * stays closed by as much, until the socket is writable again.
+     * Command → upstream, as far as the socket takes it: everything readable in one gathering write
+     * straight from the connection's receive buffer (each write to a local socket wakes its reader, so
+     * one large write costs less than many small ones). What the socket does not take stays in the
+     * connection, whose window stays closed by as much, until the socket is writable again.
      */
     private void pumpToUpstream(TcpFlow flow) {
         TcpConnection conn = flow.conn;
         try {
             flow.writeBlocked = false;
-            while (conn.readable() > 0) {
-                staging.clear();
-                int n = conn.peek(staging);
-                staging.flip();
-                int written = flow.channel.write(staging);
-                conn.consume(written);
+            int readable = conn.readable();
+            if (readable > 0) {
+                int written = conn.readTo(flow.channel);
                 flow.bytesToUpstream += written;
-                if (written < n) {
+                if (written < readable) {
                     flow.writeBlocked = true;
                     return;
                 }
@@ -658,7 +658,9 @@ public final class TcpFlows {
     /**
      * Upstream → command, as far as the connection's send buffer has room. Reads until the socket has
      * nothing more, so that an EOF right behind the data is seen now and the FIN rides on the last data
-     * segment instead of following it alone.
+     * segment instead of following it alone. Once the send buffer has grown to what may come, the
+     * socket reads straight into it; until then into the staging buffer, whose bytes the send buffer
+     * then takes and grows by (a short answer takes one read, not one per doubling).
      */
     private void pumpFromUpstream(TcpFlow flow) {
         if (flow.upstreamInputDone || flow.channel == null) return;
@@ -670,8 +672,14 @@ public final class TcpFlows {
                     flow.readPaused = true;
                     return;
                 }
-                staging.clear().limit(room);
-                int n = flow.channel.read(staging);
+                boolean inPlace = conn.writableInPlace() >= room;
+                int n;
+                if (inPlace) {
+                    n = conn.writeFrom(flow.channel, room);
+                } else {
+                    staging.clear().limit(room);
+                    n = flow.channel.read(staging);
+                }
                 if (n < 0) {
                     flow.upstreamInputDone = true;
                     conn.shutdownOutput();
@@ -679,8 +687,7 @@ public final class TcpFlows {
                 }
                 if (n == 0) break;
                 flow.bytesFromUpstream += n;
-                staging.flip();
-                conn.write(staging);
+                if (!inPlace) conn.write(staging.flip());
             }
             flow.readPaused = false;
         } catch (IOException e) {

@@ -1,11 +1,20 @@
 package dev.nstun.stack.tcp;
 
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+
 /**
  * The memory the buffers of all connections of one stack may take between them, as Linux's tcp_mem
  * bounds its sockets: a buffer grows only while some is left, so under pressure the windows shrink to
  * what the buffers already hold, and a thousand busy connections slow down instead of running the
  * heap out. A buffer may still overshoot by what a window promised before the pressure came, and by
- * the {@link #GUARANTEED} minimum every buffer keeps. Loop thread only.
+ * the {@link #GUARANTEED} minimum every buffer keeps.
+ *
+ * <p>The buffers' arrays are native memory ({@link ByteRing}), which the JVM frees only when a
+ * collection finds the buffer unreachable, and allocates with a lock, a zeroing and a cleaner each: a
+ * block given back is kept for the next buffer of its size, up to {@link #POOL_LIMIT} in all (of
+ * sizes a power of two, as rings double from one), so that connections coming and going reuse
+ * memory rather than allocate it. Loop thread only.
  */
 public final class BufferMemory {
     /**
@@ -16,8 +25,15 @@ public final class BufferMemory {
      */
     public static final int GUARANTEED = 4096;
 
+    /** The most native memory kept for reuse, whatever the limit: what sixteen busy connections hold. */
+    static final long POOL_LIMIT = 32L << 20;
+
     private final long limit;
     private long used;
+    /** Blocks given back, by log2 of their size. */
+    @SuppressWarnings("unchecked")
+    private final ArrayDeque<ByteBuffer>[] pool = new ArrayDeque[Integer.SIZE];
+    private long pooled;
 
     /** Allows {@code limit} bytes in all. */
     public BufferMemory(long limit) {
@@ -40,11 +56,33 @@ public final class BufferMemory {
         return Math.max(0, limit - used);
     }
 
-    void take(int bytes) {
-        used += bytes;
+    /** Returns the bytes kept for reuse. */
+    long pooled() {
+        return pooled;
     }
 
-    void give(int bytes) {
-        used -= bytes;
+    /** Takes a block of {@code length} bytes of native memory: one given back if there is one of that size, else a new one. */
+    ByteBuffer allocate(int length) {
+        used += length;
+        if (Integer.bitCount(length) == 1) {
+            ArrayDeque<ByteBuffer> blocks = pool[Integer.numberOfTrailingZeros(length)];
+            if (blocks != null && !blocks.isEmpty()) {
+                pooled -= length;
+                return blocks.pop().clear();
+            }
+        }
+        return ByteBuffer.allocateDirect(length);
+    }
+
+    /** Gives {@code block} (from {@link #allocate}) back; it is kept for reuse while the pool has room. */
+    void free(ByteBuffer block) {
+        int length = block.capacity();
+        if (length == 0) return;
+        used -= length;
+        if (Integer.bitCount(length) != 1 || pooled + length > POOL_LIMIT) return;
+        int size = Integer.numberOfTrailingZeros(length);
+        if (pool[size] == null) pool[size] = new ArrayDeque<>();
+        pool[size].push(block);
+        pooled += length;
     }
 }

@@ -5,7 +5,10 @@ import dev.nstun.stack.wire.SeqNumber;
 import dev.nstun.stack.wire.TcpFields;
 import dev.nstun.stack.wire.TcpOptions;
 import dev.nstun.stack.wire.TcpSegment;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.ScatteringByteChannel;
 
 /**
  * One TCP connection the wrapped command opened, terminated here: a state machine driven by
@@ -590,22 +593,39 @@ public final class TcpConnection {
     }
 
     /**
-     * Copies bytes from the command into {@code dst} but leaves them unread, so that what the upstream
-     * does not take stays here (and keeps the window closed); {@link #consume} then takes what it took.
+     * Writes bytes from the command to {@code channel} straight from the receive buffer, as many as it
+     * takes (one gathering write); those are read, and the window opens by as much. What it does not
+     * take stays readable, and keeps the window closed. Returns the count.
      */
-    public int peek(ByteBuffer dst) {
-        return rcv.peek(dst);
-    }
-
-    /** Takes the first {@code n} readable bytes, copied out before with {@link #peek}. Reading opens the window. */
-    public void consume(int n) {
-        if (n < 0 || n > rcv.readable()) throw new IllegalArgumentException("consume " + n + " of " + rcv.readable() + " readable");
-        if (rcv.consume(n) > 0) outputPending = true;
+    public int readTo(GatheringByteChannel channel) throws IOException {
+        int n = rcv.readTo(channel);
+        if (n > 0) outputPending = true;
+        return n;
     }
 
     /** Returns how many bytes {@link #write} takes now: free send buffer, 0 once output is shut down or the connection closed. */
     public int writable() {
         return canWrite() ? snd.writable() : 0;
+    }
+
+    /**
+     * Returns how many bytes {@link #writeFrom} takes now: the send buffer's free room that its memory
+     * holds already. Less than {@link #writable()} until the buffer has grown: a relay that may read
+     * more reads into a buffer of its own and {@link #write}s it, which grows the send buffer.
+     */
+    public int writableInPlace() {
+        return canWrite() ? snd.writableInPlace() : 0;
+    }
+
+    /**
+     * Queues bytes for the command read from {@code channel} straight into the send buffer, at most
+     * {@code max} and {@link #writableInPlace()}; returns how many, or -1 at the channel's end of stream.
+     */
+    public int writeFrom(ScatteringByteChannel channel, int max) throws IOException {
+        if (!canWrite()) return 0;
+        int n = snd.writeFrom(channel, max);
+        if (n > 0) outputPending = true;
+        return n;
     }
 
     /** Queues bytes for the command from {@code src} (bounded by the send buffer); returns how many were taken. */

@@ -2,7 +2,9 @@ package dev.nstun.stack.tcp;
 
 import dev.nstun.stack.wire.SeqNumber;
 import dev.nstun.stack.wire.TcpSegment;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
 
 /**
  * The receiving half of a connection: RCV.NXT and the window we advertise, the receive ring with
@@ -272,6 +274,14 @@ final class TcpReceiver {
         ring.copyOut(0, dst, dst.position(), n);
         dst.position(dst.position() + n);
         return n;
+    }
+
+    /**
+     * Writes readable bytes straight from the ring to {@code channel}, as many as it takes, and takes
+     * those as {@link #read} does; returns the count.
+     */
+    int readTo(GatheringByteChannel channel) throws IOException {
+        return consume(ring.writeTo(channel, ring.size()));
     }
 
     /** Takes the first {@code n} readable bytes (already copied out with {@link #peek}); as {@link #read} for the window. */

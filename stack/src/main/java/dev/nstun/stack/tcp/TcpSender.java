@@ -2,7 +2,9 @@ package dev.nstun.stack.tcp;
 
 import dev.nstun.stack.wire.SeqNumber;
 import dev.nstun.stack.wire.TcpSegment;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ScatteringByteChannel;
 
 /**
  * The sending half of a connection: SND.UNA, SND.NXT and the peer's window, the send ring, our FIN,
@@ -132,6 +134,16 @@ final class TcpSender {
     /** Queues bytes from {@code src}; returns how many (0 after {@link #queueFin}). */
     int write(ByteBuffer src) {
         return finQueued ? 0 : ring.write(src);
+    }
+
+    /** Returns how many bytes {@link #writeFrom} takes now: the room the ring has without growing. */
+    int writableInPlace() {
+        return finQueued ? 0 : ring.freeInPlace();
+    }
+
+    /** Queues up to {@code max} bytes read from {@code channel} straight into the ring; returns how many, or -1 at its end. */
+    int writeFrom(ScatteringByteChannel channel, int max) throws IOException {
+        return finQueued ? 0 : ring.readFrom(channel, max);
     }
 
     /** Queues our FIN after everything written (RFC 9293 §3.10.4 CLOSE). */

@@ -3,7 +3,9 @@ package dev.nstun.stack.tcp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -128,6 +130,70 @@ class ByteRingTest {
         ring.copyOut(2, dst, 5, 3);
         assertEquals("cde", new String(dst.array(), 5, 3, StandardCharsets.US_ASCII), "copied");
         assertEquals(6, ring.size(), "size");
+    }
+
+    @Test
+    void aSocketReadsIntoTheRingAndWritesFromItAcrossItsEnd() throws IOException {
+        Pipe in = Pipe.open();
+        Pipe out = Pipe.open();
+        try (Pipe.SourceChannel source = in.source(); Pipe.SinkChannel toRing = in.sink();
+             Pipe.SourceChannel fromRing = out.source(); Pipe.SinkChannel sink = out.sink()) {
+            ByteRing ring = new ByteRing(8, 8);
+            assertEquals(0, ring.freeInPlace(), "room in place before the ring has an array");
+            ring.write(bytes("abcdef"));
+            assertEquals("abcde", read(ring, 5), "read"); // the head is now at 5 of 8: what follows wraps
+            assertEquals(7, ring.freeInPlace(), "room in place");
+            toRing.write(bytes("ghijklmn"));
+            assertEquals(6, ring.readFrom(source, 6), "read from the channel: at most what was asked");
+            assertEquals(7, ring.size(), "stored");
+            assertEquals(1, ring.readFrom(source, 100), "read from the channel: at most the room in place");
+            assertEquals(0, ring.freeInPlace(), "room in place when full");
+            assertEquals(5, ring.writeTo(sink, 5), "written to the channel: at most what was asked");
+            assertEquals(8, ring.size(), "written bytes stay stored until discarded");
+            ring.discard(5);
+            assertEquals(3, ring.writeTo(sink, 100), "written to the channel: at most what is stored");
+            ring.discard(3);
+            ByteBuffer got = ByteBuffer.allocate(8);
+            while (got.hasRemaining()) fromRing.read(got);
+            assertEquals("fghijklm", new String(got.array(), StandardCharsets.US_ASCII), "bytes through the ring, in order");
+        }
+    }
+
+    @Test
+    void aChannelAtItsEndReadsMinusOneAndStoresNothing() throws IOException {
+        Pipe pipe = Pipe.open();
+        try (Pipe.SourceChannel source = pipe.source()) {
+            pipe.sink().close();
+            ByteRing ring = new ByteRing(8, 8);
+            ring.write(bytes("a"));
+            assertEquals(-1, ring.readFrom(source, 7), "read at the end of stream");
+            assertEquals(1, ring.size(), "stored");
+        }
+    }
+
+    @Test
+    void blocksGivenBackAreReusedUpToThePoolsLimit() {
+        BufferMemory memory = new BufferMemory(1L << 30);
+        ByteRing a = new ByteRing(1 << 20, 1024, memory);
+        a.write(ByteBuffer.allocate(1000));
+        a.write(ByteBuffer.allocate(2000));
+        assertEquals(4096, memory.used(), "used: the array of 4 KiB");
+        assertEquals(1024, memory.pooled(), "pooled: the 1 KiB array it grew from");
+        ByteRing b = new ByteRing(1 << 20, 1024, memory);
+        b.write(bytes("x"));
+        assertEquals(0, memory.pooled(), "pooled once b took that block");
+        a.dispose();
+        b.dispose();
+        assertEquals(0, memory.used(), "used once both are gone");
+        assertEquals(5120, memory.pooled(), "pooled: both blocks");
+        ByteRing odd = new ByteRing(100, 100, memory);
+        odd.write(bytes("y"));
+        odd.dispose();
+        assertEquals(5120, memory.pooled(), "pooled: a block whose size is no power of two is not kept");
+        ByteRing big = new ByteRing(Integer.MAX_VALUE, (int) BufferMemory.POOL_LIMIT, memory);
+        big.write(bytes("z"));
+        big.dispose();
+        assertEquals(5120, memory.pooled(), "pooled: a block that would take the pool past its limit is not kept");
     }
 
     @Test
