@@ -75,8 +75,8 @@ final class TunLink implements Device {
     }
 
     @Override
-    public void transmitSegmented(ByteBuffer packet, int segmentSize) throws IOException {
-        tun.writeSegmented(packet, tcpHeaderOffset(packet, packet.position(), packet.remaining()), segmentSize);
+    public void transmitTcp(ByteBuffer headers, ByteBuffer payload, ByteBuffer more, int segmentSize) throws IOException {
+        tun.writeTcp(headers, payload, more, tcpHeaderOffset(headers, headers.position(), headers.remaining()), segmentSize);
     }
 
     @Override

@@ -18,7 +18,8 @@ import java.nio.charset.StandardCharsets;
  * {@link #offload(int)} is called the kernel completes every checksum itself and the header is all
  * zeros both ways; after {@code offload(TUN_F_CSUM | ...)} the kernel may hand over packets whose
  * transport checksum it left unfinished ({@link #receivedChecksumStart()}), TCP segments of up to
- * 64 KiB (with TSO), and takes ours the same way ({@link #write(ByteBuffer, int, int)}). gVisor's
+ * 64 KiB (with TSO), and takes ours the same way ({@link #write(ByteBuffer, int, int)},
+ * {@link #writeTcp}, whose payload leaves from wherever the caller keeps it). gVisor's
  * fdbased endpoint and QEMU's tap backend use the fd the same way.
  */
 public final class TunDevice implements AutoCloseable {
@@ -71,7 +72,8 @@ public final class TunDevice implements AutoCloseable {
     private final ByteBuffer rxHeader = ByteBuffer.allocateDirect(VNET_HDR_LENGTH).order(ByteOrder.nativeOrder());
     private final ByteBuffer txHeader = ByteBuffer.allocateDirect(VNET_HDR_LENGTH).order(ByteOrder.nativeOrder());
     private final ByteBuffer rxIov = ByteBuffer.allocateDirect(2 * IOVEC_LENGTH).order(ByteOrder.nativeOrder());
-    private final ByteBuffer txIov = ByteBuffer.allocateDirect(3 * IOVEC_LENGTH).order(ByteOrder.nativeOrder());
+    /** The virtio header, then the packet: whole, or a TCP segment's headers and its payload in one or two runs. */
+    private final ByteBuffer txIov = ByteBuffer.allocateDirect(4 * IOVEC_LENGTH).order(ByteOrder.nativeOrder());
     /** Where heap buffers are staged: readv and writev need native addresses. Allocated on first use. */
     private ByteBuffer bounce;
     /** The last direct buffer whose address was looked up, and that address: the loop reuses its buffers. */
@@ -206,29 +208,55 @@ public final class TunDevice implements AutoCloseable {
     }
 
     /**
-     * Writes one TCP segment (IPv4 or IPv6, its TCP header at {@code tcpStart}, its checksum holding
-     * the pseudo-header sum of the whole) whose payload the kernel cuts into segments of
-     * {@code segmentSize} bytes, each with these headers, its sequence number advanced and its checksum
-     * finished, as a NIC's TCP segmentation offload does (the last may be shorter; PSH and FIN go
-     * with it). Delivered locally, the kernel may keep it whole. One write in place of up to 44 at an
-     * MTU of 1,500. Only after {@link #offload} with {@link #TUN_F_CSUM}.
+     * Writes one TCP segment (IPv4 or IPv6) in parts, with one writev: its IP and TCP headers in
+     * {@code headers} (position to limit, the TCP header at {@code tcpStart}, its checksum holding the
+     * pseudo-header sum of the whole), then its payload, {@code payload} then {@code more} (null:
+     * none), direct buffers read from their position to their limit where they lie, with no copy.
+     * Consumes {@code headers}; leaves the payload's buffers as they are.
+     *
+     * <p>With {@code segmentSize} > 0 the kernel cuts the payload into segments of that many bytes, each
+     * with these headers, its sequence number advanced and its checksum finished, as a NIC's TCP
+     * segmentation offload does (the last may be shorter; PSH and FIN go with it); delivered locally,
+     * it may keep it whole: one write in place of up to 44 at an MTU of 1,500. Only after
+     * {@link #offload} with {@link #TUN_F_CSUM}.
      */
-    public void writeSegmented(ByteBuffer src, int tcpStart, int segmentSize) throws NativeException {
+    public void writeTcp(ByteBuffer headers, ByteBuffer payload, ByteBuffer more, int tcpStart, int segmentSize)
+            throws NativeException {
         if (closed) return;
-        int at = src.position();
-        boolean v6 = (src.get(at) & 0xf0) == 0x60;
-        int tcpHeaderLength = ((src.get(at + tcpStart + 12) & 0xf0) >>> 4) * 4;
+        int at = headers.position();
+        boolean v6 = (headers.get(at) & 0xf0) == 0x60;
+        boolean segmented = segmentSize > 0;
+        int tcpHeaderLength = ((headers.get(at + tcpStart + 12) & 0xf0) >>> 4) * 4;
         txHeader.put(HDR_FLAGS, (byte) VIRTIO_NET_HDR_F_NEEDS_CSUM)
-                .put(HDR_GSO_TYPE, (byte) (v6 ? GSO_TCPV6 : GSO_TCPV4))
-                .putShort(HDR_HDR_LEN, (short) (tcpStart + tcpHeaderLength))
-                .putShort(HDR_GSO_SIZE, (short) segmentSize)
+                .put(HDR_GSO_TYPE, (byte) (!segmented ? GSO_NONE : v6 ? GSO_TCPV6 : GSO_TCPV4))
+                .putShort(HDR_HDR_LEN, (short) (segmented ? tcpStart + tcpHeaderLength : 0))
+                .putShort(HDR_GSO_SIZE, (short) (segmented ? segmentSize : 0))
                 .putShort(HDR_CSUM_START, (short) tcpStart)
                 .putShort(HDR_CSUM_OFFSET, (short) TCP_CHECKSUM_OFFSET);
-        writeFrame(src);
+        int parts = 2;
+        parts = putPayload(parts, payload);
+        if (more != null) parts = putPayload(parts, more);
+        writeFrame(headers, parts);
+    }
+
+    /** Points iovec {@code part} at {@code run}'s bytes, where they lie; returns the iovecs in use. */
+    private int putPayload(int part, ByteBuffer run) {
+        if (!run.isDirect()) throw new IllegalArgumentException("a payload to write where it lies must be in native memory");
+        txIov.putLong(part * IOVEC_LENGTH, MEMORY.getDirectBufferAddress(run) + run.position())
+                .putLong(part * IOVEC_LENGTH + 8, run.remaining());
+        return part + 1;
     }
 
     /** Writes {@link #txHeader} and the packet in {@code src} with one writev, consuming it. */
     private void writeFrame(ByteBuffer src) throws NativeException {
+        writeFrame(src, 2);
+    }
+
+    /**
+     * Writes {@link #txHeader}, the bytes in {@code src} and what iovecs 2 up to {@code parts} point at
+     * with one writev; consumes {@code src}.
+     */
+    private void writeFrame(ByteBuffer src, int parts) throws NativeException {
         int length = src.remaining();
         long address;
         if (src.isDirect()) {
@@ -239,7 +267,7 @@ public final class TunDevice implements AutoCloseable {
             address = MEMORY.getDirectBufferAddress(staged);
         }
         txIov.putLong(IOVEC_LENGTH, address).putLong(IOVEC_LENGTH + 8, length);
-        long n = C.writev(fd, txIov, 2);
+        long n = C.writev(fd, txIov, parts);
         if (n < 0) throw NativeException.last("write " + name);
         src.position(src.limit());
     }

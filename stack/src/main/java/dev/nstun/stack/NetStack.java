@@ -135,10 +135,10 @@ public final class NetStack implements Runnable {
             }
 
             @Override
-            public void sendSegmented(int length, int segmentSize) {
-                out.limit(length).position(0);
+            public void sendTcp(int headerLength, ByteBuffer payload, ByteBuffer more, int segmentSize) {
+                out.limit(headerLength).position(0);
                 try {
-                    device.transmitSegmented(out, segmentSize);
+                    device.transmitTcp(out, payload, more, segmentSize);
                     packetsOut++;
                 } catch (IOException e) {
                     log.debug("writing to the TUN: {}", e.getMessage());

@@ -14,11 +14,12 @@ public interface PacketOutput {
     void send(int length);
 
     /**
-     * Sends the first {@code length} bytes of {@link #buffer()}, a TCP segment larger than the MTU,
-     * for the link to cut into segments of {@code segmentSize} payload bytes: only on a link whose
+     * Sends a TCP segment whose headers are the first {@code headerLength} bytes of {@link #buffer()}
+     * and whose payload is {@code payload} then {@code more} (null: none), as
+     * {@link dev.nstun.stack.device.Device#transmitTcp} takes it: only on a link whose
      * {@link dev.nstun.stack.device.Device#enableTcpOffload} agreed.
      */
-    default void sendSegmented(int length, int segmentSize) {
-        throw new UnsupportedOperationException("this output takes no segment larger than the MTU");
+    default void sendTcp(int headerLength, ByteBuffer payload, ByteBuffer more, int segmentSize) {
+        throw new UnsupportedOperationException("this output does not offload TCP");
     }
 }

@@ -45,9 +45,10 @@ public interface Device extends AutoCloseable {
      * pseudo-header sum ({@link #receivedPartialChecksum()} says which; such bytes come from this
      * host's kernel and are sound); and {@link #transmit} takes every TCP segment with the
      * pseudo-header sum in its checksum field, for the kernel to finish if it ever has to, and
-     * {@link #transmitSegmented} takes TCP segments larger than the MTU. Any other unfinished checksum
+     * {@link #transmitTcp} takes TCP segments larger than the MTU. Any other unfinished checksum
      * the link completes itself. Returns whether the link agreed: one that did not goes on with whole
-     * checksums both ways and packets no larger than the MTU. The loop calls it once, before any packet.
+     * checksums both ways and packets no larger than the MTU. A TCP segment with payload then comes by
+     * {@link #transmitTcp}. The loop calls it once, before any packet.
      *
      * <p>A link that looks into packets or changes them (a fault injector, a capture) declines.
      */
@@ -56,13 +57,16 @@ public interface Device extends AutoCloseable {
     }
 
     /**
-     * Sends the TCP segment between {@code packet}'s position and limit, whose payload is more than
-     * one packet on the link may carry, for the link to cut into segments of {@code segmentSize}
-     * payload bytes, as a NIC's TCP segmentation offload does; consumes it. Its checksum field holds
-     * the pseudo-header sum. Called only on a link whose {@link #enableTcpOffload} agreed.
+     * Sends a TCP segment in parts, as a NIC reads a packet from several places in memory: its IP and
+     * TCP headers between {@code headers}' position and limit (consumed), its checksum field holding
+     * the pseudo-header sum; then its payload, {@code payload} then {@code more} (null: none), each from
+     * position to limit, direct buffers the link reads where they lie, during the call only. With
+     * {@code segmentSize} > 0 the payload is more than one packet on the link may carry, for the link
+     * to cut into segments of {@code segmentSize} payload bytes, as a NIC's TCP segmentation offload
+     * does. Called only on a link whose {@link #enableTcpOffload} agreed.
      */
-    default void transmitSegmented(ByteBuffer packet, int segmentSize) throws IOException {
-        throw new UnsupportedOperationException("this link has no TCP segmentation offload");
+    default void transmitTcp(ByteBuffer headers, ByteBuffer payload, ByteBuffer more, int segmentSize) throws IOException {
+        throw new UnsupportedOperationException("this link does not offload TCP");
     }
 
     /** Returns whether the packet {@link #receive} returned last is a TCP segment with an unfinished checksum. */

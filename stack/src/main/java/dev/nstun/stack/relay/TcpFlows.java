@@ -71,7 +71,11 @@ public final class TcpFlows {
      * stays within ~100 MiB.
      */
     public record Config(TcpConfig tcp, int maxHalfOpen, int maxConnections, long bufferMemory) {
-        /** The defaults: buffers of all connections take at most half the heap (see {@link BufferMemory}). */
+        /**
+         * The defaults: buffers of all connections take at most half the heap's maximum (see
+         * {@link BufferMemory}); they are native memory, which the JVM bounds by that same maximum unless
+         * told otherwise.
+         */
         public static Config defaults(int mtu) {
             return new Config(TcpConfig.defaults(mtu), 2048, 16384, Runtime.getRuntime().maxMemory() / 2);
         }
@@ -134,13 +138,13 @@ public final class TcpFlows {
             }
 
             @Override
-            public boolean takesLargeSegments() {
+            public boolean offloadsTcp() {
                 return offload;
             }
 
             @Override
-            public void emitSegmented(int length, int segmentSize) {
-                output.sendSegmented(length, segmentSize);
+            public void emitTcp(int headerLength, ByteBuffer payload, ByteBuffer more, int segmentSize) {
+                output.sendTcp(headerLength, payload, more, segmentSize);
             }
         };
     }

@@ -166,6 +166,24 @@ final class ByteRing {
         return (int) channel.write(runs, 0, setRuns(0, n));
     }
 
+    /**
+     * Points the ring's two views at the {@code len} stored bytes {@code offset} bytes in, keeping them
+     * stored, for a caller that hands them to the kernel where they are; returns how many views they
+     * take: 2 when they wrap past the array's end. {@link #run} returns the views; the next call of
+     * this, {@link #readFrom} or {@link #writeTo} moves them.
+     */
+    int runs(int offset, int len) {
+        if (offset < 0 || len <= 0 || offset + len > size) {
+            throw new IndexOutOfBoundsException("runs of " + len + " at " + offset + " from " + size + " stored");
+        }
+        return setRuns(offset, len);
+    }
+
+    /** Returns view {@code i} (0 or 1) as {@link #runs} set it: its position to limit are the bytes. */
+    ByteBuffer run(int i) {
+        return runs[i];
+    }
+
     /** Points {@link #runs} at the {@code len} bytes {@code position} bytes past the head; returns how many runs they take. */
     private int setRuns(int position, int len) {
         int at = index(position);

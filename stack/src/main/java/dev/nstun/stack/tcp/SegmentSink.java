@@ -7,7 +7,8 @@ import java.nio.ByteBuffer;
  * Where {@link TcpConnection#dispatch} puts the packets it emits. The connection writes each packet
  * whole — IP header, TCP header, options, payload, both checksums — with the loop's
  * {@link PacketBuilder}, straight into the loop's buffer: payload bytes are copied once, from the
- * send ring into the packet.
+ * send ring into the packet. To a sink that {@link #offloadsTcp}, it hands a segment's payload where
+ * it lies, in the send ring, for the link to write with the headers in one gathering write.
  *
  * <p>Per packet: {@link #buffer()} gives the buffer, positioned where the packet starts with at
  * least {@link TcpConfig#mtu()} bytes before its limit; the connection writes at absolute offsets
@@ -30,21 +31,26 @@ public interface SegmentSink {
     void emit(int length);
 
     /**
-     * Returns whether the sink takes TCP segments of up to {@link #LARGEST_PACKET} bytes, which the
-     * link cuts into segments (TCP segmentation offload): then {@link #buffer()} has that much room.
+     * Returns whether the sink is a link that offloads TCP as a NIC does: its {@link #builder()} puts
+     * only the pseudo-header sum in a segment's checksum field, for the link to finish; it takes
+     * segments of up to {@link #LARGEST_PACKET} bytes and cuts them (TCP segmentation offload); and a
+     * segment with payload comes by {@link #emitTcp}, its payload apart from its headers.
      */
-    default boolean takesLargeSegments() {
+    default boolean offloadsTcp() {
         return false;
     }
 
     /**
-     * As {@link #emit}, for a segment larger than the MTU that the link cuts into segments of
-     * {@code segmentSize} payload bytes; only when {@link #takesLargeSegments()}.
+     * As {@link #emit}, for a segment whose {@code headerLength} bytes of headers are at the position of
+     * the buffer last returned and whose payload is {@code payload} (position to limit) followed by
+     * {@code more} (null: none), views of the send ring valid only during the call; one larger than the
+     * MTU ({@code segmentSize} > 0) the link cuts into segments of {@code segmentSize} payload bytes.
+     * Only when {@link #offloadsTcp()}.
      */
-    default void emitSegmented(int length, int segmentSize) {
-        throw new UnsupportedOperationException("this sink takes no segment larger than the MTU");
+    default void emitTcp(int headerLength, ByteBuffer payload, ByteBuffer more, int segmentSize) {
+        throw new UnsupportedOperationException("this sink does not offload TCP");
     }
 
-    /** The largest packet a sink that {@link #takesLargeSegments()} takes: an IP packet's limit. */
+    /** The largest packet a sink that {@link #offloadsTcp()} takes: an IP packet's limit. */
     int LARGEST_PACKET = 65535;
 }

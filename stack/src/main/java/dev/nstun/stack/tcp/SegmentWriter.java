@@ -82,8 +82,9 @@ final class SegmentWriter {
 
     /**
      * Writes the segment {@code header} describes (the ports and the options length are set here) with
-     * {@code options}, and the {@link TcpFields#payloadLength} bytes {@code payload} copies in (none:
-     * null). Returns false when the sink is full.
+     * {@code options}, and the {@link TcpFields#payloadLength} bytes of {@code payload}'s chosen segment
+     * (none: null): copied in behind the headers, or, for a sink that {@link SegmentSink#offloadsTcp},
+     * left in the send buffer for the link to read from there. Returns false when the sink is full.
      */
     boolean segment(SegmentSink sink, TcpFields header, SegmentOptions options, TcpSender payload) {
         ByteBuffer buf = sink.buffer();
@@ -91,11 +92,14 @@ final class SegmentWriter {
         PacketBuilder b = addressed(sink.builder());
         int at = buf.position();
         int optionsLength = options.emitInto(buf, at + b.tcpOptionsOffset());
-        if (header.payloadLength() > 0) payload.copyPayload(buf, at + b.tcpPayloadOffset(optionsLength));
+        int payloadLength = header.payloadLength();
+        boolean apart = payloadLength > 0 && sink.offloadsTcp();
+        if (payloadLength > 0 && !apart) payload.copyPayload(buf, at + b.tcpPayloadOffset(optionsLength));
         int length = b.tcp(buf, at, header.sourcePort(localPort).destinationPort(remotePort).optionsLength(optionsLength));
-        int segmentSize = payload == null ? 0 : payload.outSegmentSize();
-        if (segmentSize > 0) {
-            sink.emitSegmented(length, segmentSize);
+        if (apart) {
+            int runs = payload.payloadRuns();
+            sink.emitTcp(length - payloadLength, payload.payloadRun(0), runs > 1 ? payload.payloadRun(1) : null,
+                    payload.outSegmentSize());
         } else {
             sink.emit(length);
         }

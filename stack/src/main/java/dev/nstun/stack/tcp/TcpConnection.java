@@ -439,7 +439,7 @@ public final class TcpConnection {
                 sackOptions(true);
                 int headers = writer.ipHeaderLength() + TcpSegment.HEADER_LENGTH + options.length();
                 int room = cfg.mtu() - headers;
-                if (!snd.prepare(nowNanos, room, sink.takesLargeSegments() ? SegmentSink.LARGEST_PACKET - headers : room)) break;
+                if (!snd.prepare(nowNanos, room, sink.offloadsTcp() ? SegmentSink.LARGEST_PACKET - headers : room)) break;
                 int flags = TcpSegment.ACK | (snd.outFin() ? TcpSegment.FIN : 0) | (snd.outPush() ? TcpSegment.PSH : 0);
                 header.clear().seq(snd.outSeq()).flags(flags).payloadLength(snd.outLen());
                 if (!emit(sink, nowNanos)) return sent;

@@ -382,6 +382,19 @@ final class TcpSender {
         return outRetransmit;
     }
 
+    /**
+     * Points the send ring's views at the chosen segment's payload, for a link that reads it from
+     * there ({@link SegmentSink#emitTcp}); returns how many views it takes (1, or 2 where it wraps).
+     */
+    int payloadRuns() {
+        return ring.runs(outSeq - bufferSeq, outLen);
+    }
+
+    /** Returns view {@code i} of the chosen segment's payload, as {@link #payloadRuns} set it. */
+    ByteBuffer payloadRun(int i) {
+        return ring.run(i);
+    }
+
     /** Copies the chosen segment's payload to absolute {@code off} of {@code dst}. */
     void copyPayload(ByteBuffer dst, int off) {
         ring.copyOut(outSeq - bufferSeq, dst, off, outLen);

@@ -9,9 +9,11 @@ import java.nio.ByteBuffer;
 /**
  * The sink a connection under test dispatches into: every packet it emits goes onto an in-memory
  * link towards the client, at the time last set in {@link #now}. A packet over the MTU fails the test.
- * A segmenting sink takes IPv4 TCP segments larger than the MTU and cuts them as the kernel's TCP
- * segmentation offload does (headers copied, sequence numbers advanced, FIN and PSH on the last
- * piece only, checksums made anew), each piece within the MTU.
+ * A segmenting sink offloads TCP as the TUN does: it takes IPv4 TCP segments with only the
+ * pseudo-header sum in their checksum field and their payload apart, in the connection's send
+ * buffer, assembles them, and cuts those larger than the MTU as the kernel's TCP segmentation
+ * offload does (headers copied, sequence numbers advanced, FIN and PSH on the last piece only,
+ * checksums made anew), each piece within the MTU.
  */
 public final class LinkSink implements SegmentSink {
     /** Where emitted packets go: an in-memory link's send. */
@@ -38,39 +40,53 @@ public final class LinkSink implements SegmentSink {
         this.link = link;
         this.mtu = mtu;
         this.segmenting = segmenting;
+        builder.partialTcpChecksum(segmenting);
     }
 
     @Override
-    public boolean takesLargeSegments() {
+    public boolean offloadsTcp() {
         return segmenting;
     }
 
     @Override
-    public void emitSegmented(int length, int segmentSize) {
-        if (!segmenting) throw new AssertionError("a large segment to a sink that takes none");
-        if (length > LARGEST_PACKET) throw new AssertionError("segment of " + length + " bytes");
+    public void emitTcp(int headerLength, ByteBuffer payload, ByteBuffer more, int segmentSize) {
+        if (!segmenting) throw new AssertionError("a segment in parts to a sink that does not offload TCP");
+        int payloadLength = payload.remaining() + (more == null ? 0 : more.remaining());
+        if (headerLength + payloadLength > LARGEST_PACKET) throw new AssertionError("segment of " + (headerLength + payloadLength) + " bytes");
+        ByteBuffer whole = ByteBuffer.allocate(headerLength + payloadLength);
+        whole.put(buf.duplicate().position(3).limit(3 + headerLength)).put(payload.duplicate());
+        if (more != null) whole.put(more.duplicate());
+        if (segmentSize == 0) {
+            emitted(finished(whole.flip()));
+            return;
+        }
         largeSegments++;
-        ByteBuffer whole = buf.duplicate().position(3).limit(3 + length).slice();
         int ipLength = (whole.get(0) & 0x0f) * 4;
-        int headers = ipLength + ((whole.get(ipLength + 12) & 0xf0) >>> 4) * 4;
-        int payload = length - headers;
-        if (payload <= segmentSize) throw new AssertionError("a " + payload + "-byte payload in segments of " + segmentSize);
+        if (payloadLength <= segmentSize) throw new AssertionError("a " + payloadLength + "-byte payload in segments of " + segmentSize);
         int seq = whole.getInt(ipLength + 4);
         int flags = whole.get(ipLength + 13) & 0xff;
-        for (int off = 0; off < payload; off += segmentSize) {
-            int n = Math.min(segmentSize, payload - off);
-            boolean last = off + n == payload;
-            ByteBuffer piece = ByteBuffer.allocate(headers + n);
-            piece.put(0, whole, 0, headers).put(headers, whole, headers + off, n);
-            piece.putShort(2, (short) (headers + n)).putShort(10, (short) 0);
-            piece.putShort(10, (short) Checksum.finish(Checksum.sum(piece, 0, ipLength)));
+        for (int off = 0; off < payloadLength; off += segmentSize) {
+            int n = Math.min(segmentSize, payloadLength - off);
+            boolean last = off + n == payloadLength;
+            ByteBuffer piece = ByteBuffer.allocate(headerLength + n);
+            piece.put(0, whole, 0, headerLength).put(headerLength, whole, headerLength + off, n);
+            piece.putShort(2, (short) (headerLength + n));
             piece.putInt(ipLength + 4, seq + off);
             piece.put(ipLength + 13, (byte) (last ? flags : flags & ~(TcpSegment.FIN | TcpSegment.PSH)));
-            piece.putShort(ipLength + 16, (short) 0);
-            int pseudo = Checksum.pseudoHeaderV4(piece.getInt(12), piece.getInt(16), IpProtocol.TCP, headers - ipLength + n);
-            piece.putShort(ipLength + 16, (short) Checksum.finish(Checksum.sum(piece, ipLength, headers - ipLength + n, pseudo)));
-            emitted(piece);
+            emitted(finished(piece));
         }
+    }
+
+    /** Makes both checksums of the IPv4 TCP segment in {@code packet} anew, as the kernel finishes a partial one. */
+    private static ByteBuffer finished(ByteBuffer packet) {
+        int ipLength = (packet.get(0) & 0x0f) * 4;
+        int tcpLength = packet.remaining() - ipLength;
+        packet.putShort(10, (short) 0);
+        packet.putShort(10, (short) Checksum.finish(Checksum.sum(packet, 0, ipLength)));
+        packet.putShort(ipLength + 16, (short) 0);
+        int pseudo = Checksum.pseudoHeaderV4(packet.getInt(12), packet.getInt(16), IpProtocol.TCP, tcpLength);
+        packet.putShort(ipLength + 16, (short) Checksum.finish(Checksum.sum(packet, ipLength, tcpLength, pseudo)));
+        return packet;
     }
 
     @Override
@@ -85,7 +101,9 @@ public final class LinkSink implements SegmentSink {
 
     @Override
     public void emit(int length) {
-        emitted(buf.duplicate().position(3).limit(3 + length));
+        ByteBuffer packet = buf.duplicate().position(3).limit(3 + length);
+        // Offloading, every TCP segment comes with the pseudo-header sum only, for the link to finish.
+        emitted(segmenting ? finished(ByteBuffer.allocate(length).put(packet).flip()) : packet);
     }
 
     private void emitted(ByteBuffer packet) {
