@@ -71,9 +71,10 @@ final class TcpFlow implements DirectReader {
 
     /**
      * Command → upstream straight from the packet read off the TUN, for bytes the connection would
-     * otherwise store and {@link TcpFlows}'s pump copy out again (see {@link TcpConnection#directReader}).
-     * One write per segment where the pump would gather several, but two copies of every byte fewer:
-     * nstun's CPU per GiB went to 0.85-0.92 of what it was under iperf3 --bidir, 0.88-0.95 uploading alone.
+     * otherwise store and {@link TcpFlows}'s pump write out from there (see {@link TcpConnection#directReader}).
+     * One write per segment where the pump would gather several, but no copy into the ring: when the
+     * pump still copied through a staging buffer too, nstun's CPU per GiB went to 0.85-0.92 of what it
+     * was under iperf3 --bidir, 0.88-0.95 uploading alone.
      * Returns how many the socket took; the rest the connection stores, and a flow whose socket is
      * full waits for OP_WRITE as ever. A failed write takes nothing: the next pump meets the error.
      */
