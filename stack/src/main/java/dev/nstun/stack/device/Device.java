@@ -45,10 +45,10 @@ public interface Device extends AutoCloseable {
      * pseudo-header sum ({@link #receivedPartialChecksum()} says which; such bytes come from this
      * host's kernel and are sound); and {@link #transmit} takes every TCP segment with the
      * pseudo-header sum in its checksum field, for the kernel to finish if it ever has to, and
-     * {@link #transmitTcp} takes TCP segments larger than the MTU. Any other unfinished checksum
-     * the link completes itself. Returns whether the link agreed: one that did not goes on with whole
-     * checksums both ways and packets no larger than the MTU. A TCP segment with payload then comes by
-     * {@link #transmitTcp}. The loop calls it once, before any packet.
+     * {@link #transmitTcp} every TCP segment with payload, in parts, larger than the MTU too. Any other
+     * unfinished checksum the link completes itself. Returns whether the link agreed: one that did not
+     * goes on with whole checksums both ways and packets no larger than the MTU. The loop calls it
+     * once, before any packet.
      *
      * <p>A link that looks into packets or changes them (a fault injector, a capture) declines.
      */
