@@ -24,7 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nstun.stack.wire.SeqNumber;
 import dev.nstun.stack.wire.TcpSegment;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -117,6 +120,26 @@ class TcpEstablishedTest {
             send(conn, 20, SEND_TEMPL.withFlags(TcpSegment.PSH).withPayload("abc"));
             recvNothing(conn, 20);
             assertEquals(0, conn.readable(), "readable");
+        }
+    }
+
+    @Nested
+    class ReadingToAChannel {
+        @Test
+        void whatTheChannelTakesIsReadAndOpensTheWindow() throws IOException {
+            TcpConnection conn = establishedWithSmallBuffer();
+            byte[] sent = pattern(0, 4096);
+            send(conn, 20, SEND_TEMPL.withPayload(sent));
+            recv(conn, 20, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4097)).withWindow(0));
+            Pipe pipe = Pipe.open();
+            try (Pipe.SourceChannel source = pipe.source(); Pipe.SinkChannel sink = pipe.sink()) {
+                assertEquals(4096, conn.readTo(sink), "written to the channel");
+                assertEquals(0, conn.readable(), "readable after");
+                recv(conn, 30, RECV_TEMPL.withAck(REMOTE_SEQ.plus(4097)).withWindow(4096));
+                ByteBuffer got = ByteBuffer.allocate(4096);
+                while (got.hasRemaining()) source.read(got);
+                assertArrayEquals(sent, got.array(), "bytes");
+            }
         }
     }
 
@@ -473,6 +496,23 @@ class TcpEstablishedTest {
             assertEquals(1, conn.dispatch(ms(20), one), "emitted into a sink with room for one");
             assertEquals(Long.MIN_VALUE, conn.pollAt(), "pollAt: still due");
             assertEquals(2, recvAll(conn, 20).size(), "the rest");
+        }
+
+        @Test
+        void aChannelReadsIntoTheSendBufferOnceItHasRoomThere() throws IOException {
+            TcpConnection conn = established();
+            assertEquals(0, conn.writableInPlace(), "room in place before the send buffer has memory");
+            write(conn, "a");
+            assertEquals(ByteRing.FIRST_ALLOCATION - 1, conn.writableInPlace(), "room in place: what its first block holds");
+            Pipe pipe = Pipe.open();
+            try (Pipe.SourceChannel source = pipe.source()) {
+                try (Pipe.SinkChannel sink = pipe.sink()) {
+                    sink.write(ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)));
+                }
+                assertEquals(5, conn.writeFrom(source, 100), "read from the channel");
+                assertEquals(-1, conn.writeFrom(source, 100), "its end of stream");
+            }
+            recv(conn, 20, RECV_TEMPL.withFlags(TcpSegment.ACK | TcpSegment.PSH).withPayload("ahello"));
         }
 
         @Test
