@@ -63,15 +63,18 @@ public final class BufferMemory {
 
     /** Takes a block of {@code length} bytes of native memory: one given back if there is one of that size, else a new one. */
     ByteBuffer allocate(int length) {
-        used += length;
+        ByteBuffer block = null;
         if (Integer.bitCount(length) == 1) {
             ArrayDeque<ByteBuffer> blocks = pool[Integer.numberOfTrailingZeros(length)];
             if (blocks != null && !blocks.isEmpty()) {
                 pooled -= length;
-                return blocks.pop().clear();
+                block = blocks.pop().clear();
             }
         }
-        return ByteBuffer.allocateDirect(length);
+        // Counted once it exists: a JVM out of native memory throws here and leaves the count as it was.
+        if (block == null) block = ByteBuffer.allocateDirect(length);
+        used += length;
+        return block;
     }
 
     /** Gives {@code block} (from {@link #allocate}) back; it is kept for reuse while the pool has room. */
