@@ -204,7 +204,7 @@ public final class TunDevice implements AutoCloseable {
                     .putShort(HDR_CSUM_START, (short) checksumStart)
                     .putShort(HDR_CSUM_OFFSET, (short) checksumOffset);
         }
-        writeFrame(src);
+        writeFrame(src, 2);
     }
 
     /**
@@ -247,13 +247,8 @@ public final class TunDevice implements AutoCloseable {
         return part + 1;
     }
 
-    /** Writes {@link #txHeader} and the packet in {@code src} with one writev, consuming it. */
-    private void writeFrame(ByteBuffer src) throws NativeException {
-        writeFrame(src, 2);
-    }
-
     /**
-     * Writes {@link #txHeader}, the bytes in {@code src} and what iovecs 2 up to {@code parts} point at
+     * Writes {@link #txHeader}, the bytes in {@code src} and what the iovecs from 2 to below {@code parts} point at
      * with one writev; consumes {@code src}.
      */
     private void writeFrame(ByteBuffer src, int parts) throws NativeException {

@@ -1,7 +1,7 @@
 package dev.nstun.stack.tcp;
 
 import dev.nstun.stack.wire.Checksum;
-import dev.nstun.stack.wire.IpProtocol;
+import dev.nstun.stack.wire.Ipv4Packet;
 import dev.nstun.stack.wire.PacketBuilder;
 import dev.nstun.stack.wire.TcpSegment;
 import java.nio.ByteBuffer;
@@ -79,13 +79,9 @@ public final class LinkSink implements SegmentSink {
 
     /** Makes both checksums of the IPv4 TCP segment in {@code packet} anew, as the kernel finishes a partial one. */
     private static ByteBuffer finished(ByteBuffer packet) {
-        int ipLength = (packet.get(0) & 0x0f) * 4;
-        int tcpLength = packet.remaining() - ipLength;
-        packet.putShort(10, (short) 0);
-        packet.putShort(10, (short) Checksum.finish(Checksum.sum(packet, 0, ipLength)));
-        packet.putShort(ipLength + 16, (short) 0);
-        int pseudo = Checksum.pseudoHeaderV4(packet.getInt(12), packet.getInt(16), IpProtocol.TCP, tcpLength);
-        packet.putShort(ipLength + 16, (short) Checksum.finish(Checksum.sum(packet, ipLength, tcpLength, pseudo)));
+        Ipv4Packet ip = new Ipv4Packet().wrap(packet, 0, packet.remaining());
+        Checksum.fillIpv4Header(ip);
+        Checksum.fillTcp(ip, new TcpSegment().wrap(packet, ip.headerLength(), packet.remaining() - ip.headerLength()));
         return packet;
     }
 
