@@ -10,10 +10,12 @@ import java.security.SecureRandom;
  * pieces a run's start needs and whose first use is slow in a cold JVM: the security providers and
  * their algorithm tables (the first {@link SecureRandom}: TCP's sequence-number key, and the JDK's
  * own for UNIX sockets, which the DNS-over-TCP and control sockets are), the selector provider
- * (found through a ServiceLoader, which reads the jar's and the JDK image's resources), and the
- * scheduler of virtual threads (a pool and its carrier threads, made at the first one: the dials and
- * the upstream DNS queries run on them). What it makes is thrown away; it changes nothing a run
- * does, only when the JDK pays for it.
+ * and its first selector (the provider named by {@link Main}, not looked for), the scheduler of
+ * virtual threads (a pool and its carrier threads, made at the first one: the dials and the upstream
+ * DNS queries run on them), and the system logger that {@link ProcessBuilder#start} asks whether to
+ * log each process start (found through a ServiceLoader, which opens the JDK's module image and the
+ * jar: 10 to 15 ms on the thread that starts the command). What it makes is
+ * thrown away; it changes nothing a run does, only when the JDK pays for it.
  */
 final class WarmUp {
     private WarmUp() {}
@@ -29,6 +31,7 @@ final class WarmUp {
             SecureRandom.getInstance("NativePRNGNonBlocking");
             SelectorProvider.provider().openSelector().close();
             Thread.ofVirtual().start(() -> { }).join();
+            System.getLogger("java.lang.ProcessBuilder").isLoggable(System.Logger.Level.DEBUG);
         } catch (NoSuchAlgorithmException | IOException | RuntimeException e) {
             // Whatever failed here fails, and is reported, where the run uses it.
         } catch (InterruptedException e) {
