@@ -23,17 +23,27 @@ class TunLinkTest {
     private final ByteBuffer buf = ByteBuffer.allocateDirect(256);
 
     @Test
-    void findsTheTcpHeaderOfPlainTcpOnly() {
+    void findsTheTcpOrUdpHeaderOfPlainTcpAndUdpOnly() {
         int n = builder.ipv4(CLIENT, SERVER).tcp(buf, AT, SYN);
-        assertEquals(20, TunLink.tcpHeaderOffset(buf, AT, n));
+        assertEquals(20, TunLink.transportHeaderOffset(buf, AT, n));
+        assertEquals(16, TunLink.checksumOffset(buf, AT));
+        assertEquals(-1, TunLink.transportHeaderOffset(buf, AT, 39), "too short for the TCP header");
         buf.put(AT + 7, (byte) 8); // a fragment offset: the TCP header is not where it seems
-        assertEquals(-1, TunLink.tcpHeaderOffset(buf, AT, n));
+        assertEquals(-1, TunLink.transportHeaderOffset(buf, AT, n));
 
-        n = builder.ipv4(CLIENT, SERVER).udp(buf, AT, 40000, 53, 20);
-        assertEquals(-1, TunLink.tcpHeaderOffset(buf, AT, n));
+        n = builder.ipv4(CLIENT, SERVER).udp(buf, AT, 40000, 53, 0);
+        assertEquals(20, TunLink.transportHeaderOffset(buf, AT, n), "a UDP datagram with no payload: 28 bytes");
+        assertEquals(6, TunLink.checksumOffset(buf, AT));
+
+        n = builder.ipv4(CLIENT, SERVER).icmpEcho(buf, AT, true, 1, 1, 8);
+        assertEquals(-1, TunLink.transportHeaderOffset(buf, AT, n));
 
         n = builder.ipv6(0x20010db8L << 32, 1, 0x20010db8L << 32, 2).tcp(buf, AT, SYN);
-        assertEquals(40, TunLink.tcpHeaderOffset(buf, AT, n));
+        assertEquals(40, TunLink.transportHeaderOffset(buf, AT, n));
+        assertEquals(16, TunLink.checksumOffset(buf, AT));
+        n = builder.ipv6(0x20010db8L << 32, 1, 0x20010db8L << 32, 2).udp(buf, AT, 40000, 53, 4);
+        assertEquals(40, TunLink.transportHeaderOffset(buf, AT, n));
+        assertEquals(6, TunLink.checksumOffset(buf, AT));
     }
 
     @Test

@@ -78,6 +78,14 @@ public final class DnsEndpoint implements Closeable {
     }
 
     /**
+     * Sets whether the link offloads checksums ({@link dev.nstun.stack.device.Device#enableOffload}):
+     * the answers this sends the command then carry only the pseudo-header sum. Call before the first.
+     */
+    public void offload(boolean offload) {
+        builder.partialChecksums(offload);
+    }
+
+    /**
      * The DNS-over-TCP server, started at the first TCP connection to the resolver (on that flow's
      * dial thread): few commands ever make one (a truncated answer, dig +tcp), and its socket, its
      * directory and its threads cost every run's start about a tenth of the stack's making.

@@ -95,7 +95,7 @@ public final class NetStack implements Runnable {
     private long now;
     private long packetsIn;
     private long packetsOut;
-    /** The packet being handled is a TCP segment whose checksum the kernel left unfinished (see Device#enableTcpOffload). */
+    /** The packet being handled is a TCP segment or UDP datagram whose checksum the kernel left unfinished (see Device#enableOffload). */
     private boolean partialChecksum;
 
     /**
@@ -182,14 +182,17 @@ public final class NetStack implements Runnable {
     }
 
     /**
-     * Readies the loop at {@code now}, before its first turn: TCP offload if the device agrees, the
+     * Readies the loop at {@code now}, before its first turn: offload if the device agrees, the
      * device's readiness channel on the selector if it has one, the housekeeping clock.
      */
     void begin(long now) {
         try {
-            tcpFlows.offload(device.enableTcpOffload());
+            boolean offload = device.enableOffload();
+            tcpFlows.offload(offload);
+            udpFlows.offload(offload);
+            if (dns != null) dns.offload(offload);
         } catch (IOException e) {
-            log.debug("no TCP offload: {}", e.getMessage());
+            log.debug("no offload: {}", e.getMessage());
         }
         try {
             Optional<SelectableChannel> readiness = device.readiness();
@@ -427,7 +430,7 @@ public final class NetStack implements Runnable {
 
     private void onUdp(long now, IpPacket ip) {
         DropReason bad = udp.wrapChecked(ip.buffer(), ip.payloadOffset(), ip.payloadLength());
-        if (bad == null && !Checksum.verifyUdp(ip, udp)) bad = DropReason.UDP_BAD_CHECKSUM;
+        if (bad == null && !partialChecksum && !Checksum.verifyUdp(ip, udp)) bad = DropReason.UDP_BAD_CHECKSUM;
         if (bad != null) {
             counters.count(bad);
             return;

@@ -17,7 +17,7 @@ public interface PacketOutput {
      * Sends a TCP segment whose headers are the first {@code headerLength} bytes of {@link #buffer()}
      * and whose payload is {@code payload} then {@code more} (null: none), as
      * {@link dev.nstun.stack.device.Device#transmitTcp} takes it: only on a link whose
-     * {@link dev.nstun.stack.device.Device#enableTcpOffload} agreed.
+     * {@link dev.nstun.stack.device.Device#enableOffload} agreed.
      */
     default void sendTcp(int headerLength, ByteBuffer payload, ByteBuffer more, int segmentSize) {
         throw new UnsupportedOperationException("this output does not offload TCP");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nstun.stack.device.Device;
 import dev.nstun.stack.device.ForwardingDevice;
 import dev.nstun.stack.device.MemoryDevice;
 import dev.nstun.stack.dns.DnsResolver;
@@ -73,11 +74,17 @@ class NetStackTest {
 
     @BeforeEach
     void start() throws IOException {
+        stack = begun(link);
+    }
+
+    /** A stack on {@code device} that refuses every flow, its loop readied at time 0. */
+    private static NetStack begun(Device device) throws IOException {
         EchoFlows.Config echo = EchoFlows.Config.defaults(List.of(InetAddress.getByAddress(bytes(ROUTER4)),
                 InetAddress.getByName("fd4e:5354:554e::2")));
-        stack = new NetStack(link, new NetStack.Config(new RefusingDialer(), new NoEchoTransport(), UdpFlows.Config.defaults(),
+        NetStack stack = new NetStack(device, new NetStack.Config(new RefusingDialer(), new NoEchoTransport(), UdpFlows.Config.defaults(),
                 TcpFlows.Config.defaults(1500), echo, Optional.empty()), new InlineExecutor());
         stack.begin(0);
+        return stack;
     }
 
     @AfterEach
@@ -242,6 +249,39 @@ class NetStackTest {
         assertEquals(0, link.transmitted.size(), "packets out");
         assertEquals(Map.of("IP_BAD_VERSION", 1L, "IPV4_BAD_HEADER_CHECKSUM", 1L, "TCP_BAD_CHECKSUM", 1L, "NOT_RELAYED", 1L),
                 stack.counters().snapshot(), "drops");
+    }
+
+    @Test
+    void takesADatagramWhoseChecksumTheKernelLeftUnfinishedFromALinkThatOffloadsOnly() throws IOException {
+        builder.partialChecksums(true);
+        byte[] unfinished = udpToServer(53, 12);
+        builder.partialChecksums(false);
+
+        link.toReceive.add(unfinished);
+        stack.turn(0, true);
+        assertEquals(Map.of("UDP_BAD_CHECKSUM", 1L), stack.counters().snapshot(), "drops where the link does not offload");
+
+        MemoryDevice memory = new MemoryDevice();
+        NetStack offloaded = begun(new ForwardingDevice(memory) {
+            @Override
+            public boolean enableOffload() {
+                return true;
+            }
+
+            @Override
+            public boolean receivedPartialChecksum() {
+                return true;
+            }
+        });
+        try {
+            memory.toReceive.add(unfinished);
+            offloaded.turn(0, true);
+            offloaded.turn(0, true); // the dial's refusal reaches the loop's next turn
+            assertFalse(offloaded.counters().snapshot().containsKey("UDP_BAD_CHECKSUM"), "drops: " + offloaded.counters().snapshot());
+            assertEquals(1, memory.transmitted.size(), "the refused flow's answer: the datagram reached its flow");
+        } finally {
+            offloaded.release();
+        }
     }
 
     @Test

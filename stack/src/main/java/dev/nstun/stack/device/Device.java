@@ -39,20 +39,20 @@ public interface Device extends AutoCloseable {
     }
 
     /**
-     * Asks the link to carry TCP the way a NIC with checksum and segmentation offload does, so that
-     * neither end sums what the kernel on this host made or takes: afterwards {@link #receive} may
-     * hand over TCP segments larger than the MTU, and segments whose checksum field holds only the
-     * pseudo-header sum ({@link #receivedPartialChecksum()} says which; such bytes come from this
-     * host's kernel and are sound); and {@link #transmit} takes every TCP segment with the
-     * pseudo-header sum in its checksum field, for the kernel to finish if it ever has to, and
-     * {@link #transmitTcp} every TCP segment with payload, in parts, larger than the MTU too. Any other
-     * unfinished checksum the link completes itself. Returns whether the link agreed: one that did not
-     * goes on with whole checksums both ways and packets no larger than the MTU. The loop calls it
-     * once, before any packet.
+     * Asks the link to carry TCP and UDP the way a NIC with checksum offload (and TCP segmentation
+     * offload) does, so that neither end sums what the kernel on this host made or takes: afterwards
+     * {@link #receive} may hand over TCP segments larger than the MTU, and TCP segments and UDP
+     * datagrams whose checksum field holds only the pseudo-header sum ({@link
+     * #receivedPartialChecksum()} says which; such bytes come from this host's kernel and are sound);
+     * and {@link #transmit} takes every TCP segment and UDP datagram with the pseudo-header sum in its
+     * checksum field, for the kernel to finish if it ever has to, and {@link #transmitTcp} every TCP
+     * segment with payload, in parts, larger than the MTU too. Any other unfinished checksum the link
+     * completes itself. Returns whether the link agreed: one that did not goes on with whole checksums
+     * both ways and packets no larger than the MTU. The loop calls it once, before any packet.
      *
      * <p>A link that looks into packets or changes them (a fault injector, a capture) declines.
      */
-    default boolean enableTcpOffload() throws IOException {
+    default boolean enableOffload() throws IOException {
         return false;
     }
 
@@ -63,13 +63,13 @@ public interface Device extends AutoCloseable {
      * position to limit, direct buffers the link reads where they lie, during the call only. With
      * {@code segmentSize} > 0 the payload is more than one packet on the link may carry, for the link
      * to cut into segments of {@code segmentSize} payload bytes, as a NIC's TCP segmentation offload
-     * does. Called only on a link whose {@link #enableTcpOffload} agreed.
+     * does. Called only on a link whose {@link #enableOffload} agreed.
      */
     default void transmitTcp(ByteBuffer headers, ByteBuffer payload, ByteBuffer more, int segmentSize) throws IOException {
         throw new UnsupportedOperationException("this link does not offload TCP");
     }
 
-    /** Returns whether the packet {@link #receive} returned last is a TCP segment with an unfinished checksum. */
+    /** Returns whether the packet {@link #receive} returned last is a TCP segment or UDP datagram with an unfinished checksum. */
     default boolean receivedPartialChecksum() {
         return false;
     }

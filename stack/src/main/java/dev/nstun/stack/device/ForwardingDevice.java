@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * A device that passes everything to another; decorators (pcap tap, fault injector) override what they
- * change. It declines {@link #enableTcpOffload()} (the inherited default): a decorator sees packets,
+ * change. It declines {@link #enableOffload()} (the inherited default): a decorator sees packets,
  * and one whose checksums the kernel left unfinished would read as corrupt in a capture, or hide the
  * corruption a fault injector adds.
  */

@@ -150,13 +150,13 @@ public final class TcpFlows {
     }
 
     /**
-     * Sets whether the link offloads TCP ({@link dev.nstun.stack.device.Device#enableTcpOffload}):
+     * Sets whether the link offloads TCP ({@link dev.nstun.stack.device.Device#enableOffload}):
      * segments then carry only the pseudo-header sum, and a connection sends up to 64 KiB in one
      * segment for the link to cut at its segment size. Call before the first segment.
      */
     public void offload(boolean offload) {
         this.offload = offload;
-        builder.partialTcpChecksum(offload);
+        builder.partialChecksums(offload);
     }
 
     /** Sets the time for what happens this turn outside {@link #onPacket} and {@link #service}. */

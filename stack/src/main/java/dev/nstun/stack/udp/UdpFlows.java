@@ -67,6 +67,14 @@ public final class UdpFlows {
         this.flows = new FlowTable<>(config.maxFlows(), f -> f.lastActiveNanos + timeoutOf(f), this::close);
     }
 
+    /**
+     * Sets whether the link offloads checksums ({@link dev.nstun.stack.device.Device#enableOffload}):
+     * the datagrams this sends the command then carry only the pseudo-header sum. Call before the first.
+     */
+    public void offload(boolean offload) {
+        builder.partialChecksums(offload);
+    }
+
     /** Handles a UDP packet from the command; {@code ip} is checked and its datagram too. */
     public void onPacket(long nowNanos, IpPacket ip, UdpDatagram datagram) {
         FlowKey key = FlowKey.of(ip, datagram.sourcePort(), datagram.destinationPort());

@@ -40,7 +40,7 @@ public final class PacketBuilder {
     private int flowLabel;
     private boolean dontFragment = true;
     private int identification;
-    private boolean partialTcpChecksum;
+    private boolean partialChecksums;
 
     /** Makes the next packets IPv4, from {@code source} to {@code destination}; returns this builder. */
     public PacketBuilder ipv4(int source, int destination) {
@@ -100,11 +100,12 @@ public final class PacketBuilder {
     }
 
     /**
-     * Sets whether TCP segments get only the pseudo-header sum in their checksum field, for a link that
-     * offloads checksums (virtio's NEEDS_CSUM, Linux's CHECKSUM_PARTIAL) to finish: the payload is not summed.
+     * Sets whether TCP segments and UDP datagrams get only the pseudo-header sum in their checksum
+     * field, for a link that offloads checksums (virtio's NEEDS_CSUM, Linux's CHECKSUM_PARTIAL) to
+     * finish: the payload is not summed.
      */
-    public PacketBuilder partialTcpChecksum(boolean partial) {
-        this.partialTcpChecksum = partial;
+    public PacketBuilder partialChecksums(boolean partial) {
+        this.partialChecksums = partial;
         return this;
     }
 
@@ -150,7 +151,7 @@ public final class PacketBuilder {
         t.setFlags(fields.flags);
         t.setWindow(fields.window);
         t.setUrgentPointer(0);
-        if (partialTcpChecksum) t.setChecksum(ip.pseudoHeaderSum(IpProtocol.TCP, segmentLength));
+        if (partialChecksums) t.setChecksum(ip.pseudoHeaderSum(IpProtocol.TCP, segmentLength));
         else Checksum.fillTcp(ip, t);
         return ipHeaderLength() + segmentLength;
     }
@@ -172,7 +173,8 @@ public final class PacketBuilder {
         u.setSourcePort(sourcePort);
         u.setDestinationPort(destinationPort);
         u.setLengthField(datagramLength);
-        Checksum.fillUdp(ip, u);
+        if (partialChecksums) u.setChecksum(ip.pseudoHeaderSum(IpProtocol.UDP, datagramLength));
+        else Checksum.fillUdp(ip, u);
         return ipHeaderLength() + datagramLength;
     }
 

@@ -40,7 +40,7 @@ public final class LinkSink implements SegmentSink {
         this.link = link;
         this.mtu = mtu;
         this.segmenting = segmenting;
-        builder.partialTcpChecksum(segmenting);
+        builder.partialChecksums(segmenting);
     }
 
     @Override

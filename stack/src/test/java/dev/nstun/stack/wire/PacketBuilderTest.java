@@ -161,7 +161,7 @@ class PacketBuilderTest {
     void partialTcpChecksumIsThePseudoHeaderSumThatSummingTheSegmentFinishes() {
         for (boolean v6 : new boolean[] {false, true}) {
             byte[] want = v6 ? TCP6_DATA : TCP4_DATA;
-            builder.partialTcpChecksum(true);
+            builder.partialChecksums(true);
             if (v6) builder.ipv6(V6_PREFIX, V6_CLIENT_LOW, V6_PREFIX, V6_SERVER_LOW).flowLabel(0x459c9);
             else builder.ipv4(V4_CLIENT, V4_SERVER).identification(61795);
             int options = TcpOptions.emitTimestamps(buf, AT + builder.tcpOptionsOffset(),
@@ -170,7 +170,7 @@ class PacketBuilderTest {
             int n = builder.tcp(buf, AT, new TcpFields().sourcePort(v6 ? 47084 : 40736).destinationPort(8080)
                     .seq(seq(v6 ? 3984679182L : 1037804126L)).ack(seq(v6 ? 4128835270L : 4231213852L))
                     .flags(TcpSegment.PSH | TcpSegment.ACK).window(v6 ? 64 : 63).optionsLength(options).payloadLength(PING.length));
-            builder.partialTcpChecksum(false);
+            builder.partialChecksums(false);
 
             // What the kernel does with NEEDS_CSUM (skb_checksum_help): sum from the TCP header on, field included.
             int tcpAt = AT + builder.ipHeaderLength();
@@ -179,6 +179,30 @@ class PacketBuilderTest {
             assertEquals(ip.pseudoHeaderSum(IpProtocol.TCP, n - builder.ipHeaderLength()), field, "checksum field: the pseudo-header sum");
             buf.putShort(tcpAt + 16, (short) Checksum.finish(Checksum.sum(buf, tcpAt, n - builder.ipHeaderLength())));
             assertBuilt(want, n);
+        }
+    }
+
+    @Test
+    void partialUdpChecksumIsThePseudoHeaderSumThatSummingTheDatagramFinishes() {
+        for (boolean v6 : new boolean[] {false, true}) {
+            if (v6) builder.ipv6(V6_PREFIX, V6_CLIENT_LOW, V6_PREFIX, V6_SERVER_LOW);
+            else builder.ipv4(V4_CLIENT, V4_SERVER);
+            buf.put(AT + builder.udpPayloadOffset(), PING);
+            int whole = builder.udp(buf, AT, 40736, 53, PING.length);
+            int wholeChecksum = Short.toUnsignedInt(buf.getShort(AT + builder.ipHeaderLength() + 6));
+
+            builder.partialChecksums(true);
+            int n = builder.udp(buf, AT, 40736, 53, PING.length);
+            builder.partialChecksums(false);
+
+            assertEquals(whole, n);
+            int udpAt = AT + builder.ipHeaderLength();
+            IpPacket ip = v6 ? new Ipv6Packet().wrap(buf, AT, n) : new Ipv4Packet().wrap(buf, AT, n);
+            assertEquals(ip.pseudoHeaderSum(IpProtocol.UDP, n - builder.ipHeaderLength()), Short.toUnsignedInt(buf.getShort(udpAt + 6)),
+                    "checksum field: the pseudo-header sum");
+            // What the kernel does with NEEDS_CSUM: sum from the UDP header on, field included.
+            int finished = Checksum.finish(Checksum.sum(buf, udpAt, n - builder.ipHeaderLength()));
+            assertEquals(wholeChecksum, finished == 0 ? 0xffff : finished);
         }
     }
 
