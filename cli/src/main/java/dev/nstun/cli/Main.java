@@ -33,8 +33,8 @@ public final class Main {
         // tests and any other entry point; slf4j's own note that it uses the named provider is silenced.
         System.setProperty("slf4j.provider", StderrLoggerProvider.class.getName());
         System.setProperty("slf4j.internal.verbosity", "WARN");
-        // The JDK's own selector provider named: its ServiceLoader scan opened the jar (the launcher
-        // runs it from the class path from JDK 25, without opening it) and the JDK's module image.
+        // The JDK's own selector provider named, not looked for: the ServiceLoader's scan opened the
+        // JDK's module image and the jar, which from JDK 25 the start otherwise leaves closed (./nstun).
         System.setProperty("java.nio.channels.spi.SelectorProvider", "sun.nio.ch.EPollSelectorProvider");
         if (forwardsSignals(args)) SignalForwarder.takeBlockedSignals();
         if (servesNamespace(args)) {

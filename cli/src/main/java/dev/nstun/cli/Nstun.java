@@ -110,8 +110,8 @@ public final class Nstun implements Runnable {
         // java.sql is a module of its own) cost about 8% of the CPU of `nstun --version` (issue 11).
         // No option of nstun's has such a type. Here, not in Main: a test of a model that needs one fails.
         System.setProperty("picocli.converters.excludes", "java\\.(time|sql)\\..*");
-        // Nor groovy: picocli's factory looked for groovy.lang.Closure, which opened the jar (the
-        // launcher runs it from the class path from JDK 25, without opening it: every class is in the archive).
+        // Nor groovy: picocli's factory looked for groovy.lang.Closure, which opened the jar to find it
+        // missing (from JDK 25 the start otherwise leaves the jar closed: ./nstun).
         System.setProperty("picocli.disable.closures", "true");
         CommandLine cl = new CommandLine(new Nstun(commands).spec);
         cl.setOut(out);

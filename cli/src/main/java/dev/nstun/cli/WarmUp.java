@@ -14,8 +14,8 @@ import java.security.SecureRandom;
  * virtual threads (a pool and its carrier threads, made at the first one: the dials and the upstream
  * DNS queries run on them), and the system logger that {@link ProcessBuilder#start} asks whether to
  * log each process start (found through a ServiceLoader, which opens the JDK's module image and the
- * jar: 10 to 15 ms on the thread that starts the command). What it makes is
- * thrown away; it changes nothing a run does, only when the JDK pays for it.
+ * jar: 10 to 15 ms on the thread that starts the command). What it makes is thrown away; it changes
+ * nothing a run does, only when the JDK pays for it.
  */
 final class WarmUp {
     private WarmUp() {}
