@@ -12,17 +12,30 @@ import java.security.SecureRandom;
  * own for UNIX sockets, which the DNS-over-TCP and control sockets are), the selector provider
  * and its first selector (the provider named by {@link Main}, not looked for), the scheduler of
  * virtual threads (a pool and its carrier threads, made at the first one: the dials and the upstream
- * DNS queries run on them), and the system logger that {@link ProcessBuilder#start} asks whether to
- * log each process start (found through a ServiceLoader, which opens the JDK's module image and the
- * jar: 10 to 15 ms on the thread that starts the command). What it makes is thrown away; it changes
- * nothing a run does, only when the JDK pays for it.
+ * DNS queries run on them), and, for a run that starts a command, the system logger that {@link
+ * ProcessBuilder#start} asks whether to log each process start (found through a ServiceLoader, which
+ * opens the JDK's module image and the jar: 10 to 15 ms on the thread that starts the command; {@code
+ * up} starts none). What it makes is thrown away; it changes nothing a run does, only when the JDK
+ * pays for it.
  */
 final class WarmUp {
     private WarmUp() {}
 
-    /** Starts the warm-up on a daemon thread; a run that gets there first just waits on the JDK's own locks. */
-    static void inBackground() {
-        Thread.ofPlatform().name("nstun-warm-up").daemon(true).start(WarmUp::run);
+    /**
+     * Starts the warm-up on a daemon thread, with the process-start logger where {@code startsCommand};
+     * a run that gets there first just waits on the JDK's own locks.
+     */
+    static void inBackground(boolean startsCommand) {
+        Thread.ofPlatform().name("nstun-warm-up").daemon(true).start(startsCommand ? WarmUp::runForCommand : WarmUp::run);
+    }
+
+    private static void runForCommand() {
+        run();
+        try {
+            System.getLogger("java.lang.ProcessBuilder").isLoggable(System.Logger.Level.DEBUG);
+        } catch (RuntimeException e) {
+            // Whatever failed here fails where the command starts.
+        }
     }
 
     private static void run() {
@@ -31,7 +44,6 @@ final class WarmUp {
             SecureRandom.getInstance("NativePRNGNonBlocking");
             SelectorProvider.provider().openSelector().close();
             Thread.ofVirtual().start(() -> { }).join();
-            System.getLogger("java.lang.ProcessBuilder").isLoggable(System.Logger.Level.DEBUG);
         } catch (NoSuchAlgorithmException | IOException | RuntimeException e) {
             // Whatever failed here fails, and is reported, where the run uses it.
         } catch (InterruptedException e) {
