@@ -9,6 +9,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +21,28 @@ class LibCTest {
     private static final int ENOTTY = 25;
     private static final long FIONREAD = 0x541b;
     private static final int EFD_CLOEXEC = 0x80000;
+
+    /**
+     * A JVM whose default locale writes digits other than ASCII ones (fa-IR: ۱.۲) binds LibC too: jffi
+     * before 1.3.14 named its native library with String.format, and looked for libjffi-۱.۲.so.
+     */
+    @Test
+    void bindsUnderALocaleWhoseDigitsAreNotAscii() throws Exception {
+        Process probe = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+                "-Duser.language=fa", "-Duser.country=IR", "-cp", System.getProperty("java.class.path"), LocaleProbe.class.getName())
+                .redirectErrorStream(true).start();
+        probe.getOutputStream().close();
+        assertTrue(probe.waitFor(60, TimeUnit.SECONDS), "the probe's JVM did not end");
+        String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(List.of("fa_IR: bound"), output.lines().toList(), output);
+    }
+
+    /** Run by {@link #bindsUnderALocaleWhoseDigitsAreNotAscii} in a JVM of its own: says its locale, then binds LibC and calls it. */
+    static final class LocaleProbe {
+        public static void main(String[] args) {
+            System.out.println(java.util.Locale.getDefault(java.util.Locale.Category.FORMAT) + ": " + (LibC.INSTANCE.getpgrp() > 0 ? "bound" : "no group"));
+        }
+    }
 
     @Test
     void readsAFileIntoADirectBufferAtItsPosition(@TempDir Path dir) throws Exception {

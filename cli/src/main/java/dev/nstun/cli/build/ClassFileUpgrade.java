@@ -16,7 +16,7 @@ import org.objectweb.asm.Opcodes;
 /**
  * Run by the build (cli/pom.xml, once the jar is shaded): rewrites the jar's class files older than
  * Java 6 (format 50) as format 50, with the stack-map frames that format carries, and leaves every
- * other entry as it was. picocli and jffi are compiled for Java 5, and
+ * other entry as it was. picocli is compiled for Java 5, and
  * HotSpot's class-data archives hold no class of format 49 or older (they need the old verifier,
  * which runs only at load): the launcher's archive covered none of picocli's 176 classes, which
  * every command loads and verifies from the jar. Format 50 changes nothing in what the code does
