@@ -1,8 +1,6 @@
 package dev.nstun.cli;
 
 import dev.nstun.netns.BlockedSignals;
-import dev.nstun.netns.CompilerThreads;
-import dev.nstun.netns.LibC;
 import dev.nstun.netns.NativeException;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,27 +58,19 @@ final class SignalForwarder {
 
     /**
      * Starts the thread that takes the signals of {@link #FORWARDED} blocked by the launcher; does
-     * nothing when none is blocked. Called first thing, from the main thread. That thread binds the
-     * native calls first (they take the signals), and with them, unless root, sets the JIT's compiler
-     * threads to nice 19 ({@link CompilerThreads}): the launcher does so from the JVM's start only as
-     * root, and run, up and exec all come here.
+     * nothing when none is blocked. Called first thing, from the main thread: the native calls that
+     * take the signals are bound on that thread, while the main thread goes on.
      */
     static void takeBlockedSignals() {
         long mask = BlockedSignals.blockedInThisThread();
         List<Integer> blocked = FORWARDED.stream().map(n -> new Signal(n).getNumber()).filter(n -> isIn(mask, n)).toList();
         if (blocked.isEmpty()) return;
         Thread.ofPlatform().name("nstun-signals").daemon(true).start(() -> {
-            try {
-                // As root the launcher's flags set them from the JVM's start (it checks the same uid).
-                if (LibC.INSTANCE.geteuid() != 0) CompilerThreads.deprioritize();
-            } catch (LinkageError | RuntimeException e) {
-                // No native binding: take() below says so.
-            }
             while (true) {
                 int signal;
                 try {
                     signal = BlockedSignals.take(blocked);
-                } catch (NativeException e) {
+                } catch (NativeException | LinkageError e) {
                     System.err.println("nstun: signals are no longer forwarded to the command: " + e.getMessage());
                     return;
                 }

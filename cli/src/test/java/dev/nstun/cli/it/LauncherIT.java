@@ -297,7 +297,7 @@ class LauncherIT {
     }
 
     /**
-     * As root the launcher starts the JVM with its compiler threads at nice 19 (the start's own work
+     * The launcher starts the JVM with its compiler threads at nice 19 (the start's own work
      * goes first on a busy machine); nstun's threads, the JVM's others and the command stay at 0, and
      * nothing is said about it.
      */

@@ -185,8 +185,9 @@ class RootlessIT {
     }
 
     /**
-     * A plain user's JVM may not take the priority policy the launcher gives root's (it would warn):
-     * nstun lowers its compiler threads itself, and leaves everything else, the command too, at 0.
+     * A plain user's JVM takes the priority policy root's does, from its start, without a word (its
+     * warning that the policy may need privilege is silenced): the compiler threads at nice 19,
+     * everything else, the command too, at 0.
      */
     @Test
     void theCompilersYieldWithoutAWordAndNothingElseDoes() throws Exception {
