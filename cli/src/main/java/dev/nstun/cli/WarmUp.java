@@ -2,21 +2,18 @@ package dev.nstun.cli;
 
 import java.io.IOException;
 import java.nio.channels.spi.SelectorProvider;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 
 /**
  * Readies, on a thread of its own while the command line is parsed and the run decided, the JDK
- * pieces a run's start needs and whose first use is slow in a cold JVM: the security providers and
- * their algorithm tables (the first {@link SecureRandom}: TCP's sequence-number key, and the JDK's
- * own for UNIX sockets, which the DNS-over-TCP and control sockets are), the selector provider
- * and its first selector (the provider named by {@link Main}, not looked for), the scheduler of
- * virtual threads (a pool and its carrier threads, made at the first one: the dials and the upstream
- * DNS queries run on them), and, for a run that starts a command, the system logger that {@link
+ * pieces a run's start needs and whose first use is slow in a cold JVM: the selector provider and
+ * its first selector (the provider named by {@link Main}, not looked for), the scheduler of virtual
+ * threads (a pool and its carrier threads, made at the first one: the dials and the upstream DNS
+ * queries run on them), and, for a run that starts a command, the system logger that {@link
  * ProcessBuilder#start} asks whether to log each process start (found through a ServiceLoader, which
  * opens the JDK's module image and the jar: 10 to 15 ms on the thread that starts the command; {@code
  * up} starts none). What it makes is thrown away; it changes nothing a run does, only when the JDK
- * pays for it.
+ * pays for it. (No SecureRandom: a run's start makes none, see {@link ControlServer} and the stack's
+ * IsnGenerator.)
  */
 final class WarmUp {
     private WarmUp() {}
@@ -40,11 +37,9 @@ final class WarmUp {
 
     private static void run() {
         try {
-            new SecureRandom().nextBytes(new byte[16]);
-            SecureRandom.getInstance("NativePRNGNonBlocking");
             SelectorProvider.provider().openSelector().close();
             Thread.ofVirtual().start(() -> { }).join();
-        } catch (NoSuchAlgorithmException | IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             // Whatever failed here fails, and is reported, where the run uses it.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -44,6 +44,7 @@ public final class LibC {
     public static final int AF_INET = 2;
     public static final int AF_INET6 = 10;
     public static final int AF_NETLINK = 16;
+    public static final int SOCK_STREAM = 1;
     public static final int SOCK_RAW = 3;
     public static final int SOCK_CLOEXEC = 0x80000;
     public static final int SOCK_DGRAM = 2;
@@ -56,6 +57,12 @@ public final class LibC {
     public static final int ICMP_FILTER = 1;
     /** Raw ICMPv6 socket option (level IPPROTO_ICMPV6): struct icmp6_filter, 256 bits, a set bit blocks that type. */
     public static final int ICMP6_FILTER = 1;
+    /** setsockopt level of a socket's own options, and two of them: struct timeval limits on a blocking recv and send. */
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_RCVTIMEO = 20;
+    public static final int SO_SNDTIMEO = 21;
+    /** shutdown(2) of both directions: a thread blocked in accept on a listening socket returns with EINVAL. */
+    public static final int SHUT_RDWR = 2;
     public static final int MSG_DONTWAIT = 0x40;
     public static final int MSG_ERRQUEUE = 0x2000;
     public static final int SOL_IP = 0;
@@ -72,6 +79,7 @@ public final class LibC {
 
     public static final int EINTR = 4;
     public static final int EAGAIN = 11;
+    public static final int EINVAL = 22;
 
     private static final Invoker INVOKER = Invoker.getInstance();
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
@@ -92,6 +100,9 @@ public final class LibC {
     private static final Function SETNS = function("setns", Type.SINT, Type.SINT, Type.SINT);
     private static final Function SOCKET = function("socket", Type.SINT, Type.SINT, Type.SINT, Type.SINT);
     private static final Function BIND = function("bind", Type.SINT, Type.SINT, Type.POINTER, Type.UINT);
+    private static final Function LISTEN = function("listen", Type.SINT, Type.SINT, Type.SINT);
+    private static final Function ACCEPT4 = function("accept4", Type.SINT, Type.SINT, Type.POINTER, Type.POINTER, Type.SINT);
+    private static final Function SHUTDOWN = function("shutdown", Type.SINT, Type.SINT, Type.SINT);
     private static final Function SEND = function("send", Type.SLONG, Type.SINT, Type.POINTER, Type.ULONG, Type.SINT);
     private static final Function RECV = function("recv", Type.SLONG, Type.SINT, Type.POINTER, Type.ULONG, Type.SINT);
     private static final Function SENDTO = function("sendto", Type.SLONG, Type.SINT, Type.POINTER, Type.ULONG, Type.SINT, Type.POINTER, Type.UINT);
@@ -287,6 +298,19 @@ public final class LibC {
 
     public int bind(int fd, ByteBuffer addr, int addrlen) {
         return (int) call(BIND, fd, address(addr), addrlen);
+    }
+
+    public int listen(int fd, int backlog) {
+        return (int) call(LISTEN, fd, backlog);
+    }
+
+    /** Accepts a connection on the listening socket {@code fd}, the peer's address not asked for. */
+    public int accept4(int fd, int flags) {
+        return (int) call(ACCEPT4, fd, 0, 0, flags);
+    }
+
+    public int shutdown(int fd, int how) {
+        return (int) call(SHUTDOWN, fd, how);
     }
 
     public long send(int fd, ByteBuffer buf, long len, int flags) {

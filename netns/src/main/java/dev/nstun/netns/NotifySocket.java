@@ -92,8 +92,8 @@ public final class NotifySocket implements AutoCloseable {
         }
     }
 
-    /** Returns a struct sockaddr_un for {@code name}, its limit the address's length. */
-    private static ByteBuffer address(String name) {
+    /** Returns a struct sockaddr_un for {@code name} (a path, or '@' and an abstract name), its limit the address's length. */
+    static ByteBuffer address(String name) {
         boolean isAbstract = name.startsWith("@");
         byte[] path = (isAbstract ? name.substring(1) : name).getBytes(StandardCharsets.UTF_8);
         if (name.isEmpty() || path.length + 1 > SOCKADDR_UN - 2) throw new IllegalArgumentException("not a socket name: " + name);

@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
  * the launcher exports {@code sun.nio.ch} for it.
  */
 public final class SocketTuning {
-    private static final int SOL_SOCKET = 1;
     private static final int SO_BINDTODEVICE = 25;
     private static final int SO_MARK = 36;
     private static final int IFNAMSIZ = 16;
@@ -26,7 +25,7 @@ public final class SocketTuning {
         byte[] bytes = name.getBytes(StandardCharsets.US_ASCII);
         if (bytes.length == 0 || bytes.length >= IFNAMSIZ) throw new IOException("interface name '" + name + "' is not 1 to 15 characters");
         ByteBuffer value = ByteBuffer.allocateDirect(bytes.length + 1).put(bytes).put((byte) 0).flip();
-        if (LibC.INSTANCE.setsockopt(fd(channel), SOL_SOCKET, SO_BINDTODEVICE, value, value.remaining()) != 0) {
+        if (LibC.INSTANCE.setsockopt(fd(channel), LibC.SOL_SOCKET, SO_BINDTODEVICE, value, value.remaining()) != 0) {
             NativeException e = NativeException.last("SO_BINDTODEVICE " + name);
             if (e.errno() == NativeException.ENODEV) throw new IOException("interface " + name + " does not exist (ip link shows the host's interfaces)", e);
             if (e.errno() == NativeException.EPERM) throw new IOException("binding to interface " + name + " needs CAP_NET_RAW", e);
@@ -37,7 +36,7 @@ public final class SocketTuning {
     /** Marks every packet of {@code channel}'s socket with {@code mark} (an unsigned 32-bit value). */
     public static void setMark(Channel channel, long mark) throws IOException {
         ByteBuffer value = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).putInt(0, (int) mark);
-        if (LibC.INSTANCE.setsockopt(fd(channel), SOL_SOCKET, SO_MARK, value, 4) != 0) {
+        if (LibC.INSTANCE.setsockopt(fd(channel), LibC.SOL_SOCKET, SO_MARK, value, 4) != 0) {
             NativeException e = NativeException.last("SO_MARK 0x" + Long.toHexString(mark));
             if (e.errno() == NativeException.EPERM) throw new IOException("setting fwmark needs CAP_NET_ADMIN", e);
             throw e;

@@ -153,7 +153,11 @@ class LauncherIT {
                         // The JDK's locale data, which a first String.format or number format loads (jffi's did, before
                         // 1.3.14): about 25 ms of a run's CPU on 2 cores. No start needs it.
                         () -> assertTrue(lines.stream().noneMatch(l -> l.contains("Initializing 'sun/util/cldr/CLDRLocaleProviderAdapter'")),
-                                "JDK " + MAJOR + ": " + args + " loaded the JDK's locale data"));
+                                "JDK " + MAJOR + ": " + args + " loaded the JDK's locale data"),
+                        // Nor its security providers, which a first SecureRandom loads (the JDK's UNIX sockets make
+                        // one): about 20 ms of a run's CPU (ControlServer, IsnGenerator.keyedByKernel).
+                        () -> assertTrue(lines.stream().noneMatch(l -> l.contains("Initializing 'sun/security/provider/Sun'")),
+                                "JDK " + MAJOR + ": " + args + " loaded the JDK's security providers"));
             } finally {
                 Files.deleteIfExists(log);
             }

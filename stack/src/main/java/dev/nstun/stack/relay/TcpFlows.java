@@ -31,7 +31,6 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -88,7 +87,7 @@ public final class TcpFlows {
     private final PacketOutput output;
     private final StackCounters counters;
     private final Config config;
-    private final IsnGenerator isns = new IsnGenerator(new SecureRandom());
+    private final IsnGenerator isns = IsnGenerator.keyedByKernel();
     private final BufferMemory memory;
     private final PacketBuilder builder = new PacketBuilder();
     private final Ipv4Packet quoted4 = new Ipv4Packet();

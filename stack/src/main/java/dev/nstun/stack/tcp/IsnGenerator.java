@@ -4,12 +4,16 @@ import dev.nstun.stack.wire.IpPacket;
 import dev.nstun.stack.wire.Ipv4Packet;
 import dev.nstun.stack.wire.Ipv6Packet;
 import dev.nstun.stack.wire.TcpSegment;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 
 /**
  * Initial sequence numbers per RFC 6528: {@code ISN = M + F(localip, localport, remoteip,
  * remoteport, secretkey)}, where M is a clock ticking every 4 µs and F is SipHash-2-4 (Aumasson and
- * Bernstein, 2012) keyed with 128 bits drawn once from a {@link SecureRandom}. Off-path attackers
+ * Bernstein, 2012) keyed with 128 bits drawn once ({@link #keyedByKernel}). Off-path attackers
  * cannot guess the ISN of a connection; successive connections of one 4-tuple get increasing ISNs.
  *
  * <p>The clock is an argument, like everywhere in the stack. One generator per loop thread: it
@@ -18,6 +22,7 @@ import java.security.SecureRandom;
 public final class IsnGenerator {
     /** RFC 6528 §3: M ticks every 4 microseconds. */
     static final long TICK_NANOS = 4_000;
+    private static final Path URANDOM = Path.of("/dev/urandom");
 
     private final long k0;
     private final long k1;
@@ -25,10 +30,36 @@ public final class IsnGenerator {
 
     /** Draws the secret key from {@code random}. */
     public IsnGenerator(SecureRandom random) {
-        byte[] key = new byte[16];
-        random.nextBytes(key);
+        this(drawn(random));
+    }
+
+    private IsnGenerator(byte[] key) {
         this.k0 = littleEndian(key, 0);
         this.k1 = littleEndian(key, 8);
+    }
+
+    /**
+     * A generator whose secret key is 16 bytes of the kernel's random source, /dev/urandom (what the
+     * JDK's default SecureRandom on Linux reads too), read here: a first SecureRandom initialises the
+     * JDK's security providers, about 20 ms of CPU at every start of a run (issue 11). Where that file
+     * cannot be read, the key comes from a SecureRandom.
+     */
+    public static IsnGenerator keyedByKernel() {
+        ByteBuffer key = ByteBuffer.allocate(16);
+        try (FileChannel urandom = FileChannel.open(URANDOM)) {
+            while (key.hasRemaining()) {
+                if (urandom.read(key) < 0) throw new IOException("the end of " + URANDOM);
+            }
+        } catch (IOException e) {
+            return new IsnGenerator(new SecureRandom());
+        }
+        return new IsnGenerator(key.array());
+    }
+
+    private static byte[] drawn(SecureRandom random) {
+        byte[] key = new byte[16];
+        random.nextBytes(key);
+        return key;
     }
 
     /**

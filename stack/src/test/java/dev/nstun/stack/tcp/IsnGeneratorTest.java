@@ -55,4 +55,10 @@ class IsnGeneratorTest {
         assertNotEquals(isn(g, syn(40000), 0), isn(g, syn(40001), 0), "another source port");
         assertNotEquals(isn(g, syn(40000), 0), isn(generator((byte) 1), syn(40000), 0), "another key");
     }
+
+    /** Two generators keyed by the kernel draw two keys: their ISNs for one tuple at one time differ (equal by chance: 1 in 2^32). */
+    @Test
+    void keysDrawnFromTheKernelDiffer() {
+        assertNotEquals(isn(IsnGenerator.keyedByKernel(), syn(40000), 0), isn(IsnGenerator.keyedByKernel(), syn(40000), 0));
+    }
 }
