@@ -79,7 +79,6 @@ public final class LibC {
 
     public static final int EINTR = 4;
     public static final int EAGAIN = 11;
-    public static final int EINVAL = 22;
 
     private static final Invoker INVOKER = Invoker.getInstance();
     private static final MemoryIO MEMORY = MemoryIO.getInstance();

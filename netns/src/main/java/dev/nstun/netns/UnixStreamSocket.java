@@ -82,7 +82,7 @@ public final class UnixStreamSocket implements Closeable {
         return Optional.of(connection);
     }
 
-    /** Reads into {@code buf} from its position, which it advances; returns how many bytes came, or -1 at the end of the stream. */
+    /** Reads into {@code buf} (direct, with room) from its position, which it advances; returns how many bytes came, or -1 at the end of the stream. */
     public int read(ByteBuffer buf) throws NativeException {
         while (true) {
             long n = LibC.INSTANCE.read(fd, buf, buf.remaining());
