@@ -15,7 +15,7 @@ import java.util.Optional;
  * the JDK's security providers: about 20 ms of a run's CPU at every start (issue 11). Clients may be
  * the JDK's: a stream is a stream.
  *
- * <p>A listening socket is closed while another thread waits in {@link #accept}: {@link #close}
+ * <p>When a listening socket is closed while another thread waits in {@link #accept}, {@link #close}
  * shuts it down, which ends that wait, and the descriptor is released by whichever of the two comes
  * last, so that no call is ever made on a descriptor number the process may have reused.
  */
