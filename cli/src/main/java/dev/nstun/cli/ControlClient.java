@@ -42,7 +42,7 @@ final class ControlClient {
     }
 
     /** Closes {@code ch}, whatever it is doing. */
-    static void closeQuietly(SocketChannel ch) {
+    private static void closeQuietly(SocketChannel ch) {
         try {
             ch.close();
         } catch (IOException e) {
