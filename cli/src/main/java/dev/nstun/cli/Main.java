@@ -39,7 +39,7 @@ public final class Main {
         if (forwardsSignals(args)) SignalForwarder.takeBlockedSignals();
         if (servesNamespace(args)) {
             NativeBindings.bindInBackground();
-            WarmUp.inBackground(commandWord(args).equals("run"));
+            WarmUp.inBackground();
         }
         int status = execute(args);
         String training = System.getenv(TRAINING);

@@ -79,6 +79,7 @@ public final class LibC {
 
     public static final int EINTR = 4;
     public static final int EAGAIN = 11;
+    public static final int ENOSYS = 38;
 
     private static final Invoker INVOKER = Invoker.getInstance();
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
@@ -126,6 +127,20 @@ public final class LibC {
     private static final Function GETUID = function("getuid", Type.UINT);
     private static final Function GETEUID = function("geteuid", Type.UINT);
     private static final Function GETPWNAM_R = function("getpwnam_r", Type.SINT, Type.POINTER, Type.POINTER, Type.POINTER, Type.ULONG, Type.POINTER);
+    private static final Function POSIX_SPAWNP = function("posix_spawnp", Type.SINT, Type.POINTER, Type.POINTER, Type.POINTER, Type.POINTER,
+            Type.POINTER, Type.POINTER);
+    private static final Function SPAWN_ACTIONS_INIT = function("posix_spawn_file_actions_init", Type.SINT, Type.POINTER);
+    private static final Function SPAWN_ACTIONS_DESTROY = function("posix_spawn_file_actions_destroy", Type.SINT, Type.POINTER);
+    /** glibc 2.29 and 2.34 (null where the libc has none: {@link #spawn} then fails with ENOSYS). */
+    private static final Function SPAWN_ACTIONS_CHDIR = optionalFunction("posix_spawn_file_actions_addchdir_np", Type.SINT, Type.POINTER,
+            Type.POINTER);
+    private static final Function SPAWN_ACTIONS_CLOSEFROM = optionalFunction("posix_spawn_file_actions_addclosefrom_np", Type.SINT,
+            Type.POINTER, Type.SINT);
+    private static final Function SPAWNATTR_INIT = function("posix_spawnattr_init", Type.SINT, Type.POINTER);
+    private static final Function SPAWNATTR_DESTROY = function("posix_spawnattr_destroy", Type.SINT, Type.POINTER);
+    private static final Function SPAWNATTR_SETFLAGS = function("posix_spawnattr_setflags", Type.SINT, Type.POINTER, Type.SSHORT);
+    private static final Function SPAWNATTR_SETSIGMASK = function("posix_spawnattr_setsigmask", Type.SINT, Type.POINTER, Type.POINTER);
+    private static final Function WAITPID = function("waitpid", Type.SINT, Type.SINT, Type.POINTER, Type.SINT);
     private static final Function GETPWUID_R = function("getpwuid_r", Type.SINT, Type.UINT, Type.POINTER, Type.POINTER, Type.ULONG, Type.POINTER);
 
     /** The bound library: every function was looked up when this class initialised. */
@@ -138,6 +153,13 @@ public final class LibC {
         long address = PROCESS.getSymbolAddress(name);
         if (address == 0) throw new UnsatisfiedLinkError("libc has no " + name + ": " + Library.getLastError());
         return new Function(address, CallContextCache.getInstance().getCallContext(result, parameters, CallingConvention.DEFAULT, true));
+    }
+
+    /** {@link #function}, or null where the process has no such function. */
+    private static Function optionalFunction(String name, Type result, Type... parameters) {
+        long address = PROCESS.getSymbolAddress(name);
+        return address == 0 ? null
+                : new Function(address, CallContextCache.getInstance().getCallContext(result, parameters, CallingConvention.DEFAULT, true));
     }
 
     private static long call(Function f) {
@@ -184,7 +206,11 @@ public final class LibC {
     }
 
     private static long allocate(long size) {
-        long p = MEMORY.allocateMemory(size, false);
+        return allocate(size, false);
+    }
+
+    private static long allocate(long size, boolean zeroed) {
+        long p = MEMORY.allocateMemory(size, zeroed);
         if (p == 0) throw new OutOfMemoryError("malloc(" + size + ")");
         return p;
     }
@@ -468,6 +494,79 @@ public final class LibC {
     /** {@link #getpwnam_r} for user id {@code uid}. */
     public int getpwuid_r(int uid, ByteBuffer pwd, ByteBuffer buf, ByteBuffer result) {
         return (int) call(GETPWUID_R, uid, address(pwd), address(buf), buf.remaining(), address(result));
+    }
+
+    /** posix_spawnattr_setflags: the child's signal mask is the attribute's (here: empty). */
+    private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    /** Room for glibc's posix_spawn_file_actions_t (80 bytes), posix_spawnattr_t (336) and a sigset_t (128), with margin. */
+    private static final long SPAWN_ACTIONS_BYTES = 256;
+    private static final long SPAWN_ATTR_BYTES = 512;
+    private static final long SIGSET_BYTES = 128;
+
+    /**
+     * Starts {@code argv[0]}, found on this process's PATH, with {@code argv} and {@code envp}
+     * ("NAME=value" each), in {@code directory} (null: this process's), every fd from 3 up closed and
+     * no signal blocked; fds 0-2 and the process group are this process's. Returns the child's pid,
+     * or minus the error number (ENOENT: no such program on PATH; ENOSYS: this libc cannot close the
+     * fds or change the directory for the child, glibc before 2.34).
+     */
+    public long spawn(String[] argv, String[] envp, String directory) {
+        if (SPAWN_ACTIONS_CLOSEFROM == null || directory != null && SPAWN_ACTIONS_CHDIR == null) return -ENOSYS;
+        long argvArray = allocate(8L * (argv.length + 1), true);
+        long envpArray = allocate(8L * (envp.length + 1), true);
+        long actions = allocate(SPAWN_ACTIONS_BYTES);
+        long attr = allocate(SPAWN_ATTR_BYTES + SIGSET_BYTES + 8, true);
+        long sigset = attr + SPAWN_ATTR_BYTES;
+        long pidAt = sigset + SIGSET_BYTES;
+        long dir = directory == null ? 0 : cString(directory);
+        try {
+            for (int i = 0; i < argv.length; i++) MEMORY.putAddress(argvArray + 8L * i, cString(argv[i]));
+            for (int i = 0; i < envp.length; i++) MEMORY.putAddress(envpArray + 8L * i, cString(envp[i]));
+            int error = (int) call(SPAWN_ACTIONS_INIT, actions);
+            if (error != 0) return -error;
+            try {
+                error = (int) call(SPAWNATTR_INIT, attr);
+                if (error != 0) return -error;
+                try {
+                    if (dir != 0 && (error = (int) call(SPAWN_ACTIONS_CHDIR, actions, dir)) != 0) return -error;
+                    if ((error = (int) call(SPAWN_ACTIONS_CLOSEFROM, actions, 3)) != 0) return -error;
+                    if ((error = (int) call(SPAWNATTR_SETSIGMASK, attr, sigset)) != 0) return -error;
+                    if ((error = (int) call(SPAWNATTR_SETFLAGS, attr, POSIX_SPAWN_SETSIGMASK)) != 0) return -error;
+                    error = (int) call(POSIX_SPAWNP, pidAt, MEMORY.getAddress(argvArray), actions, attr, argvArray, envpArray);
+                    return error != 0 ? -error : MEMORY.getInt(pidAt);
+                } finally {
+                    call(SPAWNATTR_DESTROY, attr);
+                }
+            } finally {
+                call(SPAWN_ACTIONS_DESTROY, actions);
+            }
+        } finally {
+            for (int i = 0; i < argv.length; i++) {
+                long a = MEMORY.getAddress(argvArray + 8L * i);
+                if (a != 0) free(a);
+            }
+            for (int i = 0; i < envp.length; i++) {
+                long a = MEMORY.getAddress(envpArray + 8L * i);
+                if (a != 0) free(a);
+            }
+            free(argvArray);
+            free(envpArray);
+            free(actions);
+            free(attr);
+            if (dir != 0) free(dir);
+        }
+    }
+
+    /** waitpid(2) for {@code pid}; its wait status goes into {@code status[0]}. Returns the pid, 0 (WNOHANG, still running) or -1 (errno). */
+    public int waitpid(int pid, int[] status, int options) {
+        long p = allocate(4);
+        try {
+            int r = (int) call(WAITPID, pid, p, options);
+            status[0] = MEMORY.getInt(p);
+            return r;
+        } finally {
+            free(p);
+        }
     }
 
     /** Returns the calling thread's errno after a failed call. */

@@ -78,9 +78,9 @@ public final class Sandbox implements AutoCloseable {
     /** Completed once the keeper, after the command's exit, has killed what it left behind in this nstun's namespace. */
     private final CompletableFuture<Void> swept = new CompletableFuture<>();
     /** The keeper's start of the command, once {@link #startLaunch} asked for it. */
-    private volatile CompletableFuture<Process> launching;
+    private volatile CompletableFuture<SpawnedProcess> launching;
     /** The command's first process, once {@link #launch} started it. */
-    private volatile Process process;
+    private volatile SpawnedProcess process;
 
     private Sandbox(Spec spec, Namespace namespace, Entry entry) {
         this.spec = spec;
@@ -140,7 +140,7 @@ public final class Sandbox implements AutoCloseable {
      */
     public void startLaunch() {
         if (launching != null) throw new IllegalStateException("the command was launched already");
-        CompletableFuture<Process> started = new CompletableFuture<>();
+        CompletableFuture<SpawnedProcess> started = new CompletableFuture<>();
         launching = started;
         Thread.ofPlatform().name("nstun-keeper").daemon(false).start(() -> keep(started));
     }
@@ -223,11 +223,11 @@ public final class Sandbox implements AutoCloseable {
     /**
      * The keeper's life: start the command, then wait for it (its death signal fires when this
      * thread ends). It starts the command from the command's namespaces, which it enters for good:
-     * it opens no socket and starts no thread of its own afterwards (the JDK's process reaper, which
-     * it may start, only waits for processes).
+     * it opens no socket and starts no thread afterwards ({@link SpawnedProcess}: no helper process,
+     * no reaper thread).
      */
-    private void keep(CompletableFuture<Process> started) {
-        Process p;
+    private void keep(CompletableFuture<SpawnedProcess> started) {
+        SpawnedProcess p;
         try {
             p = startCommand(spec, entry, namespace);
         } catch (SandboxException e) {
@@ -236,13 +236,13 @@ public final class Sandbox implements AutoCloseable {
         }
         started.complete(p);
         int status;
-        while (true) {
-            try {
-                status = p.waitFor();
-                break;
-            } catch (InterruptedException e) {
-                // Keep waiting: leaving now would fire the command's death signal.
-            }
+        try {
+            status = p.waitFor();
+        } catch (NativeException e) {
+            // Nothing else in nstun waits for its children: not seen. The run ends, and close sweeps the namespace.
+            exit.completeExceptionally(e);
+            swept.completeExceptionally(e);
+            return;
         }
         if (namespace != null) leaveToNamespace(namespace.tun());
         exit.complete(status);
@@ -313,7 +313,7 @@ public final class Sandbox implements AutoCloseable {
      * setpriv; rootless, joining another nstun's namespace, the child enters that nstun's namespaces
      * itself ({@link ChildCommand#argvJoining}).
      */
-    private static Process startCommand(Spec spec, Entry entry, Namespace namespace) throws SandboxException {
+    private static SpawnedProcess startCommand(Spec spec, Entry entry, Namespace namespace) throws SandboxException {
         ChildCommand.Privilege privilege = spec.rootInside() ? ChildCommand.Privilege.MAPPED_ROOT
                 // rootless: nstun's user namespace nests it, or another nstun's (exec)
                 : !Privileges.inInitialUserNamespace() || entry.joined().isPresent() ? ChildCommand.Privilege.DROP
@@ -333,16 +333,11 @@ public final class Sandbox implements AutoCloseable {
             CommandMounts.prepare(spec.resolvConf(), ResolverFiles.nsswitchConf(), CommandMounts.Propagation.PRIVATE);
             argv = ChildCommand.argv(spec.user(), privilege, spec.command());
         }
-        ProcessBuilder pb = new ProcessBuilder(argv);
-        pb.environment().clear();
-        pb.environment().putAll(spec.environment());
-        pb.directory(spec.workingDirectory() == null ? null : spec.workingDirectory().toFile());
-        pb.inheritIO();
         try {
-            Process p = pb.start();
+            SpawnedProcess p = SpawnedProcess.start(argv, spec.environment(), spec.workingDirectory());
             log.debug("command started as pid {}", p.pid());
             return p;
-        } catch (IOException e) {
+        } catch (NativeException e) {
             throw new SandboxException(SandboxException.Kind.FAILED,
                     "cannot start util-linux's " + (entry.joined().isPresent() ? "setpriv and nsenter" : "setpriv")
                             + " (apt-get install util-linux): " + e.getMessage(), e);
@@ -402,7 +397,7 @@ public final class Sandbox implements AutoCloseable {
 
     /** Sends {@code signal} to the command. */
     public void signal(int signal) {
-        Process p = process;
+        SpawnedProcess p = process;
         if (p != null && p.isAlive()) LibC.INSTANCE.kill((int) p.pid(), signal);
     }
 
@@ -426,7 +421,7 @@ public final class Sandbox implements AutoCloseable {
      */
     @Override
     public void close() {
-        Process p = launching == null ? null : launching.exceptionally(failed -> null).join();
+        SpawnedProcess p = launching == null ? null : launching.exceptionally(failed -> null).join();
         if (p != null && p.isAlive()) LibC.INSTANCE.kill((int) p.pid(), 9);
         if (joinerMounts >= 0) LibC.INSTANCE.close(joinerMounts);
         if (namespace == null) return;
