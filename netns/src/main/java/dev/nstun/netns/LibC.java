@@ -81,6 +81,13 @@ public final class LibC {
     public static final int EAGAIN = 11;
     public static final int ENOSYS = 38;
 
+    /** posix_spawnattr_setflags: the child's signal mask is the attribute's (here: empty). */
+    private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    /** Room for glibc's posix_spawn_file_actions_t (80 bytes), posix_spawnattr_t (336) and a sigset_t (128), with margin. */
+    private static final long SPAWN_ACTIONS_BYTES = 256;
+    private static final long SPAWN_ATTR_BYTES = 512;
+    private static final long SIGSET_BYTES = 128;
+
     private static final Invoker INVOKER = Invoker.getInstance();
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
     private static final Library PROCESS = Library.getDefault();
@@ -127,6 +134,7 @@ public final class LibC {
     private static final Function GETUID = function("getuid", Type.UINT);
     private static final Function GETEUID = function("geteuid", Type.UINT);
     private static final Function GETPWNAM_R = function("getpwnam_r", Type.SINT, Type.POINTER, Type.POINTER, Type.POINTER, Type.ULONG, Type.POINTER);
+    private static final Function GETPWUID_R = function("getpwuid_r", Type.SINT, Type.UINT, Type.POINTER, Type.POINTER, Type.ULONG, Type.POINTER);
     private static final Function POSIX_SPAWNP = function("posix_spawnp", Type.SINT, Type.POINTER, Type.POINTER, Type.POINTER, Type.POINTER,
             Type.POINTER, Type.POINTER);
     private static final Function SPAWN_ACTIONS_INIT = function("posix_spawn_file_actions_init", Type.SINT, Type.POINTER);
@@ -141,7 +149,6 @@ public final class LibC {
     private static final Function SPAWNATTR_SETFLAGS = function("posix_spawnattr_setflags", Type.SINT, Type.POINTER, Type.SSHORT);
     private static final Function SPAWNATTR_SETSIGMASK = function("posix_spawnattr_setsigmask", Type.SINT, Type.POINTER, Type.POINTER);
     private static final Function WAITPID = function("waitpid", Type.SINT, Type.SINT, Type.POINTER, Type.SINT);
-    private static final Function GETPWUID_R = function("getpwuid_r", Type.SINT, Type.UINT, Type.POINTER, Type.POINTER, Type.ULONG, Type.POINTER);
 
     /** The bound library: every function was looked up when this class initialised. */
     public static final LibC INSTANCE = new LibC();
@@ -496,13 +503,6 @@ public final class LibC {
         return (int) call(GETPWUID_R, uid, address(pwd), address(buf), buf.remaining(), address(result));
     }
 
-    /** posix_spawnattr_setflags: the child's signal mask is the attribute's (here: empty). */
-    private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
-    /** Room for glibc's posix_spawn_file_actions_t (80 bytes), posix_spawnattr_t (336) and a sigset_t (128), with margin. */
-    private static final long SPAWN_ACTIONS_BYTES = 256;
-    private static final long SPAWN_ATTR_BYTES = 512;
-    private static final long SIGSET_BYTES = 128;
-
     /**
      * Starts {@code argv[0]}, found on this process's PATH, with {@code argv} and {@code envp}
      * ("NAME=value" each), in {@code directory} (null: this process's), every fd from 3 up closed and
@@ -557,11 +557,11 @@ public final class LibC {
         }
     }
 
-    /** waitpid(2) for {@code pid}; its wait status goes into {@code status[0]}. Returns the pid, 0 (WNOHANG, still running) or -1 (errno). */
-    public int waitpid(int pid, int[] status, int options) {
+    /** waitpid(2) for {@code pid} to end; its wait status goes into {@code status[0]}. Returns the pid, or -1 (errno). */
+    public int waitpid(int pid, int[] status) {
         long p = allocate(4);
         try {
-            int r = (int) call(WAITPID, pid, p, options);
+            int r = (int) call(WAITPID, pid, p, 0);
             status[0] = MEMORY.getInt(p);
             return r;
         } finally {

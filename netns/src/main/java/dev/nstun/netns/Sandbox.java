@@ -338,8 +338,9 @@ public final class Sandbox implements AutoCloseable {
             log.debug("command started as pid {}", p.pid());
             return p;
         } catch (NativeException e) {
-            throw new SandboxException(SandboxException.Kind.FAILED,
-                    "cannot start util-linux's " + (entry.joined().isPresent() ? "setpriv and nsenter" : "setpriv")
+            // ENOENT: no setpriv on PATH (nsenter's absence the child itself says); otherwise the libc's own reason.
+            throw new SandboxException(SandboxException.Kind.FAILED, e.errno() != NativeException.ENOENT ? "cannot start the command: " + e.getMessage()
+                    : "cannot start util-linux's " + (entry.joined().isPresent() ? "setpriv and nsenter" : "setpriv")
                             + " (apt-get install util-linux): " + e.getMessage(), e);
         }
     }

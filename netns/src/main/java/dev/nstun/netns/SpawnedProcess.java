@@ -50,7 +50,7 @@ final class SpawnedProcess {
     /** Waits for it to end; returns its exit status, 128+N when signal N killed it (as a shell says). */
     int waitFor() throws NativeException {
         int[] status = new int[1];
-        while (LibC.INSTANCE.waitpid(pid, status, 0) < 0) {
+        while (LibC.INSTANCE.waitpid(pid, status) < 0) {
             int errno = LibC.errno();
             if (errno != LibC.EINTR) throw new NativeException("wait for pid " + pid, errno);
         }
