@@ -2,6 +2,7 @@ package dev.nstun.cli.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,20 +11,25 @@ import java.util.function.Predicate;
 
 /**
  * A real terminal for a test to type into and read, as a user at a keyboard would: a tmux server of
- * the test's own ({@code tmux -L NAME}: nobody else's sessions are touched), killed on close.
+ * the test's own, on a socket in a directory of its own ({@code tmux -S PATH}: nobody else's
+ * sessions are touched), killed on close, its socket and directory removed (with {@code -L NAME}
+ * every test left its socket in /tmp/tmux-UID).
  */
 final class Tmux implements AutoCloseable {
     private static final long WAIT_SECONDS = 20;
-    private final String server;
+    private final Path directory;
+    private final Path socket;
 
-    private Tmux(String server) {
-        this.server = server;
+    private Tmux(Path directory, Path socket) {
+        this.directory = directory;
+        this.socket = socket;
     }
 
-    /** Returns a new server named after {@code test} and this JVM. */
-    static Tmux start(String test) {
+    /** Returns a new server named after {@code test}. */
+    static Tmux start(String test) throws Exception {
         Requirements.requireCommand("tmux");
-        return new Tmux("nstun-" + test + "-" + ProcessHandle.current().pid());
+        Path directory = Files.createTempDirectory("nstun-tmux-");
+        return new Tmux(directory, directory.resolve(test));
     }
 
     /** Opens session {@code session}, {@code columns}×{@code rows}, running {@code bash -c script} (no rc files). */
@@ -63,7 +69,7 @@ final class Tmux implements AutoCloseable {
 
     /** Runs a tmux command on this server; it must succeed. */
     String run(String... args) throws Exception {
-        List<String> argv = new ArrayList<>(List.of("tmux", "-L", server));
+        List<String> argv = new ArrayList<>(List.of("tmux", "-S", socket.toString()));
         argv.addAll(List.of(args));
         Requirements.ProcessResult r = Requirements.run(Path.of("/"), argv.toArray(String[]::new));
         assertEquals(0, r.exitCode(), String.join(" ", argv) + ": " + r.output());
@@ -72,6 +78,11 @@ final class Tmux implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        new ProcessBuilder("tmux", "-L", server, "kill-server").redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
+        try {
+            new ProcessBuilder("tmux", "-S", socket.toString(), "kill-server").redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
+        } finally {
+            Files.deleteIfExists(socket);
+            Files.deleteIfExists(directory);
+        }
     }
 }
