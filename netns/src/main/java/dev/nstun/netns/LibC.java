@@ -541,20 +541,21 @@ public final class LibC {
                 call(SPAWN_ACTIONS_DESTROY, actions);
             }
         } finally {
-            for (int i = 0; i < argv.length; i++) {
-                long a = MEMORY.getAddress(argvArray + 8L * i);
-                if (a != 0) free(a);
-            }
-            for (int i = 0; i < envp.length; i++) {
-                long a = MEMORY.getAddress(envpArray + 8L * i);
-                if (a != 0) free(a);
-            }
-            free(argvArray);
-            free(envpArray);
+            freeStrings(argvArray, argv.length);
+            freeStrings(envpArray, envp.length);
             free(actions);
             free(attr);
             if (dir != 0) free(dir);
         }
+    }
+
+    /** Frees the strings of a zeroed array of {@code count} C string pointers (those set so far), then the array. */
+    private static void freeStrings(long array, int count) {
+        for (int i = 0; i < count; i++) {
+            long string = MEMORY.getAddress(array + 8L * i);
+            if (string != 0) free(string);
+        }
+        free(array);
     }
 
     /** waitpid(2) for {@code pid} to end; its wait status goes into {@code status[0]}. Returns the pid, or -1 (errno). */

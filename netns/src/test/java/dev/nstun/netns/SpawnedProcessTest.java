@@ -20,7 +20,7 @@ class SpawnedProcessTest {
     void runsWithExactlyItsEnvironmentInItsDirectoryAndSaysItsExitStatus(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("out");
         SpawnedProcess p = SpawnedProcess.start(List.of("sh", "-c", "printf '%s|%s|%s|%s' \"$NAME\" \"$HOME\" \"$(pwd)\" \"$#\" > out; exit 3", "sh", "one"),
-                Map.of("PATH", "/usr/bin:/bin", "NAME", "välue with spaces"), dir);
+                Map.of("PATH", PATH.get("PATH"), "NAME", "välue with spaces"), dir);
         assertEquals(3, p.waitFor());
         assertFalse(p.isAlive(), "waited for");
         assertEquals("välue with spaces||" + dir.toRealPath() + "|1", Files.readString(out));
